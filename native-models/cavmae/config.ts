@@ -1,0 +1,205 @@
+// What a CAV-MAE state dict says about the network that wrote it. Nothing here is assumed from the
+// paper's defaults: width, depths, patch size, grids and class count are all read off tensor shapes,
+// so small test checkpoints and the 768-wide release go through the same code.
+import { CheckpointError } from '../../core/errors.ts';
+import type { StateDict, Tensor } from '../tensor.ts';
+import { shapeToString } from '../tensor.ts';
+
+export interface CavMaeConfig {
+  /** Token width D (768 in every released checkpoint). */
+  readonly embedDim: number;
+  readonly numHeads: number;
+  readonly mlpHidden: number;
+  readonly patchSize: number;
+  readonly audioDepth: number;
+  readonly visualDepth: number;
+  readonly jointDepth: number;
+  /** Mel bins fed to the audio patch embedding (128). */
+  readonly melBins: number;
+  /** Spectrogram frames the audio graph takes (1024 for released checkpoints). */
+  readonly audioFrames: number;
+  /** Audio token grid: rows = frequency bands, cols = time steps. */
+  readonly audioGrid: readonly [rows: number, cols: number];
+  readonly imageSize: number;
+  readonly visualGrid: readonly [rows: number, cols: number];
+  /** Classifier classes for fine-tuned (CAVMAEFT) checkpoints, null for pretrained (CAVMAE) ones. */
+  readonly numClasses: number | null;
+  readonly kind: 'pretrained' | 'finetuned';
+  /** LayerNorm epsilon: torch.nn.LayerNorm's default, which CAV-MAE uses everywhere (spec §7.1). */
+  readonly layerNormEps: number;
+}
+
+export const MEL_BINS = 128;
+export const LAYER_NORM_EPS = 1e-5;
+
+/** Keys of the pretraining decoder: present in pretrained files, never used for inference. */
+export function isDecoderKey(key: string): boolean {
+  return key.startsWith('decoder_') || key === 'mask_token';
+}
+
+const BLOCK_NORMS = ['norm1', 'norm1_a', 'norm1_v', 'norm2', 'norm2_a', 'norm2_v'] as const;
+
+/** The 20 tensors every block owns, with their shapes for width d and MLP width h. */
+export function blockTensorShapes(prefix: string, d: number, h: number): Array<[string, number[]]> {
+  const shapes: Array<[string, number[]]> = [];
+  for (const n of BLOCK_NORMS) shapes.push([`${prefix}.${n}.weight`, [d]], [`${prefix}.${n}.bias`, [d]]);
+  shapes.push(
+    [`${prefix}.attn.qkv.weight`, [3 * d, d]],
+    [`${prefix}.attn.qkv.bias`, [3 * d]],
+    [`${prefix}.attn.proj.weight`, [d, d]],
+    [`${prefix}.attn.proj.bias`, [d]],
+    [`${prefix}.mlp.fc1.weight`, [h, d]],
+    [`${prefix}.mlp.fc1.bias`, [h]],
+    [`${prefix}.mlp.fc2.weight`, [d, h]],
+    [`${prefix}.mlp.fc2.bias`, [d]],
+  );
+  return shapes;
+}
+
+/** Every encoder (and head) tensor a checkpoint with this config must hold, in a stable order. */
+export function expectedShapes(c: CavMaeConfig): Array<[string, number[]]> {
+  const d = c.embedDim;
+  const p = c.patchSize;
+  const shapes: Array<[string, number[]]> = [
+    ['modality_a', [1, 1, d]],
+    ['modality_v', [1, 1, d]],
+    ['pos_embed_a', [1, c.audioGrid[0] * c.audioGrid[1], d]],
+    ['pos_embed_v', [1, c.visualGrid[0] * c.visualGrid[1], d]],
+    ['patch_embed_a.proj.weight', [d, 1, p, p]],
+    ['patch_embed_a.proj.bias', [d]],
+    ['patch_embed_v.proj.weight', [d, 3, p, p]],
+    ['patch_embed_v.proj.bias', [d]],
+  ];
+  for (let i = 0; i < c.audioDepth; i++) shapes.push(...blockTensorShapes(`blocks_a.${i}`, d, c.mlpHidden));
+  for (let i = 0; i < c.visualDepth; i++) shapes.push(...blockTensorShapes(`blocks_v.${i}`, d, c.mlpHidden));
+  for (let i = 0; i < c.jointDepth; i++) shapes.push(...blockTensorShapes(`blocks_u.${i}`, d, c.mlpHidden));
+  for (const n of ['norm_a', 'norm_v', 'norm']) shapes.push([`${n}.weight`, [d]], [`${n}.bias`, [d]]);
+  if (c.numClasses !== null) {
+    shapes.push(
+      ['mlp_head.0.weight', [d]],
+      ['mlp_head.0.bias', [d]],
+      ['mlp_head.1.weight', [c.numClasses, d]],
+      ['mlp_head.1.bias', [c.numClasses]],
+    );
+  }
+  return shapes;
+}
+
+function countBlocks(keys: Iterable<string>, stack: string): number {
+  const indices = new Set<number>();
+  const re = new RegExp(`^${stack}\\.(\\d+)\\.`);
+  for (const k of keys) {
+    const m = re.exec(k);
+    if (m) indices.add(Number(m[1]));
+  }
+  // Blocks must be numbered 0..n-1 with no gaps, or the stack is not what nn.ModuleList writes.
+  for (let i = 0; i < indices.size; i++) if (!indices.has(i)) return -1;
+  return indices.size;
+}
+
+export interface InferOptions {
+  /** Attention heads; defaults to width / 64 as in every released checkpoint. */
+  readonly heads?: number;
+}
+
+/**
+ * Reads the configuration off the state dict and checks every tensor against it.
+ * Decoder tensors must already be removed (see {@link encoderStateDict}).
+ */
+export function inferConfig(file: string, sd: StateDict, options: InferOptions = {}): CavMaeConfig {
+  const get = (key: string): Tensor => {
+    const t = sd.get(key);
+    if (t === undefined) {
+      throw new CheckpointError(file, `not a CAV-MAE checkpoint: missing tensor ${key}`);
+    }
+    return t;
+  };
+
+  const patchA = get('patch_embed_a.proj.weight');
+  if (patchA.shape.length !== 4 || patchA.shape[1] !== 1 || patchA.shape[2] !== patchA.shape[3]) {
+    throw new CheckpointError(file, `patch_embed_a.proj.weight has shape ${shapeToString(patchA.shape)}, expected [D, 1, P, P]`);
+  }
+  const embedDim = patchA.shape[0]!;
+  const patchSize = patchA.shape[2]!;
+  const numHeads = options.heads ?? Math.max(1, Math.round(embedDim / 64));
+  if (!Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
+    throw new CheckpointError(file, `${numHeads} attention heads do not divide the width ${embedDim}; pass --heads`);
+  }
+
+  const fc1 = get('blocks_a.0.mlp.fc1.weight');
+  const mlpHidden = fc1.shape[0]!;
+
+  if (MEL_BINS % patchSize !== 0) {
+    throw new CheckpointError(file, `patch size ${patchSize} does not divide the ${MEL_BINS} mel bins`);
+  }
+  const posA = get('pos_embed_a');
+  const audioTokens = posA.shape[1] ?? 0;
+  const audioRows = MEL_BINS / patchSize;
+  if (posA.shape.length !== 3 || audioTokens % audioRows !== 0 || audioTokens === 0) {
+    throw new CheckpointError(file, `pos_embed_a has shape ${shapeToString(posA.shape)}: not a grid of ${audioRows} frequency bands`);
+  }
+  const audioCols = audioTokens / audioRows;
+
+  const posV = get('pos_embed_v');
+  const visualTokens = posV.shape[1] ?? 0;
+  const side = Math.round(Math.sqrt(visualTokens));
+  if (posV.shape.length !== 3 || side * side !== visualTokens || side === 0) {
+    throw new CheckpointError(file, `pos_embed_v has shape ${shapeToString(posV.shape)}: not a square grid of patches`);
+  }
+
+  const audioDepth = countBlocks(sd.keys(), 'blocks_a');
+  const visualDepth = countBlocks(sd.keys(), 'blocks_v');
+  const jointDepth = countBlocks(sd.keys(), 'blocks_u');
+  if (audioDepth <= 0 || visualDepth <= 0 || jointDepth <= 0) {
+    throw new CheckpointError(
+      file,
+      `not a CAV-MAE checkpoint: needs audio, visual and joint blocks numbered from 0 (found ${audioDepth}, ${visualDepth}, ${jointDepth})`,
+    );
+  }
+
+  const head = sd.get('mlp_head.1.weight');
+  const numClasses = head === undefined ? null : (head.shape[0] ?? 0);
+
+  const config: CavMaeConfig = {
+    embedDim,
+    numHeads,
+    mlpHidden,
+    patchSize,
+    audioDepth,
+    visualDepth,
+    jointDepth,
+    melBins: MEL_BINS,
+    audioFrames: audioCols * patchSize,
+    audioGrid: [audioRows, audioCols],
+    imageSize: side * patchSize,
+    visualGrid: [side, side],
+    numClasses,
+    kind: numClasses === null ? 'pretrained' : 'finetuned',
+    layerNormEps: LAYER_NORM_EPS,
+  };
+  checkShapes(file, sd, config);
+  return config;
+}
+
+function checkShapes(file: string, sd: StateDict, config: CavMaeConfig): void {
+  const expected = expectedShapes(config);
+  const names = new Set<string>();
+  for (const [key, shape] of expected) {
+    names.add(key);
+    const t = sd.get(key);
+    if (t === undefined) throw new CheckpointError(file, `not a CAV-MAE checkpoint: missing tensor ${key}`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new CheckpointError(file, `tensor ${key} has shape ${shapeToString(t.shape)}, expected ${shapeToString(shape)}`);
+    }
+  }
+  for (const key of sd.keys()) {
+    if (!names.has(key)) throw new CheckpointError(file, `not a CAV-MAE checkpoint: unexpected tensor ${key}`);
+  }
+}
+
+/** The state dict without the pretraining decoder, which inference never touches. */
+export function encoderStateDict(sd: StateDict): StateDict {
+  const out: StateDict = new Map();
+  for (const [k, v] of sd) if (!isDecoderKey(k)) out.set(k, v);
+  return out;
+}

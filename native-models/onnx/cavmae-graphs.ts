@@ -1,0 +1,112 @@
+// The CAV-MAE graphs Foley runs, built from a checked state dict (spec §3.4):
+//   audio  [B, T, 128]      → embedding [B, D], tokens [B, 512, D], pooled [B, D], hidden [B, 512, D]
+//   visual [B, 3, 224, 224] → the same for 196 tokens
+//   joint  hidden [B, N, D] → joint_pooled [B, D]   (fused path: blocks_u with the shared norms, norm, mean)
+//   head   pooled [B, D]    → logits [B, C]          (fine-tuned checkpoints only)
+// The classifier modes of CAVMAEFT are compositions of these (see runtime/classifier.ts), so no
+// weights are stored twice and the modality encoders stay the only heavy graphs.
+import type { CavMaeConfig } from '../cavmae/config.ts';
+import type { StateDict } from '../tensor.ts';
+import { GraphBuilder } from './builder.ts';
+import type { BuiltModel } from './builder.ts';
+import { block, layerNorm, linear, tensor } from './layers.ts';
+import type { LayerContext, LinearImpl } from './layers.ts';
+
+export type Stream = 'audio' | 'visual';
+
+export interface GraphOptions {
+  /** Swap fp32 MatMuls for another implementation (int8 dynamic quantisation). */
+  readonly linear?: LinearImpl;
+  /** Key/value pairs stored in the model's metadata_props (source hash, converter version…). */
+  readonly metadata?: Record<string, string>;
+}
+
+function context(g: GraphBuilder, sd: StateDict, c: CavMaeConfig, options: GraphOptions): LayerContext {
+  const base = { g, sd, eps: c.layerNormEps, numHeads: c.numHeads, embedDim: c.embedDim };
+  return options.linear === undefined ? base : { ...base, linear: options.linear };
+}
+
+/** Patch embedding as the official PatchEmbed: Conv2d(k=p, s=p) → flatten(2) → transpose(1, 2). */
+function patchTokens(ctx: LayerContext, x: string, key: 'patch_embed_a' | 'patch_embed_v'): string {
+  const { g, sd } = ctx;
+  const w = tensor(sd, `${key}.proj.weight`);
+  const p = w.shape[2]!;
+  const conv = g.op(
+    'Conv',
+    [x, g.floatTensor(`${key}.proj.weight`, w.shape, w.data), g.floatTensor(`${key}.proj.bias`, [w.shape[0]!], tensor(sd, `${key}.proj.bias`).data)],
+    { kernel_shape: [p, p], strides: [p, p] },
+    key,
+  );
+  const flat = g.op('Reshape', [conv, g.int64Tensor('shape_flatten', [0, ctx.embedDim, -1])]);
+  return g.op('Transpose', [flat], { perm: [0, 2, 1] });
+}
+
+function addTable(ctx: LayerContext, x: string, key: string): string {
+  const t = tensor(ctx.sd, key);
+  return ctx.g.op('Add', [x, ctx.g.floatTensor(key, t.shape, t.data)]);
+}
+
+/** Mean over tokens, then L2 normalisation as torch.nn.functional.normalize (eps 1e-12). */
+function poolAndNormalise(g: GraphBuilder, tokens: string): { pooled: string; embedding: string } {
+  const pooled = g.op('ReduceMean', [tokens], { axes: [1], keepdims: 0 }, 'pooled_raw');
+  const norm = g.op('ReduceL2', [pooled], { axes: [1], keepdims: 1 });
+  const embedding = g.op('Div', [pooled, g.op('Max', [norm, g.scalar('l2_eps', 1e-12)])]);
+  return { pooled, embedding };
+}
+
+export function buildEncoderGraph(sd: StateDict, c: CavMaeConfig, stream: Stream, options: GraphOptions = {}): BuiltModel {
+  const g = new GraphBuilder(`cavmae_${stream}_encoder`);
+  const ctx = context(g, sd, c, options);
+  const batch = 'batch';
+  let tokens: string;
+  let n: number;
+  if (stream === 'audio') {
+    const input = g.input('audio', [batch, c.audioFrames, c.melBins]);
+    // a.unsqueeze(1).transpose(2, 3): mel becomes the conv's height axis, time its width (spec §1.5).
+    const image = g.op('Transpose', [g.op('Unsqueeze', [input, g.int64Tensor('axis1', [1])])], { perm: [0, 1, 3, 2] });
+    tokens = addTable(ctx, addTable(ctx, patchTokens(ctx, image, 'patch_embed_a'), 'pos_embed_a'), 'modality_a');
+    for (let i = 0; i < c.audioDepth; i++) tokens = block(ctx, tokens, `blocks_a.${i}`, '');
+    n = c.audioGrid[0] * c.audioGrid[1];
+  } else {
+    const input = g.input('visual', [batch, 3, c.imageSize, c.imageSize]);
+    tokens = addTable(ctx, addTable(ctx, patchTokens(ctx, input, 'patch_embed_v'), 'pos_embed_v'), 'modality_v');
+    for (let i = 0; i < c.visualDepth; i++) tokens = block(ctx, tokens, `blocks_v.${i}`, '');
+    n = c.visualGrid[0] * c.visualGrid[1];
+  }
+  const hidden = tokens;
+  // Retrieval path: the joint block(s) with the modality's own LayerNorm set, then norm_a / norm_v.
+  const suffix = stream === 'audio' ? '_a' : '_v';
+  let u = hidden;
+  for (let i = 0; i < c.jointDepth; i++) u = block(ctx, u, `blocks_u.${i}`, suffix);
+  const normed = layerNorm(ctx, u, `norm${suffix}`);
+  const { pooled, embedding } = poolAndNormalise(g, normed);
+
+  const d = c.embedDim;
+  g.output(g.named(embedding, 'embedding'), [batch, d]);
+  g.output(g.named(normed, 'tokens'), [batch, n, d]);
+  g.output(g.named(pooled, 'pooled'), [batch, d]);
+  g.output(g.named(hidden, 'hidden'), [batch, n, d]);
+  return g.build({ ...options.metadata, 'foley.graph': `${stream}-encoder` }, `CAV-MAE ${stream} encoder (retrieval path)`);
+}
+
+/** blocks_u with the shared norm1/norm2 set, then `norm`, then the token mean (fused and missing-modality modes). */
+export function buildJointGraph(sd: StateDict, c: CavMaeConfig, options: GraphOptions = {}): BuiltModel {
+  const g = new GraphBuilder('cavmae_joint');
+  const ctx = context(g, sd, c, options);
+  let x = g.input('hidden', ['batch', 'tokens', c.embedDim]);
+  for (let i = 0; i < c.jointDepth; i++) x = block(ctx, x, `blocks_u.${i}`, '');
+  const pooled = g.op('ReduceMean', [layerNorm(ctx, x, 'norm')], { axes: [1], keepdims: 0 });
+  g.output(g.named(pooled, 'joint_pooled'), ['batch', c.embedDim]);
+  return g.build({ ...options.metadata, 'foley.graph': 'joint' }, 'CAV-MAE joint block, fused path');
+}
+
+/** mlp_head = Sequential(LayerNorm, Linear): raw logits (sigmoid for AudioSet, softmax for VGGSound). */
+export function buildHeadGraph(sd: StateDict, c: CavMaeConfig, options: GraphOptions = {}): BuiltModel {
+  if (c.numClasses === null) throw new Error('a pretrained checkpoint has no classifier head');
+  const g = new GraphBuilder('cavmae_head');
+  const ctx = context(g, sd, c, {});
+  const x = g.input('pooled', ['batch', c.embedDim]);
+  const logits = linear(ctx, layerNorm(ctx, x, 'mlp_head.0'), 'mlp_head.1');
+  g.output(g.named(logits, 'logits'), ['batch', c.numClasses]);
+  return g.build({ ...options.metadata, 'foley.graph': 'head' }, 'CAV-MAE classifier head');
+}

@@ -1,0 +1,101 @@
+// Transformer building blocks expressed as ONNX nodes, in the exact arithmetic order of the official
+// PyTorch modules (timm 0.4.5 Attention/Mlp, torch LayerNorm), so fp32 results agree to rounding.
+import type { StateDict, Tensor } from '../tensor.ts';
+import type { GraphBuilder } from './builder.ts';
+
+export interface LayerContext {
+  readonly g: GraphBuilder;
+  readonly sd: StateDict;
+  readonly eps: number;
+  readonly numHeads: number;
+  readonly embedDim: number;
+  /** Replaces fp32 MatMul weights by int8 (dynamic quantisation) when set. */
+  readonly linear?: LinearImpl;
+}
+
+export type LinearImpl = (ctx: LayerContext, x: string, weightKey: string, biasKey: string | null) => string;
+
+export function tensor(sd: StateDict, key: string): Tensor {
+  const t = sd.get(key);
+  if (t === undefined) throw new Error(`state dict has no ${key}`);
+  return t;
+}
+
+/** torch Linear stores [out, in]; MatMul wants [in, out]. */
+export function transposed2d(t: Tensor): Float32Array {
+  const [rows, cols] = t.shape as [number, number];
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = t.data[r * cols + c]!;
+  }
+  return out;
+}
+
+export function weight(ctx: LayerContext, key: string): string {
+  const t = tensor(ctx.sd, key);
+  return ctx.g.floatTensor(key, t.shape, t.data);
+}
+
+const fp32Linear: LinearImpl = (ctx, x, weightKey, biasKey) => {
+  const w = tensor(ctx.sd, weightKey);
+  const [out, inp] = w.shape as [number, number];
+  const wT = ctx.g.floatTensor(`${weightKey}.T`, [inp, out], transposed2d(w));
+  const y = ctx.g.op('MatMul', [x, wT], {}, weightKey.replace(/\.weight$/, ''));
+  return biasKey === null ? y : ctx.g.op('Add', [y, weight(ctx, biasKey)]);
+};
+
+export function linear(ctx: LayerContext, x: string, prefix: string): string {
+  return (ctx.linear ?? fp32Linear)(ctx, x, `${prefix}.weight`, `${prefix}.bias`);
+}
+
+export function layerNorm(ctx: LayerContext, x: string, prefix: string): string {
+  return ctx.g.op('LayerNormalization', [x, weight(ctx, `${prefix}.weight`), weight(ctx, `${prefix}.bias`)], {
+    axis: -1,
+    epsilon: { float: ctx.eps },
+  }, prefix);
+}
+
+/** Exact (erf) GELU, as torch.nn.GELU(): 0.5·x·(1 + erf(x/√2)). */
+export function gelu(ctx: LayerContext, x: string): string {
+  const { g } = ctx;
+  const scaled = g.op('Div', [x, g.scalar('sqrt2', Math.SQRT2)]);
+  const onePlus = g.op('Add', [g.op('Erf', [scaled]), g.scalar('one', 1)]);
+  return g.op('Mul', [g.op('Mul', [x, onePlus]), g.scalar('half', 0.5)]);
+}
+
+/** timm Attention: fused qkv, heads split, softmax(q·kᵀ·scale)·v, heads merged, proj. */
+export function attention(ctx: LayerContext, x: string, prefix: string): string {
+  const { g, numHeads, embedDim } = ctx;
+  const headDim = embedDim / numHeads;
+  const qkv = linear(ctx, x, `${prefix}.qkv`); // [B, N, 3D]
+  // [B, N, 3, H, Dh] → [3, B, H, N, Dh], exactly timm's reshape/permute.
+  const split = g.op('Reshape', [qkv, g.int64Tensor('shape_qkv', [0, 0, 3, numHeads, headDim])]);
+  const perm = g.op('Transpose', [split], { perm: [2, 0, 3, 1, 4] });
+  const [q, k, v] = g.opN('Split', [perm, g.int64Tensor('split_qkv', [1, 1, 1])], 3, { axis: 0 }, `${prefix}.qkv_split`) as [
+    string,
+    string,
+    string,
+  ];
+  const sq = g.int64Tensor('axis0', [0]);
+  const q4 = g.op('Squeeze', [q, sq]);
+  const k4 = g.op('Squeeze', [k, sq]);
+  const v4 = g.op('Squeeze', [v, sq]);
+  const kT = g.op('Transpose', [k4], { perm: [0, 1, 3, 2] });
+  const scores = g.op('Mul', [g.op('MatMul', [q4, kT]), g.scalar('attn_scale', headDim ** -0.5)]);
+  const probs = g.op('Softmax', [scores], { axis: -1 });
+  const ctxOut = g.op('MatMul', [probs, v4]); // [B, H, N, Dh]
+  const merged = g.op('Reshape', [g.op('Transpose', [ctxOut], { perm: [0, 2, 1, 3] }), g.int64Tensor('shape_merge', [0, 0, embedDim])]);
+  return linear(ctx, merged, `${prefix}.proj`);
+}
+
+export function mlp(ctx: LayerContext, x: string, prefix: string): string {
+  return linear(ctx, gelu(ctx, linear(ctx, x, `${prefix}.fc1`)), `${prefix}.fc2`);
+}
+
+/** Norm set a block call selects: none → norm1/norm2, 'a' → norm1_a/norm2_a, 'v' → norm1_v/norm2_v (spec §3.3). */
+export type NormSet = '' | '_a' | '_v';
+
+export function block(ctx: LayerContext, x: string, prefix: string, norms: NormSet): string {
+  const h = ctx.g.op('Add', [x, attention(ctx, layerNorm(ctx, x, `${prefix}.norm1${norms}`), `${prefix}.attn`)]);
+  return ctx.g.op('Add', [h, mlp(ctx, layerNorm(ctx, h, `${prefix}.norm2${norms}`), `${prefix}.mlp`)]);
+}
