@@ -1,0 +1,178 @@
+import { FoleyError } from '../../core/errors.ts';
+import { downloadOfficialModel } from '../../core/models/official.ts';
+import { DEFAULT_CHECKPOINT, OFFICIAL_CHECKPOINTS } from '../../core/models/registry.ts';
+import { importModel, listModels, removeModel, resolveModel, setDefaultModel, checkModelName } from '../../core/models/store.ts';
+import type { ImportResult, InstalledModel } from '../../core/models/store.ts';
+import { chooseProvider } from '../../native-models/runtime/providers.ts';
+import type { Precision } from '../../native-models/convert.ts';
+import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
+import { ProgressBar } from '../progress-bar.ts';
+
+export const MODEL_HELP = `Usage:
+  foley model import FILE [--name NAME] [--heads N] [--precision fp32|int8]
+  foley model download [NAME] [--url URL] [--precision fp32|int8]
+  foley model list
+  foley model default NAME
+  foley model remove NAME
+
+Import converts a CAV-MAE PyTorch checkpoint (.pth, or .safetensors) into ONNX graphs in the data
+directory; importing the same file again reuses the conversion. Download fetches an official
+checkpoint (default ${DEFAULT_CHECKPOINT}), resuming an interrupted download, then converts it.
+Official checkpoints: ${OFFICIAL_CHECKPOINTS.map((c) => c.name).join(', ')}.
+
+Options: --data-dir DIR, --json, --provider auto|cpu|cuda|dml|coreml|webgpu (for list), --help`;
+
+function precisionFrom(v: unknown): Precision | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'fp32' || v === 'int8') return v;
+  throw new UsageError(`--precision must be fp32 or int8 (got "${String(v)}")`);
+}
+
+function describe(r: ImportResult): Record<string, unknown> {
+  const m = r.model.manifest;
+  return {
+    name: m.name,
+    reused: r.reused,
+    dir: r.model.dir,
+    bytes: r.model.bytes,
+    kind: m.config.kind,
+    numClasses: m.config.numClasses,
+    embedDim: m.config.embedDim,
+    precision: m.precision,
+    source: m.source,
+    graphs: Object.keys(m.graphs),
+  };
+}
+
+function summary(r: ImportResult): string {
+  const m = r.model.manifest;
+  const c = m.config;
+  return `${r.reused ? 'Already converted' : 'Converted'} ${m.name}: ${c.kind}${c.numClasses !== null ? ` (${c.numClasses} classes)` : ''}, D=${c.embedDim}, ${c.audioDepth}+${c.jointDepth} blocks, ${(r.model.bytes / 2 ** 20).toFixed(1)} MiB ${m.precision} in ${r.model.dir}`;
+}
+
+export async function modelCommand(argv: readonly string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parse(
+    rest,
+    {
+      name: { type: 'string' },
+      heads: { type: 'string' },
+      precision: { type: 'string' },
+      url: { type: 'string' },
+      ...RUNTIME_OPTIONS,
+    },
+    true,
+  );
+  if (values.help === true || sub === undefined || sub === 'help') {
+    console.log(MODEL_HELP);
+    return;
+  }
+  const dataDir = dataDirFrom(values);
+  const bar = new ProgressBar();
+  const onProgress = bar.update.bind(bar);
+  switch (sub) {
+    case 'import': {
+      const file = positionals[0];
+      if (file === undefined || positionals.length > 1) throw new UsageError('model import takes one checkpoint file');
+      const heads = numberOption('heads', values.heads, { min: 1, integer: true });
+      const precision = precisionFrom(values.precision);
+      const result = await importModel(dataDir, file, {
+        ...(typeof values.name === 'string' ? { name: values.name } : {}),
+        ...(heads !== undefined ? { heads } : {}),
+        ...(precision ? { precision } : {}),
+        onProgress,
+      }).finally(() => bar.done());
+      if (values.json === true) printJson(describe(result));
+      else console.log(summary(result));
+      return;
+    }
+    case 'download': {
+      if (positionals.length > 1) throw new UsageError('model download takes at most one model name');
+      const name = positionals[0] ?? DEFAULT_CHECKPOINT;
+      const precision = precisionFrom(values.precision);
+      const controller = new AbortController();
+      const onSignal = (): void => controller.abort();
+      process.once('SIGINT', onSignal);
+      try {
+        const result = await downloadOfficialModel(dataDir, name, {
+          ...(typeof values.url === 'string' ? { url: values.url } : {}),
+          ...(precision ? { precision } : {}),
+          onProgress,
+          signal: controller.signal,
+        }).finally(() => bar.done());
+        if (values.json === true) printJson(describe(result));
+        else console.log(summary(result));
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
+      return;
+    }
+    case 'list': {
+      const models = await listModels(dataDir);
+      let defaultName: string | undefined;
+      if (models.length > 0) defaultName = (await resolveModel(dataDir, undefined).catch(() => undefined))?.manifest.name;
+      const runtime = runtimeFrom(values);
+      const choice = await chooseProvider(runtime.provider ?? 'auto').catch((e: unknown) => {
+        throw new FoleyError(e instanceof Error ? e.message : String(e));
+      });
+      if (values.json === true) {
+        printJson({
+          dataDir,
+          provider: choice.provider,
+          providerAttempts: choice.attempts,
+          default: defaultName ?? null,
+          models: models.map((m) => modelJson(m)),
+          official: OFFICIAL_CHECKPOINTS.map((c) => ({ name: c.name, title: c.title, kind: c.kind, use: c.use, installed: models.some((m) => m.manifest.name === c.name) })),
+        });
+        return;
+      }
+      console.log(`Execution provider: ${choice.provider}${choice.attempts.filter((a) => !a.ok).map((a) => ` (${a.provider} unavailable: ${a.error ?? ''})`).join('')}`);
+      console.log(`Models in ${dataDir}:`);
+      if (models.length === 0) console.log('  (none: run "foley model download" or "foley model import FILE")');
+      for (const m of models) {
+        const c = m.manifest.config;
+        console.log(
+          `  ${m.manifest.name === defaultName ? '*' : ' '} ${m.manifest.name.padEnd(18)} ${c.kind.padEnd(10)} D=${c.embedDim} ${m.manifest.precision} ${(m.bytes / 2 ** 20).toFixed(1).padStart(7)} MiB  from ${m.manifest.source.fileName}`,
+        );
+      }
+      console.log('Official checkpoints (foley model download NAME):');
+      for (const c of OFFICIAL_CHECKPOINTS) console.log(`    ${c.name.padEnd(18)} ${c.title}`);
+      return;
+    }
+    case 'default': {
+      const name = positionals[0];
+      if (name === undefined) throw new UsageError('model default takes a model name');
+      const m = await resolveModel(dataDir, checkModelName(name));
+      await setDefaultModel(dataDir, m.manifest.name);
+      if (values.json === true) printJson({ default: m.manifest.name });
+      else console.log(`Default model: ${m.manifest.name}`);
+      return;
+    }
+    case 'remove': {
+      const name = positionals[0];
+      if (name === undefined) throw new UsageError('model remove takes a model name');
+      await removeModel(dataDir, name);
+      if (values.json === true) printJson({ removed: name });
+      else console.log(`Removed ${name}`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown model command "${sub}" (import, download, list, default, remove)`);
+  }
+}
+
+function modelJson(m: InstalledModel): Record<string, unknown> {
+  const { manifest } = m;
+  return {
+    name: manifest.name,
+    kind: manifest.config.kind,
+    numClasses: manifest.config.numClasses,
+    embedDim: manifest.config.embedDim,
+    precision: manifest.precision,
+    bytes: m.bytes,
+    dir: m.dir,
+    converterVersion: manifest.converterVersion,
+    source: manifest.source,
+    createdAt: manifest.createdAt,
+  };
+}

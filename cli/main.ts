@@ -1,0 +1,57 @@
+// `foley …`: the headless front door over the same core services the desktop app uses.
+// Errors print as one line ("foley: <file>: <problem>") with exit code 1; usage errors exit 2.
+import { FoleyError } from '../core/errors.ts';
+import { UsageError } from './args.ts';
+import { embedCommand } from './commands/embed.ts';
+import { featuresCommand } from './commands/features.ts';
+import { modelCommand } from './commands/model.ts';
+
+const HELP = `foley — search your video library by sound and by sight (CAV-MAE)
+
+Usage: foley <command> [options]
+
+Commands:
+  model      import, download, list and remove models     (foley model --help)
+  embed      embedding of an audio window or an image       (foley embed --help)
+  features   the normalised fbank the audio encoder sees    (foley features --help)
+
+Every command takes --data-dir DIR (or FOLEY_DATA_DIR; default ~/.config/Foley on Linux),
+--json for machine-readable output, and --help.`;
+
+const commands: Record<string, (argv: readonly string[]) => Promise<void>> = {
+  model: modelCommand,
+  embed: embedCommand,
+  features: featuresCommand,
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  if (command === '--version' || command === 'version') {
+    console.log('foley 0.1.0');
+    return 0;
+  }
+  const run = commands[command];
+  if (run === undefined) {
+    console.error(`foley: unknown command "${command}" (try foley --help)`);
+    return 2;
+  }
+  try {
+    await run(rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`foley ${command}: ${e.message} (try foley ${command} --help)`);
+      return 2;
+    }
+    const message = e instanceof FoleyError ? e.message : e instanceof Error ? e.message : String(e);
+    console.error(`foley: ${message.split('\n')[0]}`);
+    if (process.env.FOLEY_DEBUG === '1' && e instanceof Error) console.error(e.stack);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
