@@ -51,7 +51,9 @@ function summary(r: ImportResult): string {
 }
 
 export async function modelCommand(argv: readonly string[]): Promise<void> {
-  const [sub, ...rest] = argv;
+  const [first, ...tail] = argv;
+  // "foley model --help" has no subcommand: treat the flag as the rest of the arguments.
+  const [sub, rest] = first !== undefined && first.startsWith('-') ? ['help', argv] : [first, tail];
   const { values, positionals } = parse(
     rest,
     {
