@@ -1,0 +1,61 @@
+// Where ffmpeg and ffprobe live: $FOLEY_FFMPEG / $FOLEY_FFPROBE first (a bundled or custom build),
+// then PATH. Resolved once per process; a missing tool is a MediaError that says how to install it.
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { MediaError } from '../core/errors.ts';
+
+export type FfmpegTool = 'ffmpeg' | 'ffprobe';
+
+const ENV: Record<FfmpegTool, string> = { ffmpeg: 'FOLEY_FFMPEG', ffprobe: 'FOLEY_FFPROBE' };
+const INSTALL_HINT =
+  'install ffmpeg (it includes ffprobe): Debian/Ubuntu `sudo apt-get install ffmpeg`, macOS `brew install ffmpeg`, ' +
+  'Windows `winget install Gyan.FFmpeg`; or point FOLEY_FFMPEG / FOLEY_FFPROBE at the executables';
+
+const cache = new Map<FfmpegTool, string>();
+
+function isExecutable(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    // Windows has no execute bit; existence of the .exe is the check there.
+    if (process.platform !== 'win32') accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function searchPath(name: string): string | undefined {
+  const exts = process.platform === 'win32' ? (process.env['PATHEXT'] ?? '.EXE').split(';').filter(Boolean) : [''];
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const candidate = join(dir, name + ext.toLowerCase());
+      if (isExecutable(candidate)) return candidate;
+      if (ext && isExecutable(join(dir, name + ext))) return join(dir, name + ext);
+    }
+  }
+  return undefined;
+}
+
+/** Absolute path of ffmpeg or ffprobe, or a MediaError explaining how to get it. */
+export function findTool(tool: FfmpegTool): string {
+  const cached = cache.get(tool);
+  if (cached !== undefined) return cached;
+  const fromEnv = process.env[ENV[tool]];
+  let found: string | undefined;
+  if (fromEnv) {
+    // An explicit setting that is wrong should fail loudly rather than silently fall back to PATH.
+    if (!isExecutable(fromEnv)) throw new MediaError(undefined, `${ENV[tool]}=${fromEnv} is not an executable file; ${INSTALL_HINT}`);
+    found = fromEnv;
+  } else {
+    found = searchPath(tool);
+  }
+  if (found === undefined) throw new MediaError(undefined, `${tool} was not found on PATH; ${INSTALL_HINT}`);
+  cache.set(tool, found);
+  return found;
+}
+
+/** Forget resolved paths (tests that change the environment). */
+export function resetToolCache(): void {
+  cache.clear();
+}

@@ -1,0 +1,82 @@
+// Full-resolution RGB24 pictures from ffmpeg: a still image, or one video frame at a timestamp.
+// Output goes through ffmpeg's PPM encoder rather than bare rawvideo: the same RGB24 bytes, but the
+// header carries the final width/height (after autorotation), so no ffprobe round trip is needed.
+//
+// Orientation: ffmpeg's default -autorotate handles both cases. Video: the display matrix / rotate tag.
+// JPEG: ffmpeg 5.1's mjpeg decoder exports EXIF Orientation as a display matrix, and all seven
+// non-trivial values (flips included) came out identical to PIL's ImageOps.exif_transpose when checked
+// here, so no EXIF parsing of our own is needed.
+import { MediaError } from '../core/errors.ts';
+import { findTool } from './ffmpeg-binaries.ts';
+import { assertReadableFile } from './probe.ts';
+import { runTool } from './spawn.ts';
+
+export interface RgbFrame {
+  readonly width: number;
+  readonly height: number;
+  /** RGB24, row-major, width * height * 3 bytes. */
+  readonly data: Uint8Array;
+}
+
+export interface DecodeImageOptions {
+  /** Default 60 s. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+const PPM_OUTPUT = ['-an', '-sn', '-dn', '-frames:v', '1', '-pix_fmt', 'rgb24', '-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1'];
+
+/** Parse a binary P6 PPM (maxval 255) as ffmpeg writes it. */
+export function parsePpm(file: string, buf: Buffer): RgbFrame {
+  // Header: "P6" ws width ws height ws maxval, then exactly one whitespace byte.
+  let pos = 0;
+  const token = (): string => {
+    while (pos < buf.length && /\s/.test(String.fromCharCode(buf[pos]!))) pos++;
+    const from = pos;
+    while (pos < buf.length && !/\s/.test(String.fromCharCode(buf[pos]!))) pos++;
+    return buf.toString('latin1', from, pos);
+  };
+  const magic = token();
+  const width = Number(token());
+  const height = Number(token());
+  const maxval = Number(token());
+  pos++;
+  if (magic !== 'P6' || !(width > 0) || !(height > 0) || maxval !== 255) {
+    throw new MediaError(file, 'ffmpeg produced an unexpected picture format');
+  }
+  const size = width * height * 3;
+  if (buf.length - pos < size) throw new MediaError(file, `picture data cut short (${buf.length - pos} of ${size} bytes)`);
+  return { width, height, data: new Uint8Array(buf.buffer, buf.byteOffset + pos, size).slice() };
+}
+
+/** Decode a still image (or the first frame of a video) at full resolution, upright. */
+export async function decodeImageRgb(file: string, options: DecodeImageOptions = {}): Promise<RgbFrame> {
+  await assertReadableFile(file);
+  const { stdout } = await runTool(findTool('ffmpeg'), ['-nostdin', '-hide_banner', '-v', 'error', '-i', file, ...PPM_OUTPUT], {
+    file,
+    what: 'decoding image',
+    timeoutMs: options.timeoutMs ?? 60_000,
+    signal: options.signal,
+  });
+  if (stdout.length === 0) throw new MediaError(file, 'no picture could be decoded');
+  return parsePpm(file, stdout);
+}
+
+/**
+ * The video frame at `seconds`, full resolution and upright (ffmpeg autorotation). Seeks on the input
+ * first (fast, frame-accurate for indexed files); if that yields nothing — some MKVs have no seek
+ * index — decodes from the start and seeks on the output instead.
+ */
+export async function decodeFrameRgb(file: string, seconds: number, options: DecodeImageOptions = {}): Promise<RgbFrame> {
+  if (!(Number.isFinite(seconds) && seconds >= 0)) throw new MediaError(file, `invalid frame time ${seconds} s`);
+  await assertReadableFile(file);
+  const ffmpeg = findTool('ffmpeg');
+  const ts = seconds.toFixed(6);
+  const base = ['-nostdin', '-hide_banner', '-v', 'error'];
+  const run = (args: string[]): Promise<{ stdout: Buffer }> =>
+    runTool(ffmpeg, args, { file, what: `decoding the frame at ${ts} s`, timeoutMs: options.timeoutMs ?? 60_000, signal: options.signal });
+  let { stdout } = await run([...base, '-ss', ts, '-i', file, '-map', '0:V:0?', ...PPM_OUTPUT]);
+  if (stdout.length === 0) ({ stdout } = await run([...base, '-i', file, '-ss', ts, '-map', '0:V:0?', ...PPM_OUTPUT]));
+  if (stdout.length === 0) throw new MediaError(file, `no video frame at ${ts} s (past the end, or no video stream)`);
+  return parsePpm(file, stdout);
+}

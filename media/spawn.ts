@@ -1,0 +1,135 @@
+// A small typed wrapper around child_process.spawn for ffmpeg/ffprobe: argument arrays only (no shell),
+// a hard timeout (SIGKILL), the last few KB of stderr kept for the error message, stdout either
+// collected or streamed with backpressure. Every failure is a MediaError naming the media file.
+import { spawn } from 'node:child_process';
+import { MediaError } from '../core/errors.ts';
+
+const STDERR_KEEP = 4096;
+
+export interface RunOptions {
+  /** The media file the command is about; named in every error. */
+  readonly file: string;
+  /** What is being done, for messages ("decoding audio"). */
+  readonly what: string;
+  /** Kill the process (SIGKILL) after this long. Default: no limit. */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Stream stdout to this callback instead of collecting it. A returned promise pauses the pipe until it
+   * settles; a throw or rejection kills the process and rejects the run.
+   */
+  readonly onStdout?: ((chunk: Buffer) => void | Promise<void>) | undefined;
+  /** Abort the run from outside (kills the process). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface RunResult {
+  /** Collected stdout (empty when onStdout streamed it). */
+  readonly stdout: Buffer;
+  /** The last ~4 KB of stderr. */
+  readonly stderr: string;
+}
+
+/** The last non-empty stderr line, without the input path ffmpeg prefixes (the error already names it). */
+export function lastErrorLine(stderr: string, file?: string): string {
+  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  let line = lines[lines.length - 1] ?? '';
+  if (file !== undefined && line.startsWith(`${file}: `)) line = line.slice(file.length + 2);
+  // "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d…] moov atom not found" → drop the pointer noise.
+  return line.replace(/^\[([^\]@]+) @ 0x[0-9a-f]+\]\s*/i, '[$1] ');
+}
+
+/** Run `bin args`, resolving when it exits 0; otherwise a MediaError with ffmpeg's last error line. */
+export function runTool(bin: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  const { file, what, timeoutMs, onStdout, signal } = options;
+  return new Promise<RunResult>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new MediaError(file, `${what} was cancelled`));
+      return;
+    }
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    let failure: MediaError | undefined;
+    let settled = false;
+    // The callback's last promise: 'close' waits for it so the run never resolves mid-consumer.
+    let inFlight: Promise<void> = Promise.resolve();
+    let queued = 0;
+
+    const fail = (err: MediaError): void => {
+      if (failure === undefined) failure = err;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+
+    const timer =
+      timeoutMs !== undefined
+        ? setTimeout(() => fail(new MediaError(file, `${what} timed out after ${formatSeconds(timeoutMs)} s`)), timeoutMs)
+        : undefined;
+    const onAbort = (): void => fail(new MediaError(file, `${what} was cancelled`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (failure !== undefined) return;
+      if (onStdout === undefined) {
+        chunks.push(chunk);
+        return;
+      }
+      // pause() alone does not stop a 'data' event already on its way, so callbacks are chained to run
+      // strictly one after another; the pause only provides backpressure while the chain is busy.
+      queued++;
+      child.stdout.pause();
+      inFlight = inFlight
+        .then(async () => {
+          if (failure === undefined) await onStdout(chunk);
+        })
+        .then(
+          () => {
+            if (--queued === 0) child.stdout.resume();
+          },
+          (err: unknown) => {
+            queued--;
+            fail(new MediaError(file, `${what} stopped: ${describe(err)}`, err));
+          },
+        );
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      stderr += text;
+      if (stderr.length > 2 * STDERR_KEEP) stderr = stderr.slice(-STDERR_KEEP);
+    });
+
+    const finish = (err: MediaError | undefined): void => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (err !== undefined) reject(err);
+      else resolve({ stdout: Buffer.concat(chunks), stderr: stderr.slice(-STDERR_KEEP) });
+    };
+
+    child.on('error', (err) => {
+      // Spawn failures (ENOENT, EACCES) arrive here, not as an exit code.
+      finish(failure ?? new MediaError(file, `${what} could not start ${bin}: ${err.message}`, err));
+    });
+    child.on('close', (code, sig) => {
+      void inFlight.then(() => onClose(code, sig));
+    });
+    const onClose = (code: number | null, sig: NodeJS.Signals | null): void => {
+      if (failure !== undefined) {
+        finish(failure);
+      } else if (code !== 0) {
+        const detail = lastErrorLine(stderr, file) || (sig !== null ? `killed by ${sig}` : `exit code ${code}`);
+        finish(new MediaError(file, `${what} failed: ${detail}`));
+      } else {
+        finish(undefined);
+      }
+    };
+  });
+}
+
+function formatSeconds(ms: number): string {
+  return Number((ms / 1000).toFixed(3)).toString();
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,73 @@
+// CAV-MAE image input (spec §2.2): shorter side → 224 with PIL's antialiased bilinear (torchvision
+// Resize on a PIL image), centre crop 224, ToTensor (/255), ImageNet mean/std, RGB channel-first.
+import { resizeRgb } from './resample.ts';
+import type { RgbImage } from './resample.ts';
+
+export type { RgbImage } from './resample.ts';
+
+export const IMAGE_SIZE = 224;
+const MEAN = [0.485, 0.456, 0.406] as const;
+const STD = [0.229, 0.224, 0.225] as const;
+
+// torchvision works in float32: x.float().div(255), then .sub(mean).div(std) with float32 mean/std.
+// One 256-entry table per channel reproduces that bit for bit.
+const LUT: readonly Float32Array[] = MEAN.map((m, c) => {
+  const t = new Float32Array(256);
+  const mf = Math.fround(m);
+  const sf = Math.fround(STD[c]!);
+  for (let v = 0; v < 256; v++) t[v] = Math.fround(Math.fround(Math.fround(v / 255) - mf) / sf);
+  return t;
+});
+
+/** Python's round() (half to even) for the non-negative halves centre-crop offsets produce. */
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** Output size of torchvision Resize(size) for a PIL image: short side → size, long side truncated. */
+export function resizedSize(width: number, height: number, size = IMAGE_SIZE): { width: number; height: number } {
+  if (width <= height) return { width: size, height: Math.trunc((size * height) / width) };
+  return { width: Math.trunc((size * width) / height), height: size };
+}
+
+/** Resize (short side 224, bilinear) + centre crop 224 as uint8 RGB: the pixels the model sees. */
+export function resizeAndCrop(rgb: RgbImage, size = IMAGE_SIZE): RgbImage {
+  const { width, height, data } = rgb;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`image size must be positive integers, got ${width}x${height}`);
+  }
+  if (data.length !== width * height * 3) {
+    throw new RangeError(`RGB data holds ${data.length} bytes, expected ${width}*${height}*3 = ${width * height * 3}`);
+  }
+  const r = resizedSize(width, height, size);
+  // Long sides below `size` cannot happen (long ≥ short → ≥ size after scaling), so no crop padding.
+  const crop = {
+    left: roundHalfEven((r.width - size) / 2),
+    top: roundHalfEven((r.height - size) / 2),
+    width: size,
+    height: size,
+  };
+  return resizeRgb(rgb, r.width, r.height, 'bilinear', crop);
+}
+
+/** RGB image of any size → CAV-MAE visual input [3, 224, 224] float32, normalised. */
+export function imageToTensor(rgb: RgbImage): Float32Array {
+  const size = IMAGE_SIZE;
+  const img = resizeAndCrop(rgb, size);
+  const plane = size * size;
+  const out = new Float32Array(3 * plane);
+  const src = img.data;
+  const l0 = LUT[0]!;
+  const l1 = LUT[1]!;
+  const l2 = LUT[2]!;
+  for (let i = 0, p = 0; i < plane; i++, p += 3) {
+    out[i] = l0[src[p]!]!;
+    out[plane + i] = l1[src[p + 1]!]!;
+    out[2 * plane + i] = l2[src[p + 2]!]!;
+  }
+  return out;
+}
