@@ -49,7 +49,7 @@ export async function downloadOfficialModel(dataDir: string, name: string, optio
     url,
     ...(options.precision ? { precision: options.precision } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    verify: ({ config }) => {
+    verify: (config) => {
       if (config.kind !== entry.kind || config.numClasses !== entry.numClasses) {
         const got = config.numClasses === null ? 'a pretrained model' : `a ${config.numClasses}-class fine-tuned model`;
         const want = entry.numClasses === null ? 'a pretrained model' : `a ${entry.numClasses}-class fine-tuned model`;

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { FoleyError } from '../errors.ts';
 import { sha256Bytes, sha256File } from '../hash.ts';
 import type { ProgressListener } from '../progress.ts';
-import { CONVERTER_VERSION, convertCheckpoint } from '../../native-models/convert.ts';
+import { CONVERTER_VERSION, convertCheckpointTo } from '../../native-models/convert.ts';
 import type { GraphName, Precision } from '../../native-models/convert.ts';
+import type { CavMaeConfig } from '../../native-models/cavmae/config.ts';
 import { isManifest, MANIFEST_FORMAT } from './manifest.ts';
 import type { GraphEntry, ModelManifest } from './manifest.ts';
 
@@ -100,8 +101,8 @@ export interface ImportOptions {
   readonly origin?: 'import' | 'download';
   readonly url?: string;
   readonly onProgress?: ProgressListener;
-  /** Checks run on the read config before anything is written (e.g. a download's expected kind). */
-  readonly verify?: (manifest: Pick<ModelManifest, 'config'>) => void;
+  /** Checks run on the inferred config before any graph is built (e.g. a download's expected kind). */
+  readonly verify?: (config: CavMaeConfig) => void;
 }
 
 export interface ImportResult {
@@ -137,33 +138,35 @@ export async function importModel(dataDir: string, file: string, options: Import
     return { model: { manifest: existing, dir, bytes: sumBytes(existing) }, reused: true };
   }
 
-  const conversion = await convertCheckpoint(source, {
-    ...(options.heads !== undefined ? { heads: options.heads } : {}),
-    precision,
-    metadata: { 'foley.source_sha256': sha256 },
-    onStage: (stage, done, total) => {
-      if (stage === 'read') report({ stage: 'read', label: 'Reading checkpoint', done, total, unit: 'bytes' });
-      else report({ stage: `convert:${stage}`, label: `Building ${stage} graph`, done, total, unit: 'items' });
-    },
-  });
-  options.verify?.({ config: conversion.config });
-
   await mkdir(modelsDir(dataDir), { recursive: true });
   const tmp = path.join(modelsDir(dataDir), `.tmp-${name}-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
   try {
     const graphs: Partial<Record<GraphName, GraphEntry>> = {};
-    for (const { name: graphName, model } of conversion.graphs) {
-      const fileName = `${graphName}.onnx`;
-      await writeFile(path.join(tmp, fileName), model.bytes);
-      graphs[graphName] = {
-        file: fileName,
-        bytes: model.bytes.byteLength,
-        sha256: sha256Bytes(model.bytes),
-        inputs: model.inputs,
-        outputs: model.outputs,
-      };
-    }
+    const conversion = await convertCheckpointTo(
+      source,
+      async (graphName, model) => {
+        const fileName = `${graphName}.onnx`;
+        await writeFile(path.join(tmp, fileName), model.bytes);
+        graphs[graphName] = {
+          file: fileName,
+          bytes: model.bytes.byteLength,
+          sha256: sha256Bytes(model.bytes),
+          inputs: model.inputs,
+          outputs: model.outputs,
+        };
+      },
+      {
+        ...(options.heads !== undefined ? { heads: options.heads } : {}),
+        precision,
+        metadata: { 'foley.source_sha256': sha256 },
+        ...(options.verify ? { check: options.verify } : {}),
+        onStage: (stage, done, total) => {
+          if (stage === 'read') report({ stage: 'read', label: 'Reading checkpoint', done, total, unit: 'bytes' });
+          else report({ stage: `convert:${stage}`, label: `Building ${stage} graph`, done, total, unit: 'items' });
+        },
+      },
+    );
     const manifest: ModelManifest = {
       format: MANIFEST_FORMAT,
       name,
