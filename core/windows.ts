@@ -3,7 +3,68 @@
 // its middle unless the user picks another length.
 export const DEFAULT_WINDOW_SECONDS = 10;
 export const SAMPLE_RATE = 16000;
+/** A trailing partial window shorter than this is dropped (unless it is the file's only window). */
+export const DEFAULT_MIN_LAST_SECONDS = 1;
 
 export function windowMiddle(start: number, seconds = DEFAULT_WINDOW_SECONDS): number {
   return start + seconds / 2;
+}
+
+export interface WindowPlanOptions {
+  /** Window length in seconds. Default 10. */
+  readonly window?: number;
+  /** Seconds between window starts. Default = window (no overlap); smaller overlaps, larger skips. */
+  readonly hop?: number;
+  /** Keep a trailing partial window only if it holds at least this many seconds. Default 1. */
+  readonly minLast?: number;
+}
+
+export interface MediaWindow {
+  readonly index: number;
+  /** Seconds; start·16000 and end·16000 are whole sample positions. */
+  readonly start: number;
+  readonly end: number;
+  /** (start + end) / 2: where the window's picture is taken (of a full window: start + W/2). */
+  readonly middle: number;
+}
+
+/** Seconds → whole 16 kHz samples, robust to float noise (10.000000000001 → 160000). */
+export function toSamples(seconds: number): number {
+  return Math.round(seconds * SAMPLE_RATE);
+}
+
+/**
+ * Split `durationSeconds` into windows [start, end). Window k starts at k·hop and lasts `window`
+ * seconds, cut at the end of the file. All arithmetic is done in whole 16 kHz samples, so boundaries
+ * are exact sample positions and never drift (k·0.1 s summed in floating point would).
+ * Rules: windows stop once one reaches the end of the file (with hop < window, no window lies wholly
+ * inside the previous one); a trailing partial window is kept when it holds ≥ minLast seconds; a file
+ * shorter than minLast still gets one window covering all of it (a short sound effect must stay
+ * findable). A zero/unknown/negative duration gives no windows.
+ */
+export function planWindows(durationSeconds: number, options: WindowPlanOptions = {}): MediaWindow[] {
+  const window = options.window ?? DEFAULT_WINDOW_SECONDS;
+  const hop = options.hop ?? window;
+  const minLast = options.minLast ?? DEFAULT_MIN_LAST_SECONDS;
+  if (!(Number.isFinite(window) && window > 0)) throw new RangeError(`window must be a positive number of seconds, got ${window}`);
+  if (!(Number.isFinite(hop) && hop > 0)) throw new RangeError(`hop must be a positive number of seconds, got ${hop}`);
+  if (!(Number.isFinite(minLast) && minLast >= 0)) throw new RangeError(`minLast must be ≥ 0 seconds, got ${minLast}`);
+  const w = toSamples(window);
+  const h = toSamples(hop);
+  if (w < 1 || h < 1) throw new RangeError(`window and hop must be at least one sample (1/${SAMPLE_RATE} s)`);
+  if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) return [];
+  const total = toSamples(durationSeconds);
+  if (total < 1) return [];
+  const minSamples = toSamples(minLast);
+
+  const out: MediaWindow[] = [];
+  for (let k = 0; ; k++) {
+    const s = k * h;
+    if (s >= total) break;
+    const e = Math.min(s + w, total);
+    if (e - s < w && e - s < minSamples && out.length > 0) break;
+    out.push({ index: out.length, start: s / SAMPLE_RATE, end: e / SAMPLE_RATE, middle: (s + e) / 2 / SAMPLE_RATE });
+    if (e >= total) break;
+  }
+  return out;
 }

@@ -12,8 +12,14 @@ export interface DecodeAudioOptions {
   readonly start?: number;
   /** Seconds to decode; the result has exactly round(duration·16000) samples when the media has them. */
   readonly duration?: number;
-  /** Default 120 s. */
+  /** Total limit. Default 120 s, or none when only idleTimeoutMs is given. */
   readonly timeoutMs?: number;
+  /**
+   * Stall limit for long streamed decodes: fail when ffmpeg produces nothing for this long while the
+   * consumer is not busy. With it and no timeoutMs, there is no total limit (a 3-hour file indexed by
+   * a slow model may take longer than any fixed guess).
+   */
+  readonly idleTimeoutMs?: number;
   /**
    * Return what decoded from a damaged/truncated file instead of failing. Off by default: ffmpeg exits 0
    * on a truncated MP4 and just stops early, which would silently index a cut-off clip.
@@ -59,7 +65,8 @@ async function runAudio(
     const result = await runTool(findTool('ffmpeg'), audioArgs(file, options.start, options.duration), {
       file,
       what: 'decoding audio',
-      timeoutMs: options.timeoutMs ?? 120_000,
+      timeoutMs: options.timeoutMs ?? (options.idleTimeoutMs !== undefined ? undefined : 120_000),
+      idleTimeoutMs: options.idleTimeoutMs,
       onStdout,
       signal: options.signal,
     });

@@ -14,6 +14,12 @@ export interface RunOptions {
   /** Kill the process (SIGKILL) after this long. Default: no limit. */
   readonly timeoutMs?: number | undefined;
   /**
+   * Kill the process when stdout stays silent this long while nothing is waiting on the consumer (time
+   * spent inside a slow onStdout callback does not count). For long streamed decodes, where a total
+   * limit would have to guess how slow the consumer is. Default: none.
+   */
+  readonly idleTimeoutMs?: number | undefined;
+  /**
    * Stream stdout to this callback instead of collecting it. A returned promise pauses the pipe until it
    * settles; a throw or rejection kills the process and rejects the run.
    */
@@ -40,7 +46,7 @@ export function lastErrorLine(stderr: string, file?: string): string {
 
 /** Run `bin args`, resolving when it exits 0; otherwise a MediaError with ffmpeg's last error line. */
 export function runTool(bin: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
-  const { file, what, timeoutMs, onStdout, signal } = options;
+  const { file, what, timeoutMs, idleTimeoutMs, onStdout, signal } = options;
   return new Promise<RunResult>((resolve, reject) => {
     if (signal?.aborted) {
       reject(new MediaError(file, `${what} was cancelled`));
@@ -64,15 +70,31 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
       timeoutMs !== undefined
         ? setTimeout(() => fail(new MediaError(file, `${what} timed out after ${formatSeconds(timeoutMs)} s`)), timeoutMs)
         : undefined;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdle = (): void => {
+      if (idleTimeoutMs === undefined) return;
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
+      idleTimer = setTimeout(
+        () => fail(new MediaError(file, `${what} stalled: no output for ${formatSeconds(idleTimeoutMs)} s`)),
+        idleTimeoutMs,
+      );
+    };
+    const disarmIdle = (): void => {
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
+      idleTimer = undefined;
+    };
+    armIdle();
     const onAbort = (): void => fail(new MediaError(file, `${what} was cancelled`));
     signal?.addEventListener('abort', onAbort, { once: true });
 
     child.stdout.on('data', (chunk: Buffer) => {
       if (failure !== undefined) return;
       if (onStdout === undefined) {
+        armIdle();
         chunks.push(chunk);
         return;
       }
+      disarmIdle();
       // pause() alone does not stop a 'data' event already on its way, so callbacks are chained to run
       // strictly one after another; the pause only provides backpressure while the chain is busy.
       queued++;
@@ -83,7 +105,10 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
         })
         .then(
           () => {
-            if (--queued === 0) child.stdout.resume();
+            if (--queued === 0) {
+              armIdle();
+              child.stdout.resume();
+            }
           },
           (err: unknown) => {
             queued--;
@@ -101,6 +126,7 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
       if (settled) return;
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
+      disarmIdle();
       signal?.removeEventListener('abort', onAbort);
       if (err !== undefined) reject(err);
       else resolve({ stdout: Buffer.concat(chunks), stderr: stderr.slice(-STDERR_KEEP) });

@@ -1,0 +1,251 @@
+// Indexing-time decoding of a whole file as windows (core/windows.ts plans them): the audio is
+// streamed once through ffmpeg and cut into exact [start·16000, end·16000) slices, each window's
+// frame is decoded at its middle. Nothing holds the whole file: only the samples of the windows still
+// in flight (with hop < window, the overlap) plus one decode chunk.
+//
+// Frames — chosen by measurement (bench/media.bench.ts: 10-min 1080p25 h264, GOP 2 s, ≈10 Mbit/s,
+// 60 windows, this 2-core machine). One ffmpeg per window with an input seek (`-ss middle -i file`,
+// frame-exact: ffmpeg decodes from the preceding keyframe and drops frames before `middle`) took
+// 12.7–20.9 s for the 60 frames (0.21–0.35 s a window, varying with machine load); one ffmpeg
+// decoding all 15,000 frames and keeping the middles with a select filter took 32.5–36.4 s. Seeking
+// decodes at most one GOP per window instead of every frame, and it needs no frame↔window matching
+// (a select filter's output carries no timestamp, and two middles between the same two frames of a
+// low-fps or VFR file would yield one frame for two windows). Frame decodes run one window ahead of
+// the audio so the processes overlap (end to end 8.1 s when the machine was quiet).
+import type { MediaWindow } from '../core/windows.ts';
+import { SAMPLE_RATE, planWindows, toSamples } from '../core/windows.ts';
+import type { WindowPlanOptions } from '../core/windows.ts';
+import { MediaError } from '../core/errors.ts';
+import { streamAudio } from './audio.ts';
+import { decodeFrameRgb } from './image.ts';
+import type { RgbFrame } from './image.ts';
+import type { MediaInfo } from './probe.ts';
+
+export interface WindowFailure {
+  readonly index: number;
+  readonly what: 'audio' | 'frame';
+  readonly error: MediaError;
+}
+
+export interface DecodeWindowsOptions {
+  /**
+   * Called once per window, in order. `audio` is exactly the window's samples (shorter only where the
+   * audio stream ends early), null for files without audio; `frame` is the full-resolution upright
+   * frame at the window's middle, null without video (cover art is not video). A returned promise
+   * pauses decoding until it settles; a throw stops decoding and is rethrown as is.
+   */
+  readonly onWindow: (
+    win: MediaWindow,
+    audio: Float32Array | null,
+    frame: RgbFrame | null,
+    failures: readonly WindowFailure[],
+  ) => void | Promise<void>;
+  readonly signal?: AbortSignal;
+  /** Limit for each frame decode, and the stall limit of the audio stream. Default 60 s. */
+  readonly timeoutMs?: number;
+  /** Skip one modality even when the file has it. */
+  readonly audio?: boolean;
+  readonly frames?: boolean;
+  /** Samples per audio decode chunk (default 2 s); the buffer never holds more than a window + a chunk. */
+  readonly chunkSamples?: number;
+}
+
+export interface DecodeWindowsResult {
+  /** Windows passed to onWindow. */
+  readonly windows: number;
+  /** Audio samples decoded (16 kHz). */
+  readonly audioSamples: number;
+  /** Largest number of samples held at once (the streaming bound tests check). */
+  readonly peakBufferedSamples: number;
+  readonly failures: readonly WindowFailure[];
+}
+
+/**
+ * The length windows should be planned over: the container duration, else the longest stream. (For
+ * files whose metadata is off, the audio slices still come from what actually decodes.)
+ */
+export function mediaDuration(info: MediaInfo): number {
+  if (info.duration !== undefined && info.duration > 0) return info.duration;
+  const streams = [...info.audio, ...info.video].map((s) => s.duration ?? 0);
+  return Math.max(0, ...streams);
+}
+
+/** planWindows over mediaDuration(info). */
+export function planMediaWindows(info: MediaInfo, options: WindowPlanOptions = {}): MediaWindow[] {
+  return planWindows(mediaDuration(info), options);
+}
+
+/** Growable sample buffer addressed by absolute sample position. */
+class SampleBuffer {
+  private data = new Float32Array(0);
+  /** Absolute position of data[0]. */
+  private origin = 0;
+  private length = 0;
+  peak = 0;
+
+  get end(): number {
+    return this.origin + this.length;
+  }
+
+  append(chunk: Float32Array): void {
+    if (this.length + chunk.length > this.data.length) {
+      const grown = new Float32Array(Math.max(this.length + chunk.length, this.data.length * 2));
+      grown.set(this.data.subarray(0, this.length));
+      this.data = grown;
+    }
+    this.data.set(chunk, this.length);
+    this.length += chunk.length;
+    this.peak = Math.max(this.peak, this.length);
+  }
+
+  /** A copy of [from, to) clipped to what is held; null when nothing of it is. */
+  slice(from: number, to: number): Float32Array | null {
+    const a = Math.max(from, this.origin) - this.origin;
+    const b = Math.min(to, this.end) - this.origin;
+    return b > a ? this.data.slice(a, b) : null;
+  }
+
+  /** Forget samples before `pos` (absolute). */
+  dropBefore(pos: number): void {
+    const n = Math.min(Math.max(0, pos - this.origin), this.length);
+    if (n === 0) return;
+    this.data.copyWithin(0, n, this.length);
+    this.length -= n;
+    this.origin += n;
+  }
+
+  /** Start position for a stream that begins later than 0 (unused samples before it are skipped). */
+  skipTo(pos: number): void {
+    if (this.length === 0 && pos > this.origin) this.origin = pos;
+  }
+}
+
+type FrameResult = { frame: RgbFrame } | { error: MediaError };
+
+/** Stream `file` window by window; see DecodeWindowsOptions. Rejects with a MediaError naming the file. */
+export async function decodeWindows(
+  file: string,
+  info: MediaInfo,
+  plan: readonly MediaWindow[],
+  options: DecodeWindowsOptions,
+): Promise<DecodeWindowsResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const wantAudio = options.audio !== false && info.audio.length > 0;
+  const wantFrames = options.frames !== false && info.video.length > 0;
+  const failures: WindowFailure[] = [];
+  const inner = new AbortController();
+  const onOuterAbort = (): void => inner.abort();
+  if (options.signal?.aborted) throw new MediaError(file, 'decoding windows was cancelled');
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+  // Frames: a promise per window that never rejects, started one window ahead.
+  const frames = new Map<number, Promise<FrameResult>>();
+  const ensureFrame = (k: number): void => {
+    if (!wantFrames || k >= plan.length || frames.has(k)) return;
+    const win = plan[k]!;
+    frames.set(
+      k,
+      decodeFrameRgb(file, win.middle, { timeoutMs, signal: inner.signal }).then(
+        (frame) => ({ frame }),
+        (err: unknown) => ({ error: err instanceof MediaError ? err : new MediaError(file, `decoding a frame failed: ${String(err)}`, err) }),
+      ),
+    );
+  };
+  const takeFrame = async (k: number): Promise<{ frame: RgbFrame | null; failure?: WindowFailure }> => {
+    if (!wantFrames) return { frame: null };
+    ensureFrame(k);
+    ensureFrame(k + 1);
+    const r = await frames.get(k)!;
+    frames.delete(k);
+    if ('frame' in r) return { frame: r.frame };
+    return { frame: null, failure: { index: k, what: 'frame', error: r.error } };
+  };
+
+  let emitted = 0;
+  let consumerError: { error: unknown } | undefined;
+  const emit = async (k: number, audio: Float32Array | null, audioFailure: WindowFailure | undefined): Promise<void> => {
+    const { frame, failure } = await takeFrame(k);
+    if (options.signal?.aborted) throw new MediaError(file, 'decoding windows was cancelled');
+    const mine = [audioFailure, failure].filter((f): f is WindowFailure => f !== undefined);
+    failures.push(...mine);
+    if (audio === null && frame === null && (wantAudio || wantFrames) && mine.length > 0) return;
+    try {
+      await options.onWindow(plan[k]!, audio, frame, mine);
+    } catch (error) {
+      consumerError = { error };
+      throw error;
+    }
+    emitted++;
+  };
+
+  const bounds = plan.map((w) => [toSamples(w.start), toSamples(w.end)] as const);
+  const buffer = new SampleBuffer();
+  let next = 0;
+  let delivered = 0;
+
+  try {
+    if (wantFrames) ensureFrame(0);
+    if (!wantAudio) {
+      for (; next < plan.length; next++) await emit(next, null, undefined);
+    } else if (plan.length > 0) {
+      const endSample = Math.max(...bounds.map((b) => b[1]));
+      const flush = async (ended: boolean): Promise<void> => {
+        while (next < plan.length && (ended || bounds[next]![1] <= buffer.end)) {
+          const [s0, s1] = bounds[next]!;
+          const audio = buffer.slice(s0, s1);
+          const failure: WindowFailure | undefined =
+            audio === null
+              ? { index: next, what: 'audio', error: new MediaError(file, `no audio for window ${next} (the audio ends at ${(delivered / SAMPLE_RATE).toFixed(3)} s)`) }
+              : undefined;
+          await emit(next, audio, failure);
+          next++;
+          buffer.dropBefore(next < plan.length ? Math.min(...bounds.slice(next).map((b) => b[0])) : Infinity);
+        }
+      };
+      buffer.skipTo(Math.min(...bounds.map((b) => b[0])));
+      delivered = await streamAudio(
+        file,
+        async (chunk, offset) => {
+          // Keep only what some pending window still needs.
+          const keepFrom = next < plan.length ? bounds[next]![0] : Infinity;
+          const from = Math.max(0, keepFrom - offset);
+          if (from < chunk.length) {
+            buffer.skipTo(offset + from);
+            buffer.append(from > 0 ? chunk.subarray(from) : chunk);
+          }
+          await flush(false);
+        },
+        {
+          duration: endSample / SAMPLE_RATE,
+          chunkSamples: options.chunkSamples ?? 2 * SAMPLE_RATE,
+          idleTimeoutMs: timeoutMs,
+          signal: inner.signal,
+        },
+      );
+      // A stream that stops far short of what the container promised is a damaged file even when
+      // ffmpeg says nothing (spec'd truncation handling, toolchain notes §7).
+      const promised = info.audio[0]!.duration ?? (info.video.length === 0 ? info.duration : undefined);
+      if (promised !== undefined) {
+        const expected = Math.min(endSample, toSamples(promised));
+        if (delivered < expected - Math.max(SAMPLE_RATE, 0.02 * expected)) {
+          throw new MediaError(
+            file,
+            `damaged or truncated media: audio stops at ${(delivered / SAMPLE_RATE).toFixed(2)} s of ${(expected / SAMPLE_RATE).toFixed(2)} s`,
+          );
+        }
+      }
+      await flush(true);
+    }
+  } catch (err) {
+    if (consumerError !== undefined) throw consumerError.error;
+    if (options.signal?.aborted) throw new MediaError(file, 'decoding windows was cancelled', err);
+    if (err instanceof MediaError) throw err;
+    throw new MediaError(file, `decoding windows failed: ${err instanceof Error ? err.message : String(err)}`, err);
+  } finally {
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    // Stop frame decodes still running ahead (their promises never reject).
+    inner.abort();
+    await Promise.all(frames.values());
+  }
+  return { windows: emitted, audioSamples: delivered, peakBufferedSamples: buffer.peak, failures };
+}
