@@ -1,0 +1,127 @@
+// Jobs (indexing, import, training…): a persistent queue, so the UI can show, pause and resume work
+// across restarts. Status changes are checked here, so no front door can resurrect a finished job.
+import { FoleyError } from '../core/errors.ts';
+import { now, write } from './connection.ts';
+import type { Database } from './connection.ts';
+
+export type JobStatus = 'queued' | 'running' | 'paused' | 'cancelled' | 'done' | 'failed';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface Job {
+  readonly id: number;
+  readonly kind: string;
+  readonly status: JobStatus;
+  readonly params: JsonValue;
+  readonly progressDone: number;
+  readonly progressTotal: number | null;
+  readonly error: string | null;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly updatedAt: number;
+}
+
+interface JobRow {
+  id: number;
+  kind: string;
+  status: JobStatus;
+  params: string;
+  progress_done: number;
+  progress_total: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+}
+
+const toJob = (r: JobRow): Job => ({
+  id: r.id,
+  kind: r.kind,
+  status: r.status,
+  params: JSON.parse(r.params) as JsonValue,
+  progressDone: r.progress_done,
+  progressTotal: r.progress_total,
+  error: r.error,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  updatedAt: r.updated_at,
+});
+
+/** Which status may follow which. done, failed and cancelled are final. */
+const NEXT: Record<JobStatus, readonly JobStatus[]> = {
+  queued: ['running', 'cancelled'],
+  running: ['paused', 'done', 'failed', 'cancelled', 'queued'],
+  paused: ['running', 'queued', 'cancelled'],
+  cancelled: [],
+  done: [],
+  failed: [],
+};
+
+const FINAL: readonly JobStatus[] = ['cancelled', 'done', 'failed'];
+
+export function createJob(db: Database, kind: string, params: JsonValue = {}): Job {
+  return write(db, () => {
+    const t = now();
+    const { lastInsertRowid } = db
+      .prepare('INSERT INTO jobs (kind, params, created_at, updated_at) VALUES (?, ?, ?, ?)')
+      .run(kind, JSON.stringify(params), t, t);
+    return getJob(db, Number(lastInsertRowid))!;
+  });
+}
+
+export function getJob(db: Database, id: number): Job | undefined {
+  const r = db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?').get(id);
+  return r === undefined ? undefined : toJob(r);
+}
+
+export function listJobs(db: Database, filter: { status?: JobStatus; kind?: string } = {}): Job[] {
+  const where: string[] = [];
+  const args: string[] = [];
+  if (filter.status !== undefined) {
+    where.push('status = ?');
+    args.push(filter.status);
+  }
+  if (filter.kind !== undefined) {
+    where.push('kind = ?');
+    args.push(filter.kind);
+  }
+  const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`;
+  return db.prepare<string[], JobRow>(sql).all(...args).map(toJob);
+}
+
+export function setJobStatus(db: Database, id: number, status: JobStatus, error: string | null = null): Job {
+  return write(db, () => {
+    const job = getJob(db, id);
+    if (job === undefined) throw new FoleyError(`no job with id ${id}`);
+    if (job.status !== status && !NEXT[job.status].includes(status)) throw new FoleyError(`job ${id} is ${job.status}; it cannot become ${status}`);
+    const t = now();
+    db.prepare(
+      `UPDATE jobs SET status = ?, error = ?, updated_at = ?,
+         started_at = CASE WHEN ? = 'running' THEN coalesce(started_at, ?) ELSE started_at END,
+         finished_at = CASE WHEN ? THEN ? ELSE NULL END
+       WHERE id = ?`,
+    ).run(status, error, t, status, t, FINAL.includes(status) ? 1 : 0, t, id);
+    return getJob(db, id)!;
+  });
+}
+
+export function setJobProgress(db: Database, id: number, done: number, total: number | null): void {
+  write(db, () => db.prepare('UPDATE jobs SET progress_done = ?, progress_total = ?, updated_at = ? WHERE id = ?').run(done, total, now(), id));
+}
+
+/** The oldest queued job (of a kind), or undefined. */
+export function nextQueuedJob(db: Database, kind?: string): Job | undefined {
+  const r =
+    kind === undefined
+      ? db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1").get()
+      : db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE status = 'queued' AND kind = ? ORDER BY created_at, id LIMIT 1").get(kind);
+  return r === undefined ? undefined : toJob(r);
+}
+
+/** At start-up: jobs left 'running' by a process that died go back to the queue. Returns how many. */
+export function requeueInterruptedJobs(db: Database): number {
+  return write(db, () => db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(now()).changes);
+}

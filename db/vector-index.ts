@@ -1,0 +1,326 @@
+// One HNSW graph (hnswlib, inner product on L2-normalised vectors) for one (model, modality). Labels are
+// window ids, so a hit is a window without a lookup table. The graph is a cache of the embeddings
+// table: persisted in SQLite (db/index-store.ts), loaded at start, caught up from the change log the
+// triggers write, and rebuilt from the embeddings when it is missing, corrupt or too far behind.
+import hnswlib from 'hnswlib-node';
+import type { HierarchicalNSW as Hnsw } from 'hnswlib-node';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Database } from './connection.ts';
+import { countEmbeddings, embeddingBatches } from './embeddings.ts';
+import type { IndexKey, IndexParams } from './index-store.ts';
+import { countChanges, currentChangeSeq, DEFAULT_CHUNK_BYTES, loggedChanges, readIndexMeta, restoreGraphFile, storeGraphFile, trackIndex } from './index-store.ts';
+import type { Modality } from './models.ts';
+import { decodeVector } from './vector-codec.ts';
+
+// hnswlib-node is CommonJS: a named ESM import type-checks but fails at run time.
+const { HierarchicalNSW } = hnswlib;
+
+export const HNSW_M = 16;
+export const HNSW_EF_CONSTRUCTION = 200;
+/** ef 64 gave recall@10 0.86 on 100k structured 768-d vectors, 128 gave 0.96 (toolchain notes §4). */
+export const HNSW_EF_SEARCH = 128;
+/** Compact (rebuild) once this share of the graph's points are tombstones. */
+export const COMPACT_AT = 0.2;
+/** Fixed seed: the same vectors added in the same order give the same graph, so rebuilds are reproducible. */
+const RANDOM_SEED = 100;
+
+export interface VectorIndexOptions {
+  readonly m?: number;
+  readonly efConstruction?: number;
+  readonly ef?: number;
+  /** Chunk size for persisting (tests use small ones). */
+  readonly chunkBytes?: number;
+  /** Where the temporary hnswlib file goes; default next to the database (same disk, inside the data dir). */
+  readonly tmpDir?: string;
+}
+
+export interface SearchResult {
+  /** Window ids, best first. */
+  readonly ids: number[];
+  /** Inner products with the (normalised) query: cosine similarity. */
+  readonly scores: number[];
+}
+
+export type LoadOutcome =
+  | { readonly source: 'stored'; readonly caughtUp: number }
+  | { readonly source: 'rebuilt'; readonly reason: string };
+
+export class VectorIndex {
+  readonly modelId: number;
+  readonly modality: Modality;
+  readonly dim: number;
+  readonly params: IndexParams;
+  #ef: number;
+  #chunkBytes: number;
+  #tmpDir: string | undefined;
+  #hnsw: Hnsw;
+  /** Labels marked deleted in the graph (hnswlib does not expose them). */
+  #tombstones = new Set<number>();
+  /** The change-log position this graph reflects. */
+  #seq = 0;
+  /** Stored generation this graph came from or was written as; -1 before load. */
+  #generation = -1;
+
+  constructor(key: IndexKey, dim: number, options: VectorIndexOptions = {}) {
+    this.modelId = key.modelId;
+    this.modality = key.modality;
+    this.dim = dim;
+    this.params = { dim, m: options.m ?? HNSW_M, efConstruction: options.efConstruction ?? HNSW_EF_CONSTRUCTION };
+    this.#ef = options.ef ?? HNSW_EF_SEARCH;
+    this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.#tmpDir = options.tmpDir;
+    this.#hnsw = this.#emptyGraph(0);
+  }
+
+  get key(): IndexKey {
+    return { modelId: this.modelId, modality: this.modality };
+  }
+
+  /** Live vectors (tombstones not counted). */
+  get size(): number {
+    return this.#hnsw.getCurrentCount() - this.#tombstones.size;
+  }
+
+  get deletedCount(): number {
+    return this.#tombstones.size;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get needsCompaction(): boolean {
+    const total = this.#hnsw.getCurrentCount();
+    return total > 0 && this.#tombstones.size > COMPACT_AT * total;
+  }
+
+  /**
+   * Loads the stored graph and catches it up with the embeddings written since; rebuilds from the
+   * embeddings table when there is none, it does not verify, or catching up would cost about as much.
+   * A graph that changed (rebuilt or caught up) is persisted again unless `persist` is false.
+   */
+  load(db: Database, { persist = true }: { persist?: boolean } = {}): LoadOutcome {
+    sweepTempFiles(this.#tmpDirFor(db));
+    const outcome = this.#loadOrRebuild(db);
+    if (outcome.source === 'stored' && this.needsCompaction) {
+      this.rebuild(db);
+      if (persist) this.persist(db);
+      return { source: 'rebuilt', reason: 'compacted' };
+    }
+    if (persist && (outcome.source === 'rebuilt' || outcome.caughtUp > 0)) this.persist(db);
+    return outcome;
+  }
+
+  #loadOrRebuild(db: Database): LoadOutcome {
+    const meta = readIndexMeta(db, this.key);
+    const rebuilt = (reason: string): LoadOutcome => {
+      this.rebuild(db);
+      return { source: 'rebuilt', reason };
+    };
+    if (meta === undefined || meta.chunkCount === 0) return rebuilt('missing');
+    if (meta.dim !== this.dim || meta.m !== this.params.m || meta.efConstruction !== this.params.efConstruction) return rebuilt('other parameters');
+    if (countChanges(db, this.key, meta.seq) > Math.max(1000, meta.vectorCount / 2)) return rebuilt('stale');
+    const file = this.#tmpFile(db);
+    try {
+      const problem = restoreGraphFile(db, this.key, meta, file);
+      if (problem !== null) return rebuilt(`corrupt: ${problem}`);
+      const graph = new HierarchicalNSW('ip', this.dim);
+      try {
+        graph.readIndexSync(file);
+      } catch (e) {
+        return rebuilt(`corrupt: ${(e as Error).message}`);
+      }
+      if (graph.getNumDimensions() !== this.dim) return rebuilt('corrupt: other dimension');
+      graph.setEf(this.#ef);
+      this.#hnsw = graph;
+    } finally {
+      rmSync(file, { force: true });
+    }
+    this.#tombstones = new Set(meta.tombstones);
+    this.#seq = meta.seq;
+    this.#generation = meta.generation;
+    const caughtUp = this.#applyLog(db);
+    // Belt and braces: the graph must hold exactly the stored vectors.
+    if (this.size !== countEmbeddings(db, this.modelId, this.modality)) return rebuilt('stale: vector count differs');
+    return { source: 'stored', caughtUp };
+  }
+
+  /**
+   * Brings the graph up to date with the embeddings table (through the change log). When another
+   * process stored a newer generation, the log it trimmed is gone, so the graph is loaded again.
+   * Returns how many windows were added, replaced or removed (those already in the graph are skipped).
+   */
+  sync(db: Database): number {
+    const meta = readIndexMeta(db, this.key);
+    if (meta === undefined || meta.generation !== this.#generation) {
+      const outcome = this.load(db, { persist: false });
+      return outcome.source === 'stored' ? outcome.caughtUp : this.size;
+    }
+    return this.#applyLog(db);
+  }
+
+  #applyLog(db: Database): number {
+    const { changes, seq } = db.transaction(() => {
+      const upTo = currentChangeSeq(db);
+      return { changes: loggedChanges(db, this.key, this.#seq, upTo), seq: upTo };
+    })();
+    let applied = 0;
+    for (const c of changes) {
+      if (c.vector === null) {
+        applied += this.remove([c.windowId]);
+      } else if (c.changed || !this.has(c.windowId)) {
+        this.add([c.windowId], decodeVector(c.vector));
+        applied++;
+      }
+    }
+    this.#seq = seq;
+    return applied;
+  }
+
+  /** Builds the graph from scratch from the embeddings table, in window-id order. */
+  rebuild(db: Database): void {
+    // The meta row first: from then on every change is logged, so none can fall between the snapshot
+    // read below and the next catch-up.
+    const meta = trackIndex(db, this.key, this.params);
+    const count = countEmbeddings(db, this.modelId, this.modality);
+    this.#hnsw = this.#emptyGraph(count);
+    this.#tombstones = new Set();
+    db.transaction(() => {
+      this.#seq = currentChangeSeq(db);
+      for (const b of embeddingBatches(db, this.modelId, this.modality)) this.add(b.ids, b.vectors);
+    })();
+    this.#generation = meta.generation;
+  }
+
+  /** Rebuilds without the tombstones and stores the result. */
+  compact(db: Database): void {
+    this.rebuild(db);
+    this.persist(db);
+  }
+
+  /** Adds (or replaces) vectors; `vectors` holds ids.length rows of dim numbers. */
+  add(ids: ArrayLike<number>, vectors: Float32Array): void {
+    if (vectors.length !== ids.length * this.dim) throw new Error(`${ids.length} ids but ${vectors.length / this.dim} vectors of ${this.dim}`);
+    this.#reserve(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      this.#tombstones.delete(id); // addPoint revives a deleted label
+      this.#hnsw.addPoint(normalised(vectors.subarray(i * this.dim, (i + 1) * this.dim)), id);
+    }
+  }
+
+  /** Marks ids deleted (tombstones); ids not in the graph are ignored. Returns how many were removed. */
+  remove(ids: Iterable<number>): number {
+    let n = 0;
+    for (const id of ids) {
+      if (!this.has(id)) continue;
+      this.#hnsw.markDelete(id);
+      this.#tombstones.add(id);
+      n++;
+    }
+    return n;
+  }
+
+  has(id: number): boolean {
+    if (this.#tombstones.has(id)) return false;
+    try {
+      this.#hnsw.getPoint(id); // throws "Label not found" for unknown labels
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The k nearest live vectors by inner product. The query is normalised, so scores are cosines. */
+  search(query: Float32Array, k: number, ef = this.#ef): SearchResult {
+    if (query.length !== this.dim) throw new Error(`query has ${query.length} numbers, the index ${this.dim}`);
+    const want = Math.min(k, this.size);
+    if (want <= 0) return { ids: [], scores: [] };
+    this.#hnsw.setEf(Math.max(ef, want));
+    const r = this.#hnsw.searchKnn(normalised(query), want);
+    return { ids: r.neighbors, scores: r.distances.map((d) => 1 - d) };
+  }
+
+  /**
+   * Stores the graph as a new generation (see storeGraphFile), after catching up with the log so the
+   * stored graph covers as much as possible. Returns the generation.
+   */
+  persist(db: Database): number {
+    if (this.#generation === -1) throw new Error('load() or rebuild() the index before persisting it');
+    this.#applyLog(db);
+    const file = this.#tmpFile(db);
+    try {
+      this.#hnsw.writeIndexSync(file);
+      this.#generation = storeGraphFile(
+        db,
+        this.key,
+        file,
+        { seq: this.#seq, vectorCount: this.size, tombstones: Float64Array.from(this.#tombstones), params: this.params },
+        this.#chunkBytes,
+      );
+      return this.#generation;
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  #emptyGraph(capacity: number): Hnsw {
+    const g = new HierarchicalNSW('ip', this.dim);
+    g.initIndex({ maxElements: Math.max(1024, capacity), m: this.params.m, efConstruction: this.params.efConstruction, randomSeed: RANDOM_SEED });
+    g.setEf(this.#ef);
+    return g;
+  }
+
+  /** Grows capacity geometrically before adds (resizeIndex copies the graph, so not one by one). */
+  #reserve(more: number): void {
+    const need = this.#hnsw.getCurrentCount() + more;
+    const max = this.#hnsw.getMaxElements();
+    if (need > max) this.#hnsw.resizeIndex(Math.max(need, Math.ceil(max * 1.5)));
+  }
+
+  #tmpDirFor(db: Database): string {
+    return this.#tmpDir ?? (db.memory ? os.tmpdir() : path.dirname(db.name));
+  }
+
+  #tmpFile(db: Database): string {
+    return path.join(this.#tmpDirFor(db), `.hnsw-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  }
+}
+
+const TEMP_FILE = /^\.hnsw-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** Removes temporary graph files left by processes that died mid-persist (a graph can be GBs). */
+function sweepTempFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(TEMP_FILE.exec(name)?.[1] ?? NaN);
+    if (Number.isNaN(pid) || pid === process.pid || isAlive(pid)) continue;
+    rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function normalised(v: Float32Array): number[] {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  const out = new Array<number>(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
+  return out;
+}

@@ -1,0 +1,104 @@
+// Windows: the spans of a file that get one embedding per modality. replaceFileWindows is the
+// indexer's per-file commit: old windows out, new windows and their embeddings in, file marked
+// indexed, all in one transaction, so a crash leaves either the old state or the new, never both.
+import { FoleyError } from '../core/errors.ts';
+import { now, write } from './connection.ts';
+import type { Database } from './connection.ts';
+import { putEmbeddings } from './embeddings.ts';
+import type { EmbeddingInput } from './embeddings.ts';
+import type { Modality } from './models.ts';
+
+export interface Window {
+  readonly id: number;
+  readonly fileId: number;
+  readonly startS: number;
+  readonly endS: number;
+  readonly hasAudio: boolean;
+  readonly hasVisual: boolean;
+}
+
+/** A window to store, with the vectors the run made for it (by modality). */
+export interface NewWindow {
+  readonly startS: number;
+  readonly endS: number;
+  readonly hasAudio: boolean;
+  readonly hasVisual: boolean;
+  readonly embeddings?: Partial<Record<Modality, Float32Array>>;
+}
+
+/** A search hit resolved to where it is: what the UI shows and plays. */
+export interface Moment {
+  readonly windowId: number;
+  readonly fileId: number;
+  readonly path: string;
+  readonly startS: number;
+  readonly endS: number;
+}
+
+interface WindowRow {
+  id: number;
+  file_id: number;
+  start_s: number;
+  end_s: number;
+  has_audio: 0 | 1;
+  has_visual: 0 | 1;
+}
+
+const toWindow = (r: WindowRow): Window => ({
+  id: r.id,
+  fileId: r.file_id,
+  startS: r.start_s,
+  endS: r.end_s,
+  hasAudio: r.has_audio === 1,
+  hasVisual: r.has_visual === 1,
+});
+
+export function listWindows(db: Database, fileId: number): Window[] {
+  return db.prepare<[number], WindowRow>('SELECT * FROM windows WHERE file_id = ? ORDER BY start_s, id').all(fileId).map(toWindow);
+}
+
+export function getWindow(db: Database, id: number): Window | undefined {
+  const r = db.prepare<[number], WindowRow>('SELECT * FROM windows WHERE id = ?').get(id);
+  return r === undefined ? undefined : toWindow(r);
+}
+
+/** Resolves window ids (HNSW labels) to moments, in the order given; ids no longer stored are skipped. */
+export function momentsForWindows(db: Database, ids: readonly number[]): Moment[] {
+  const stmt = db.prepare<[number], { id: number; file_id: number; path: string; start_s: number; end_s: number }>(
+    'SELECT w.id, w.file_id, f.path, w.start_s, w.end_s FROM windows w JOIN files f ON f.id = w.file_id WHERE w.id = ?',
+  );
+  const out: Moment[] = [];
+  for (const id of ids) {
+    const r = stmt.get(id);
+    if (r !== undefined) out.push({ windowId: r.id, fileId: r.file_id, path: r.path, startS: r.start_s, endS: r.end_s });
+  }
+  return out;
+}
+
+/**
+ * Replaces every window of a file (and with them every model's embeddings of those windows) by
+ * `windows`, stores their vectors under `runId`, and marks the file indexed. Returns the new window
+ * ids, in the order given. To add another model's vectors to existing windows, use putEmbeddings.
+ */
+export function replaceFileWindows(db: Database, fileId: number, runId: number | null, windows: readonly NewWindow[]): number[] {
+  return write(db, () => {
+    if (db.prepare('SELECT 1 FROM files WHERE id = ?').get(fileId) === undefined) throw new FoleyError(`no file with id ${fileId} in the library`);
+    db.prepare('DELETE FROM windows WHERE file_id = ?').run(fileId);
+    const insert = db.prepare('INSERT INTO windows (file_id, start_s, end_s, has_audio, has_visual) VALUES (?, ?, ?, ?, ?)');
+    const ids: number[] = [];
+    const vectors: EmbeddingInput[] = [];
+    for (const w of windows) {
+      const id = Number(insert.run(fileId, w.startS, w.endS, w.hasAudio ? 1 : 0, w.hasVisual ? 1 : 0).lastInsertRowid);
+      ids.push(id);
+      for (const [modality, vector] of Object.entries(w.embeddings ?? {}) as [Modality, Float32Array | undefined][]) {
+        if (vector !== undefined) vectors.push({ windowId: id, modality, vector });
+      }
+    }
+    if (vectors.length > 0) {
+      if (runId === null) throw new FoleyError('embeddings need the run that made them');
+      putEmbeddings(db, runId, vectors);
+    }
+    db.prepare("UPDATE files SET status = 'indexed', last_error = NULL, updated_at = ? WHERE id = ?").run(now(), fileId);
+    return ids;
+  });
+}
