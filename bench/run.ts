@@ -1,0 +1,20 @@
+// `npm run bench`: speed and memory, reported as ratios against a baseline measured in the same run
+// (never as timed assertions in tests). Results also go to bench/results/<name>-<time>.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { benchMedia } from './media.bench.ts';
+import { benchModel } from './model.bench.ts';
+import { benchStore } from './store.bench.ts';
+
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore };
+const only = process.argv.slice(2);
+const outDir = path.join(import.meta.dirname, 'results');
+mkdirSync(outDir, { recursive: true });
+for (const [name, bench] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.log(`\n== ${name} ==`);
+  const result = await bench();
+  const file = path.join(outDir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+}
