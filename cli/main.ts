@@ -4,6 +4,10 @@ import { FoleyError } from '../core/errors.ts';
 import { UsageError } from './args.ts';
 import { embedCommand } from './commands/embed.ts';
 import { featuresCommand } from './commands/features.ts';
+import { indexCommand } from './commands/index.ts';
+import { jobsCommand } from './commands/jobs.ts';
+import { libraryCommand } from './commands/library.ts';
+import { statusCommand } from './commands/status.ts';
 import { modelCommand } from './commands/model.ts';
 
 const HELP = `foley — search your video library by sound and by sight (CAV-MAE)
@@ -14,6 +18,10 @@ Commands:
   model      import, download, list and remove models     (foley model --help)
   embed      embedding of an audio window or an image       (foley embed --help)
   features   the normalised fbank the audio encoder sees    (foley features --help)
+  index      index folders of videos (incremental, resumable) (foley index --help)
+  status     what the library holds, failures, jobs          (foley status --help)
+  library    add, remove and list library folders           (foley library --help)
+  jobs       list, pause, resume and cancel jobs            (foley jobs --help)
 
 Every command takes --data-dir DIR (or FOLEY_DATA_DIR; default ~/.config/Foley on Linux),
 --json for machine-readable output, and --help.`;
@@ -22,6 +30,10 @@ const commands: Record<string, (argv: readonly string[]) => Promise<void>> = {
   model: modelCommand,
   embed: embedCommand,
   features: featuresCommand,
+  index: indexCommand,
+  status: statusCommand,
+  library: libraryCommand,
+  jobs: jobsCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

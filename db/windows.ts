@@ -102,3 +102,20 @@ export function replaceFileWindows(db: Database, fileId: number, runId: number |
     return ids;
   });
 }
+
+/** How many of a file's windows have vectors of a model, per modality (re-embedding after a model change). */
+export function embeddingCoverage(db: Database, fileId: number, modelId: number): { windows: number; audio: number; visual: number; wantAudio: number; wantVisual: number } {
+  const r = db
+    .prepare<[number, number, number, number, number], { windows: number; audio: number; visual: number; want_audio: number; want_visual: number }>(
+      `SELECT count(*) AS windows,
+              coalesce(sum(has_audio), 0) AS want_audio,
+              coalesce(sum(has_visual), 0) AS want_visual,
+              (SELECT count(*) FROM embeddings e JOIN windows w2 ON w2.id = e.window_id WHERE w2.file_id = ? AND e.model_id = ? AND e.modality = 'audio') AS audio,
+              (SELECT count(*) FROM embeddings e JOIN windows w2 ON w2.id = e.window_id WHERE w2.file_id = ? AND e.model_id = ? AND e.modality = 'visual') AS visual
+       FROM windows WHERE file_id = ?`,
+    )
+      .get(fileId, modelId, fileId, modelId, fileId);
+  return r === undefined
+    ? { windows: 0, audio: 0, visual: 0, wantAudio: 0, wantVisual: 0 }
+    : { windows: r.windows, audio: r.audio, visual: r.visual, wantAudio: r.want_audio, wantVisual: r.want_visual };
+}

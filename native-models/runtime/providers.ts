@@ -5,6 +5,9 @@
 // onnxruntime-node does not fall back by itself: `executionProviders: ['cuda', 'cpu']` throws when the
 // CUDA libraries are missing. So each candidate is probed alone on a tiny graph first (cheap), and the
 // big models are only ever created with a provider that is known to load.
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/builder.ts';
 
@@ -36,6 +39,34 @@ export function candidateProviders(platform: NodeJS.Platform = process.platform)
   return wanted.filter((p) => known.has(p));
 }
 
+/**
+ * Why a provider cannot work here without even trying it, or null. Trying costs more than time:
+ * ORT and Dawn print loader errors to stderr that no log level silences, which users read as faults.
+ */
+export function missingPrerequisite(provider: ProviderName, platform: NodeJS.Platform = process.platform): string | null {
+  if (provider === 'cuda') {
+    // The CUDA EP comes from onnxruntime-node's install script (skipped offline), next to the binding.
+    const lib = platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    const dir = ortBinaryDir(platform);
+    if (dir !== null && !existsSync(path.join(dir, lib))) return `CUDA provider files are not installed (${lib}; reinstall onnxruntime-node with network access)`;
+  }
+  if (provider === 'webgpu' && platform === 'linux') {
+    // Dawn needs a Vulkan driver; without an ICD manifest there is none to find.
+    const icd = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d'].some((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.json')));
+    if (!icd) return 'no Vulkan driver for WebGPU';
+  }
+  return null;
+}
+
+function ortBinaryDir(platform: NodeJS.Platform): string | null {
+  try {
+    const root = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    return path.join(root, 'bin', 'napi-v6', platform, process.arch);
+  } catch {
+    return null;
+  }
+}
+
 let probeModel: Uint8Array | undefined;
 function tinyModel(): Uint8Array {
   if (probeModel === undefined) {
@@ -54,6 +85,12 @@ export async function probeProvider(provider: ProviderName): Promise<ProviderAtt
   const known = probed.get(provider);
   if (known !== undefined) return known;
   let attempt: ProviderAttempt;
+  const missing = missingPrerequisite(provider);
+  if (missing !== null) {
+    attempt = { provider, ok: false, error: missing };
+    probed.set(provider, attempt);
+    return attempt;
+  }
   try {
     const session = await ort.InferenceSession.create(tinyModel(), {
       executionProviders: [provider],

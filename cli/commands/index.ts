@@ -1,0 +1,168 @@
+import { watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { releaseEncoders } from '../../core/embedding.ts';
+import { JobControl } from '../../core/indexing/control.ts';
+import { runIndex } from '../../core/indexing/indexer.ts';
+import type { IndexProgress, IndexSummary } from '../../core/indexing/progress.ts';
+import { openLibrary } from '../../core/library.ts';
+import type { Library } from '../../core/library.ts';
+import { resolveModel } from '../../core/models/store.ts';
+import type { InstalledModel } from '../../core/models/store.ts';
+import { listRoots } from '../../db/roots.ts';
+import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS } from '../args.ts';
+import { formatDuration } from '../progress-bar.ts';
+
+export const INDEX_HELP = `Usage:
+  foley index [DIR…] [--model NAME] [--window S] [--hop S] [--watch] [--background] [--retry-failed] [--json]
+
+Indexes the folders (they become library roots; without DIR, every root of the library): every
+media file is cut into windows of --window seconds (default 10; --hop for overlap) and each window
+gets an audio and a visual embedding. Unchanged files are skipped, moved files keep their windows,
+deleted files leave the library, files on an unplugged drive are marked offline. A failing file is
+recorded with its reason and skipped. Ctrl-C stops after committing finished files; run the command
+again to resume. --watch keeps running and indexes changes as they happen. --background runs at low
+priority on one thread.
+
+Options: --data-dir DIR, --provider auto|cpu|cuda|…, --threads N, --batch N, --help`;
+
+function renderProgress(p: IndexProgress): string {
+  const frac = p.windowsTotal > 0 ? Math.min(1, p.windowsDone / p.windowsTotal) : 0;
+  const width = 24;
+  const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
+  const eta = p.etaSeconds !== null ? formatDuration(p.etaSeconds) : '--:--';
+  const current = p.currentFile !== null ? ` ${p.currentFile.length > 40 ? `…${p.currentFile.slice(-39)}` : p.currentFile}` : '';
+  return `${p.phase.padEnd(9)} [${bar}] files ${p.filesDone}/${p.filesTotal} windows ${p.windowsDone}/${p.windowsTotal} ${p.windowsPerSecond.toFixed(1)}/s ETA ${eta}${p.filesFailed > 0 ? ` failed ${p.filesFailed}` : ''}${current}`;
+}
+
+function printSummary(s: IndexSummary): void {
+  console.log(
+    `${s.status === 'done' ? 'Indexed' : s.status === 'paused' ? 'Stopped (run again to resume)' : 'Cancelled'}: ${s.indexed} files (${s.windows} windows) in ${s.seconds.toFixed(1)} s on ${s.provider ?? '-'}; ${s.skipped} unchanged, ${s.moved} moved, ${s.removed} removed, ${s.offline} offline, ${s.failed.length} failed`,
+  );
+  for (const f of s.failed) console.log(`  failed: ${f.path}: ${f.error}`);
+}
+
+export async function indexCommand(argv: readonly string[]): Promise<void> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      model: { type: 'string' },
+      window: { type: 'string' },
+      hop: { type: 'string' },
+      batch: { type: 'string' },
+      watch: { type: 'boolean' },
+      background: { type: 'boolean' },
+      'retry-failed': { type: 'boolean' },
+      ...RUNTIME_OPTIONS,
+    },
+    true,
+  );
+  if (values.help === true) {
+    console.log(INDEX_HELP);
+    return;
+  }
+  const dataDir = dataDirFrom(values);
+  const model = await resolveModel(dataDir, values.model);
+  const library = openLibrary(dataDir);
+  const window = numberOption('window', values.window, { min: 0.5 });
+  const hop = numberOption('hop', values.hop, { min: 0.5 });
+  const batchSize = numberOption('batch', values.batch, { min: 1, integer: true });
+  const runtime = runtimeFrom(values);
+  const json = values.json === true;
+  const tty = process.stderr.isTTY === true && !json;
+  let control = new JobControl();
+  let stopping = false;
+  const onSigint = (): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write('\nStopping after committing finished files (Ctrl-C again to quit now)…\n');
+    control.interrupt();
+  };
+  process.on('SIGINT', onSigint);
+  let lastDraw = 0;
+  const run = async (roots: readonly string[]): Promise<IndexSummary> => {
+    control = new JobControl();
+    return runIndex({
+      library,
+      model,
+      roots,
+      control,
+      ...(window !== undefined ? { window } : {}),
+      ...(hop !== undefined ? { hop } : {}),
+      ...(batchSize !== undefined ? { batchSize } : {}),
+      ...runtime,
+      ...(values.background === true ? { background: true } : {}),
+      ...(values['retry-failed'] === true ? { retryFailed: true } : {}),
+      onProgress: (p) => {
+        const now = performance.now();
+        if (json) {
+          if (p.phase !== 'indexing' || now - lastDraw > 1000) process.stderr.write(`${JSON.stringify({ progress: p })}\n`);
+        } else if (tty && (now - lastDraw > 100 || p.phase !== 'indexing')) {
+          process.stderr.write(`\r${renderProgress(p)}\x1b[K`);
+        }
+        if (now - lastDraw > 100) lastDraw = now;
+      },
+      onFailure: (file, error) => {
+        if (tty) process.stderr.write(`\r\x1b[Kfailed: ${file}: ${error}\n`);
+      },
+    }).finally(() => {
+      if (tty) process.stderr.write('\n');
+    });
+  };
+  try {
+    const first = await run(positionals);
+    if (json) printJson(first);
+    else printSummary(first);
+    if (values.watch === true && first.status === 'done') await watchLoop(library, model, run, () => stopping, json);
+  } finally {
+    process.off('SIGINT', onSigint);
+    library.close();
+    await releaseEncoders();
+  }
+}
+
+/** Re-runs the (incremental) index a few seconds after files change under any root, until Ctrl-C. */
+async function watchLoop(
+  library: Library,
+  _model: InstalledModel,
+  run: (roots: readonly string[]) => Promise<IndexSummary>,
+  stopped: () => boolean,
+  json: boolean,
+): Promise<void> {
+  const roots = listRoots(library.db).map((r) => r.path);
+  let dirty = false;
+  let wake: (() => void) | undefined;
+  const watchers: FSWatcher[] = [];
+  for (const root of roots) {
+    try {
+      watchers.push(
+        watch(root, { recursive: true }, () => {
+          dirty = true;
+          wake?.();
+        }),
+      );
+    } catch {
+      // A root on a drive that is not mounted: the next run marks its files offline.
+    }
+  }
+  if (!json) console.log(`Watching ${roots.length} folder(s) for changes (Ctrl-C to stop)…`);
+  try {
+    while (!stopped()) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 1000);
+      });
+      if (!dirty) continue;
+      // Let a copy or a burst of renames finish before looking.
+      do {
+        dirty = false;
+        await new Promise((r) => setTimeout(r, 2000));
+      } while (dirty && !stopped());
+      if (stopped()) break;
+      const s = await run([]);
+      if (json) printJson(s);
+      else if (s.indexed + s.moved + s.removed + s.failed.length + s.offline > 0) printSummary(s);
+    }
+  } finally {
+    for (const w of watchers) w.close();
+  }
+}

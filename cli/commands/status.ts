@@ -1,0 +1,38 @@
+import { openLibrary } from '../../core/library.ts';
+import { libraryStatus } from '../../core/status.ts';
+import { dataDirFrom, parse, printJson } from '../args.ts';
+
+export const STATUS_HELP = `Usage: foley status [--json]
+
+Files by state (indexed, pending, failed, offline), windows and hours indexed, models with their
+vector counts, index sizes and the execution providers that made them, recent jobs, and every
+failed file with its reason.`;
+
+export async function statusCommand(argv: readonly string[]): Promise<void> {
+  const { values } = parse(argv, {});
+  if (values.help === true) {
+    console.log(STATUS_HELP);
+    return;
+  }
+  const library = openLibrary(dataDirFrom(values));
+  try {
+    const s = libraryStatus(library);
+    if (values.json === true) {
+      printJson(s);
+      return;
+    }
+    console.log(`Library in ${s.dataDir}`);
+    for (const r of s.roots) console.log(`  ${r.online ? ' ' : '!'} ${r.path} (${r.files} files${r.online ? '' : ', offline'})`);
+    console.log(`Files: ${s.files.total} (${s.files.indexed} indexed, ${s.files.pending} pending, ${s.files.failed} failed, ${s.files.offline} offline)`);
+    console.log(`Windows: ${s.windows} (${s.hours.toFixed(2)} h)`);
+    for (const m of s.models) {
+      const idx = m.indexes.map((i) => `${i.modality} ${i.vectors} vectors ${(i.bytes / 2 ** 20).toFixed(1)} MiB`).join(', ');
+      console.log(`Model ${m.name} (${m.precision}, D=${m.dim}, ran on ${m.providers.join(', ') || '-'}): ${m.audioVectors} audio + ${m.visualVectors} visual vectors; index ${idx || 'not built'}`);
+    }
+    for (const j of s.jobs.slice(0, 3)) console.log(`Job ${j.id} ${j.kind}: ${j.status} ${j.done}/${j.total ?? '?'}${j.error !== null ? ` (${j.error})` : ''}`);
+    if (s.failures.length > 0) console.log('Failed files:');
+    for (const f of s.failures) console.log(`  ${f.path}: ${f.error}`);
+  } finally {
+    library.close();
+  }
+}
