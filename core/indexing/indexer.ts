@@ -59,8 +59,15 @@ interface Params {
   hop: number;
 }
 
-/** The unfinished index job to continue (queued after a crash, or paused), else a new one. */
+/** A running job's row is touched this often; one silent for STALE_MS belongs to a dead process. */
+const HEARTBEAT_MS = 10_000;
+const STALE_MS = 60_000;
+
+/** The unfinished index job to continue (left running by a killed process, queued, or paused), else a new one. */
 function claimJob(library: Library, params: Params): Job {
+  for (const j of listJobs(library.db, { kind: 'index', status: 'running' })) {
+    if (Date.now() - j.updatedAt > STALE_MS) setJobStatus(library.db, j.id, 'queued');
+  }
   const open = [...listJobs(library.db, { kind: 'index', status: 'paused' }), ...listJobs(library.db, { kind: 'index', status: 'queued' })];
   const same = open.find((j) => JSON.stringify(j.params) === JSON.stringify(params));
   const job = same ?? createJob(library.db, 'index', { ...params });
@@ -100,6 +107,11 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   const job = claimJob(library, params);
   const control = options.control ?? new JobControl();
   control.noteDatabaseStatus('running');
+  const heartbeat = setInterval(() => {
+    const j = getJob(db, job.id);
+    if (j?.status === 'running') setJobProgress(db, job.id, j.progressDone, j.progressTotal);
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   const threads = options.background === true ? (options.threads ?? 1) : options.threads;
   const encoder = encoderFor(model, {
     ...(options.provider ? { provider: options.provider } : {}),
@@ -281,6 +293,7 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
     report(status === 'paused' ? 'paused' : 'cancelled');
     return summary(status);
   } finally {
+    clearInterval(heartbeat);
     if (runId !== null) finishRun(db, runId);
   }
 
