@@ -94,7 +94,11 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       out.end();
       await once(out, 'finish');
     } catch (e) {
-      out.destroy();
+      // Flush what arrived (it is valid data to resume from) and close before looking at the size.
+      await new Promise<void>((resolve) => {
+        out.once('error', () => resolve());
+        out.end(() => resolve());
+      });
       lastError = e;
       if (options.signal?.aborted) throw new FoleyError('download cancelled (kept the partial file to resume)', { file: dest });
       await delay(options.retryDelayMs ?? 1000 * (attempt + 1), options.signal);

@@ -64,7 +64,11 @@ test('a dropped connection is resumed with a Range request and the file arrives 
     const seen: number[] = [];
     const result = await downloadFile(server.url, dest, { retryDelayMs: 10, onProgress: (p) => seen.push(p.done) });
     assert.ok(readFileSync(dest).equals(checkpoint), 'downloaded bytes differ');
-    assert.deepEqual(server.ranges, ['bytes=300000-', 'bytes=600000-']);
+    // Two resumptions, each from where the bytes that actually arrived end (TCP may deliver less
+    // than the server wrote before it cut the connection).
+    assert.equal(server.ranges.length, 2);
+    const starts = server.ranges.map((r) => Number(/^bytes=(\d+)-$/.exec(r)?.[1]));
+    assert.ok(starts[0]! > 0 && starts[0]! <= 300_000 && starts[1]! > starts[0]! && starts[1]! <= starts[0]! + 300_000, server.ranges.join(' '));
     assert.equal(result.bytes, checkpoint.length);
     assert.equal(seen.at(-1), checkpoint.length);
     assert.ok(!existsSync(`${dest}.part`), 'partial file left behind');
