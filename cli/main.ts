@@ -7,8 +7,10 @@ import { featuresCommand } from './commands/features.ts';
 import { indexCommand } from './commands/index.ts';
 import { jobsCommand } from './commands/jobs.ts';
 import { libraryCommand } from './commands/library.ts';
+import { searchCommand } from './commands/search.ts';
 import { statusCommand } from './commands/status.ts';
 import { modelCommand } from './commands/model.ts';
+import { serveCommand } from './commands/serve.ts';
 
 const HELP = `foley — search your video library by sound and by sight (CAV-MAE)
 
@@ -22,6 +24,8 @@ Commands:
   status     what the library holds, failures, jobs          (foley status --help)
   library    add, remove and list library folders           (foley library --help)
   jobs       list, pause, resume and cancel jobs            (foley jobs --help)
+  serve      the app in a browser, with its HTTP API, on 127.0.0.1 (foley serve --help)
+  search     moments matching a sound, a picture or a moment (foley search --help)
 
 Every command takes --data-dir DIR (or FOLEY_DATA_DIR; default ~/.config/Foley on Linux),
 --json for machine-readable output, and --help.`;
@@ -34,6 +38,8 @@ const commands: Record<string, (argv: readonly string[]) => Promise<void>> = {
   status: statusCommand,
   library: libraryCommand,
   jobs: jobsCommand,
+  serve: serveCommand,
+  search: searchCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
