@@ -5,6 +5,7 @@ import { JobControl } from '../../core/indexing/control.ts';
 import { runIndex } from '../../core/indexing/indexer.ts';
 import type { IndexProgress, IndexSummary } from '../../core/indexing/progress.ts';
 import { openLibrary } from '../../core/library.ts';
+import { thumbnailWriter } from '../../core/thumbnails.ts';
 import type { Library } from '../../core/library.ts';
 import { resolveModel } from '../../core/models/store.ts';
 import type { InstalledModel } from '../../core/models/store.ts';
@@ -90,6 +91,8 @@ export async function indexCommand(argv: readonly string[]): Promise<void> {
       ...(hop !== undefined ? { hop } : {}),
       ...(batchSize !== undefined ? { batchSize } : {}),
       ...runtime,
+      // The same thumbnails the desktop app makes, so a library indexed here shows pictures there.
+      onFrame: thumbnailWriter(dataDir),
       ...(values.background === true ? { background: true } : {}),
       ...(values['retry-failed'] === true ? { retryFailed: true } : {}),
       onProgress: (p) => {

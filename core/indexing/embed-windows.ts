@@ -5,6 +5,7 @@ import type { MediaWindow } from '../windows.ts';
 import { decodeWindows } from '../../media/windows.ts';
 import type { WindowFailure } from '../../media/windows.ts';
 import type { MediaInfo } from '../../media/probe.ts';
+import type { RgbFrame } from '../../media/image.ts';
 import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
 import { imageToTensor } from '../../native-models/preprocess/image.ts';
 import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
@@ -21,6 +22,11 @@ export interface EmbedFileOptions {
   /** Only these modalities (re-embedding existing windows for a new model needs both, usually). */
   readonly modalities?: readonly Modality[];
   readonly onWindowEmbedded?: () => void;
+  /**
+   * (Added for the desktop app's thumbnails, core/thumbnails.ts.) Each window's full-resolution frame,
+   * as decoded; a returned promise is awaited before decoding goes on. A throw here fails the file.
+   */
+  readonly onFrame?: (win: MediaWindow, frame: RgbFrame) => void | Promise<void>;
 }
 
 export interface EmbeddedFile {
@@ -86,6 +92,8 @@ export async function embedFileWindows(
         slot.pending++;
         queued.audio.push({ slot, input: audioFeatures(audio, encoder.config.audioFrames) });
       }
+      // Thumbnails hook (desktop app): hand the frame over before it is reduced to a tensor.
+      if (frame !== null && options.onFrame !== undefined) await options.onFrame(win, frame);
       if (frame !== null) {
         slot.hasVisual = true;
         slot.pending++;

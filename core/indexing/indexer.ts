@@ -19,6 +19,8 @@ import { VectorIndex } from '../../db/vector-index.ts';
 import { probeMedia } from '../../media/probe.ts';
 import { planMediaWindows } from '../../media/windows.ts';
 import type { ProviderName } from '../../native-models/runtime/providers.ts';
+import type { RgbFrame } from '../../media/image.ts';
+import type { MediaWindow } from '../windows.ts';
 import { encoderFor } from '../embedding.ts';
 import { FoleyError } from '../errors.ts';
 import type { Library } from '../library.ts';
@@ -50,6 +52,11 @@ export interface IndexOptions {
   readonly onProgress?: (p: IndexProgress) => void;
   /** Called for every file that fails, as it happens. */
   readonly onFailure?: (file: string, error: string) => void;
+  /**
+   * (Added for the desktop app's thumbnails.) Each embedded window's full frame, with the file being
+   * indexed: core/thumbnails.ts writes its thumbnail. Failures here are the callback's to handle.
+   */
+  readonly onFrame?: (file: { readonly id: number; readonly path: string; readonly fingerprint: string | null }, win: MediaWindow, frame: RgbFrame) => void | Promise<void>;
 }
 
 interface Params {
@@ -245,6 +252,8 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
             windowsDone++;
             report('indexing');
           },
+          // Thumbnails hook (desktop app): pass each window's frame on with the file it belongs to.
+          ...(options.onFrame !== undefined ? { onFrame: (win: MediaWindow, frame: RgbFrame) => options.onFrame!(file, win, frame) } : {}),
         });
         if (embedded.windows.length === 0) {
           const why = embedded.failures[0]?.error.message ?? 'no window could be decoded';

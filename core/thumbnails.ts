@@ -1,0 +1,115 @@
+// Thumbnails of moments: made at index time from the frame each window already decodes (so they cost
+// a resize and a PNG encode, no extra ffmpeg), cached in <data-dir>/thumbs/<file fingerprint>/<start
+// ms>.png. Keyed by content fingerprint, not path, so a moved or renamed file keeps its thumbnails.
+// A missing one (indexed before thumbnails existed, or by the CLI without them) is extracted on demand.
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { Database } from '../db/connection.ts';
+import { decodeFrameRgb } from '../media/image.ts';
+import type { RgbFrame } from '../media/image.ts';
+import { resizeRgb } from '../native-models/preprocess/resample.ts';
+import type { MediaWindow } from './windows.ts';
+
+export const THUMB_WIDTH = 320;
+
+export function thumbsDir(dataDir: string): string {
+  return path.join(dataDir, 'thumbs');
+}
+
+/** The folder of one file's thumbnails: its fingerprint, or (files without one) its database id. */
+export function thumbKey(file: { readonly id: number; readonly fingerprint: string | null }): string {
+  return file.fingerprint !== null && /^[0-9a-f]{16,128}$/.test(file.fingerprint) ? file.fingerprint : `id-${file.id}`;
+}
+
+export function thumbPath(dataDir: string, file: { readonly id: number; readonly fingerprint: string | null }, startS: number): string {
+  return path.join(thumbsDir(dataDir), thumbKey(file), `${Math.round(startS * 1000)}.png`);
+}
+
+/** Shrinks to `width` pixels wide (never enlarges) with the PIL-compatible antialiased resampler. */
+export function thumbnailOf(frame: RgbFrame, width = THUMB_WIDTH): RgbFrame {
+  if (frame.width <= width) return frame;
+  const height = Math.max(1, Math.round((frame.height * width) / frame.width));
+  return resizeRgb(frame, width, height, 'bilinear');
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(body) >>> 0);
+  return Buffer.concat([len, body, crc]);
+}
+
+/** RGB24 → PNG (8-bit truecolour, filter "none" per row, zlib-deflated). */
+export function encodePng(img: RgbFrame): Buffer {
+  const { width, height, data } = img;
+  if (data.length !== width * height * 3) throw new RangeError(`RGB data holds ${data.length} bytes, expected ${width * height * 3}`);
+  const stride = width * 3;
+  const raw = Buffer.alloc((stride + 1) * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * (stride + 1)] = 0;
+    raw.set(data.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: truecolour
+  ihdr[10] = 0;
+  ihdr[11] = 0;
+  ihdr[12] = 0;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 6 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Writes atomically (temp file + rename), so a reader never sees half a PNG. */
+async function writeAtomic(file: string, bytes: Buffer): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, file);
+}
+
+export async function saveThumbnail(dataDir: string, file: { readonly id: number; readonly fingerprint: string | null }, win: MediaWindow, frame: RgbFrame): Promise<string> {
+  const out = thumbPath(dataDir, file, win.start);
+  if (!existsSync(out)) await writeAtomic(out, encodePng(thumbnailOf(frame)));
+  return out;
+}
+
+/** The indexer's onFrame callback: thumbnails are a convenience, so a failure is logged, not fatal. */
+export function thumbnailWriter(dataDir: string): (file: { readonly id: number; readonly path: string; readonly fingerprint: string | null }, win: MediaWindow, frame: RgbFrame) => Promise<void> {
+  return async (file, win, frame) => {
+    try {
+      await saveThumbnail(dataDir, file, win, frame);
+    } catch (e) {
+      process.emitWarning(`thumbnail for ${file.path} at ${win.start} s: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+}
+
+/**
+ * The thumbnail of the window of `fileId` starting at `startMs`: the cached PNG, else one extracted now
+ * with ffmpeg (the window's middle frame, as indexing would have) and cached. Undefined when the file
+ * or window is unknown.
+ */
+export async function ensureThumbnail(db: Database, dataDir: string, fileId: number, startMs: number): Promise<string | undefined> {
+  const file = db.prepare<[number], { id: number; path: string; fingerprint: string | null }>('SELECT id, path, fingerprint FROM files WHERE id = ?').get(fileId);
+  if (file === undefined) return undefined;
+  const win = db
+    .prepare<[number, number], { start_s: number; end_s: number }>('SELECT start_s, end_s FROM windows WHERE file_id = ? AND abs(start_s * 1000 - ?) < 0.5 LIMIT 1')
+    .get(fileId, startMs);
+  if (win === undefined) return undefined;
+  const out = thumbPath(dataDir, file, win.start_s);
+  if (existsSync(out)) return out;
+  const middle = (win.start_s + win.end_s) / 2;
+  const frame = await decodeFrameRgb(file.path, middle, { timeoutMs: 30_000 }).catch(() => decodeFrameRgb(file.path, win.start_s, { timeoutMs: 30_000 }));
+  await writeAtomic(out, encodePng(thumbnailOf(frame)));
+  return out;
+}
