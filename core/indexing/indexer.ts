@@ -143,7 +143,8 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
     const elapsed = (activeMs + (phase === 'paused' ? 0 : performance.now() - activeSince)) / 1000;
     const rate = elapsed > 0 ? windowsDone / elapsed : 0;
     const perFile = filesPlanned > 0 ? windowsPlanned / filesPlanned : 0;
-    const windowsTotal = Math.max(windowsDone, Math.round(windowsPlanned + perFile * Math.max(0, filesTotal - filesPlanned)));
+    const windowsTotal =
+      phase === 'done' ? windowsDone : Math.max(windowsDone, Math.round(windowsPlanned + perFile * Math.max(0, filesTotal - filesPlanned)));
     options.onProgress?.({
       phase,
       filesDone,
@@ -230,6 +231,7 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
     for (const d of todo) {
       await checkpoint();
       const file = d.file;
+      let planned = false;
       currentFile = file.path;
       report('indexing');
       try {
@@ -243,6 +245,7 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
             : planMediaWindows(info, { window, hop });
         if (plan.length === 0) throw new FoleyError('too short to index (no window of audio or video)');
         filesPlanned++;
+        planned = true;
         windowsPlanned += plan.length;
         runId ??= startRun(db, { modelId: modelRow.id, provider: (provider = await encoder.provider(hasAudio ? 'audio' : 'visual')), ...(threads !== undefined ? { threads } : {}), jobId: job.id }).id;
         const embedded = await embedFileWindows(file.path, info, plan, encoder, {
@@ -278,6 +281,8 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
         counts.indexed++;
       } catch (e) {
         if (e instanceof Cancelled || control.current === 'cancelled') throw new Cancelled();
+        // A file that failed before it was planned adds no windows to the estimate.
+        if (!planned) filesPlanned++;
         fail(file.path, file.id, e);
       }
       filesDone++;
