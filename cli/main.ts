@@ -10,6 +10,8 @@ import { libraryCommand } from './commands/library.ts';
 import { searchCommand } from './commands/search.ts';
 import { statusCommand } from './commands/status.ts';
 import { modelCommand } from './commands/model.ts';
+import { labelCommand } from './commands/label.ts';
+import { trainCommand } from './commands/train.ts';
 import { serveCommand } from './commands/serve.ts';
 
 const HELP = `foley — search your video library by sound and by sight (CAV-MAE)
@@ -24,6 +26,8 @@ Commands:
   status     what the library holds, failures, jobs          (foley status --help)
   library    add, remove and list library folders           (foley library --help)
   jobs       list, pause, resume and cancel jobs            (foley jobs --help)
+  label      label moments, import/export, search by label   (foley label --help)
+  train      learn from labels in the background            (foley train --help)
   serve      the app in a browser, with its HTTP API, on 127.0.0.1 (foley serve --help)
   search     moments matching a sound, a picture or a moment (foley search --help)
 
@@ -38,6 +42,8 @@ const commands: Record<string, (argv: readonly string[]) => Promise<void>> = {
   status: statusCommand,
   library: libraryCommand,
   jobs: jobsCommand,
+  label: labelCommand,
+  train: trainCommand,
   serve: serveCommand,
   search: searchCommand,
 };

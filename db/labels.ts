@@ -81,3 +81,62 @@ export function labelNames(db: Database): { name: string; positives: number; neg
 export function removeLabel(db: Database, id: number): boolean {
   return write(db, () => db.prepare('DELETE FROM labels WHERE id = ?').run(id).changes > 0);
 }
+
+export function getLabel(db: Database, id: number): Label | undefined {
+  const r = db.prepare<[number], LabelRow>('SELECT * FROM labels WHERE id = ?').get(id);
+  return r === undefined ? undefined : toLabel(r);
+}
+
+/** Renames every label called `from`; returns how many rows changed. */
+export function renameLabels(db: Database, from: string, to: string): number {
+  return write(db, () => db.prepare('UPDATE labels SET name = ? WHERE name = ?').run(to, from).changes);
+}
+
+/**
+ * Merges the labels called `from` into `into`. Rows that would repeat an `into` row exactly (same file,
+ * times and polarity) are dropped rather than duplicated. Returns how many rows were renamed.
+ */
+export function mergeLabels(db: Database, from: readonly string[], into: string): number {
+  return write(db, () => {
+    let n = 0;
+    for (const name of from) {
+      if (name === into) continue;
+      db.prepare(
+        `DELETE FROM labels WHERE name = ? AND EXISTS (
+           SELECT 1 FROM labels k WHERE k.name = ? AND k.file_id = labels.file_id AND k.polarity = labels.polarity
+             AND k.start_s IS labels.start_s AND k.end_s IS labels.end_s)`,
+      ).run(name, into);
+      n += db.prepare('UPDATE labels SET name = ? WHERE name = ?').run(into, name).changes;
+    }
+    return n;
+  });
+}
+
+export function removeLabelsByName(db: Database, name: string): number {
+  return write(db, () => db.prepare('DELETE FROM labels WHERE name = ?').run(name).changes);
+}
+
+/** The exact label already on this moment, if any (adding it again is a no-op). */
+export function findSameLabel(db: Database, l: NewLabel): Label | undefined {
+  const r = db
+    .prepare<[string, number, number | null, number | null, string], LabelRow>(
+      'SELECT * FROM labels WHERE name = ? AND file_id = ? AND start_s IS ? AND end_s IS ? AND polarity = ? LIMIT 1',
+    )
+    .get(l.name, l.fileId, l.startS ?? null, l.endS ?? null, l.polarity);
+  return r === undefined ? undefined : toLabel(r);
+}
+
+/** A cheap summary of every label row (count, largest id, and a hash of the rows), to notice changes. */
+export function labelsFingerprint(db: Database): string {
+  const rows = db.prepare<[], [number, string, number, number | null, number | null, string]>(
+    'SELECT id, name, file_id, start_s, end_s, polarity FROM labels ORDER BY id',
+  ).raw(true).all();
+  // FNV-1a over the JSON of the rows: no crypto needed, only change detection.
+  let h = 0x811c9dc5;
+  const s = JSON.stringify(rows);
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${rows.length}:${h.toString(16).padStart(8, '0')}`;
+}

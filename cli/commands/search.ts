@@ -79,6 +79,13 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
     return;
   }
   const given = [values.audio, values.image, values.at].filter((v) => v !== undefined);
+  // Labels work: `foley search --label NAME` with no query is a search by label (labelled moments,
+  // then predicted ones with scores); same output as `foley label search NAME` (cli/commands/label.ts).
+  if (given.length === 0 && values.label !== undefined) {
+    const { labelSearchCommand } = await import('./label.ts');
+    await labelSearchCommand(values.label, { dataDir: values['data-dir'], model: values.model, top: values.top, json: values.json === true, runtime: runtimeFrom(values) });
+    return;
+  }
   if (given.length !== 1) throw new UsageError('search takes exactly one of --audio FILE, --image FILE or --at FILE@SECONDS');
   if (values.audio === undefined && (values.start !== undefined || values.duration !== undefined)) throw new UsageError('--start and --duration apply to --audio only');
   let query: QuerySource;

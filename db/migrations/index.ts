@@ -3,6 +3,7 @@
 import type { Database } from '../connection.ts';
 import { FoleyError } from '../../core/errors.ts';
 import { initial } from './001-initial.ts';
+import { learning } from './002-learning.ts';
 
 export interface Migration {
   readonly version: number;
@@ -10,7 +11,7 @@ export interface Migration {
   readonly up: (db: Database) => void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, learning];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** PRAGMA application_id, "Foly": tells a Foley database from any other SQLite file. */

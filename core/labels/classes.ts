@@ -1,0 +1,113 @@
+// Class names of a fine-tuned checkpoint (AudioSet 527 / VGGSound 309 / any): the label CSVs cannot be
+// shipped, so the user provides `index,mid,display_name` (the official class_labels_indices format)
+// and it is stored with the model's row. Scores come from the model's classifier graph, on demand:
+// windows without stored scores are decoded again and classified, then the scores are kept.
+import { readFileSync } from 'node:fs';
+import { findModelClass, listModelClasses, putClassScores, setModelClasses, windowsWithoutClassScores } from '../../db/learning.ts';
+import type { ModelClass } from '../../db/learning.ts';
+import { getFile } from '../../db/files.ts';
+import { decodeWindows } from '../../media/windows.ts';
+import { probeMedia } from '../../media/probe.ts';
+import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
+import { imageToTensor } from '../../native-models/preprocess/image.ts';
+import { classify } from '../../native-models/runtime/classifier.ts';
+import type { ClassifierMode } from '../../native-models/runtime/classifier.ts';
+import type { SessionOptions } from '../../native-models/runtime/session.ts';
+import { encoderFor } from '../embedding.ts';
+import { FoleyError } from '../errors.ts';
+import type { Library } from '../library.ts';
+import { modelRecord } from '../library.ts';
+import type { InstalledModel } from '../models/store.ts';
+import { sigmoid } from '../training/math.ts';
+import { parseCsv } from './csv.ts';
+
+export function parseClassCsv(text: string): ModelClass[] {
+  const rows = parseCsv(text);
+  const header = rows.shift()?.map((h) => h.trim().toLowerCase());
+  if (header === undefined || header[0] !== 'index' || header[1] !== 'mid' || header[2] !== 'display_name') {
+    throw new FoleyError('a class-labels CSV starts with the header index,mid,display_name');
+  }
+  const out = rows.map((r, i) => {
+    const index = Number(r[0]);
+    if (!Number.isInteger(index) || index < 0) throw new FoleyError(`class CSV row ${i + 2}: index "${r[0]}" is not a whole number`);
+    const name = (r[2] ?? '').trim();
+    if (name === '') throw new FoleyError(`class CSV row ${i + 2}: empty display_name`);
+    return { index, mid: (r[1] ?? '').trim(), name };
+  });
+  out.forEach((c, i) => {
+    if (c.index !== i) throw new FoleyError(`class CSV row ${i + 2}: index ${c.index}, expected ${i} (rows in order, from 0)`);
+  });
+  return out;
+}
+
+/** Stores the class names of an installed fine-tuned model (replacing earlier ones). */
+export function setClassNames(library: Library, model: InstalledModel, csvFile: string): { classes: number } {
+  const numClasses = model.manifest.config.numClasses;
+  if (numClasses === null) throw new FoleyError(`model ${model.manifest.name} has no classifier (it is not a fine-tuned checkpoint)`);
+  const classes = parseClassCsv(readFileSync(csvFile, 'utf8'));
+  if (classes.length !== numClasses) throw new FoleyError(`the CSV has ${classes.length} classes, the model ${numClasses}`, { file: csvFile });
+  setModelClasses(library.db, modelRecord(library, model).id, classes);
+  return { classes: classes.length };
+}
+
+export function classNames(library: Library, modelId: number): ModelClass[] {
+  return listModelClasses(library.db, modelId);
+}
+
+export function findClass(library: Library, modelId: number, name: string): ModelClass | undefined {
+  return findModelClass(library.db, modelId, name);
+}
+
+/** The mode that fits a window's modalities. */
+function modeFor(hasAudio: boolean, hasVisual: boolean): ClassifierMode {
+  return hasAudio && hasVisual ? 'multimodal' : hasAudio ? 'audioonly' : 'videoonly';
+}
+
+/**
+ * Classifier scores (sigmoid of the logits: AudioSet-style multi-label) for every window that has none
+ * yet, file by file. Returns how many windows were scored.
+ */
+export async function scoreClasses(library: Library, model: InstalledModel, session: SessionOptions = {}, signal?: AbortSignal): Promise<number> {
+  if (model.manifest.config.numClasses === null) throw new FoleyError(`model ${model.manifest.name} has no classifier`);
+  const modelId = modelRecord(library, model).id;
+  const encoder = encoderFor(model, session);
+  const pending = windowsWithoutClassScores(library.db, modelId);
+  const byFile = new Map<number, typeof pending>();
+  for (const w of pending) {
+    let list = byFile.get(w.fileId);
+    if (list === undefined) byFile.set(w.fileId, (list = []));
+    list.push(w);
+  }
+  let scored = 0;
+  for (const [fileId, windows] of byFile) {
+    const file = getFile(library.db, fileId);
+    if (file === undefined || file.status === 'missing') continue;
+    const info = await probeMedia(file.path);
+    const plan = windows.map((w, index) => ({ index, start: w.startS, end: w.endS, middle: (w.startS + w.endS) / 2 }));
+    const items: { windowId: number; scores: Float32Array; mode: ClassifierMode }[] = [];
+    const jobs: Promise<void>[] = [];
+    await decodeWindows(file.path, info, plan, {
+      ...(signal !== undefined ? { signal } : {}),
+      onWindow: (win, audio, frame) => {
+        const w = windows[win.index]!;
+        const hasAudio = audio !== null && audio.length >= 400;
+        const hasVisual = frame !== null;
+        if (!hasAudio && !hasVisual) return;
+        const mode = modeFor(hasAudio, hasVisual);
+        const input = {
+          ...(hasAudio ? { audio: audioFeatures(audio!, encoder.config.audioFrames) } : {}),
+          ...(hasVisual ? { visual: imageToTensor(frame!) } : {}),
+        };
+        jobs.push(
+          classify(encoder, mode, input).then((logits) => {
+            items.push({ windowId: w.id, scores: logits.map(sigmoid), mode });
+          }),
+        );
+      },
+    });
+    await Promise.all(jobs);
+    for (const mode of new Set(items.map((i) => i.mode))) putClassScores(library.db, modelId, mode, items.filter((i) => i.mode === mode));
+    scored += items.length;
+  }
+  return scored;
+}

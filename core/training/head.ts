@@ -1,0 +1,335 @@
+// Per-label logistic heads over [audio, visual, √D·audio⊙visual] features of the frozen embeddings.
+//
+// Start = the zero-shot baseline: score_l = ½ a·μ̂a_l + ½ v·μ̂v_l (cosine to the mean embedding of the
+// label's training positives), written as head weights w0_l = [μ̂a/2, μ̂v/2, 0] and scaled by a
+// 1-D logistic fit (α_l, b_l) so the start has calibrated probabilities and exactly the baseline's
+// ranking. Training (Adam, mini-batches) regularises towards that start, not towards zero.
+// Kept per label only if held-out AP beats the baseline's by minGain with ≥ 95% bootstrap support;
+// the other labels keep their baseline weights, so a label with nothing to learn does not regress.
+import type { Dataset, Store } from './dataset.ts';
+import { adam, adamStep, averagePrecision, headLogits, headLossGrad, packState, rng, shuffle, sigmoid, unpackState } from './math.ts';
+import type { HeadShape } from './math.ts';
+import type { StageHooks } from './stage.ts';
+
+export interface HeadOptions {
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  readonly lr?: number;
+  readonly lambda?: number;
+  /** Weight of an unlabelled window as a negative. */
+  readonly backgroundWeight?: number;
+  /** At least this many optimiser steps in all (small label sets get more passes). */
+  readonly minSteps?: number;
+  readonly minGain?: number;
+  readonly bootstrap?: number;
+  readonly seed?: number;
+}
+
+export interface LabelMetrics {
+  readonly name: string;
+  readonly positives: number;
+  readonly heldoutPositives: number;
+  readonly heldoutNegatives: number;
+  /** null: too few held-out examples to judge (the baseline stays). */
+  readonly apBaseline: number | null;
+  readonly apTrained: number | null;
+  /** Share of bootstrap resamples where the trained head's AP was higher. */
+  readonly support: number | null;
+  readonly kept: boolean;
+}
+
+export interface HeadResult {
+  readonly shape: HeadShape;
+  readonly names: string[];
+  /** Final parameters: trained weights for kept labels, the calibrated baseline for the others. */
+  readonly params: Float32Array;
+  readonly labels: LabelMetrics[];
+  readonly apBaseline: number | null;
+  readonly apTrained: number | null;
+  /** Mean AP over judged labels with the per-label choice applied (what search will get). */
+  readonly apFinal: number | null;
+  readonly kept: boolean;
+  readonly trainSize: number;
+  readonly heldoutSize: number;
+  readonly epochs: number;
+}
+
+export function featureCount(dim: number): number {
+  return 3 * dim;
+}
+
+/** Features of store rows into an N×3D array. */
+export function headFeatures(store: Store, rows: readonly number[], out = new Float32Array(rows.length * 3 * store.dim)): Float32Array {
+  const d = store.dim;
+  const s = Math.sqrt(d);
+  rows.forEach((r, i) => {
+    const o = i * 3 * d;
+    const a = store.audio.subarray(r * d, (r + 1) * d);
+    const v = store.visual.subarray(r * d, (r + 1) * d);
+    out.set(a, o);
+    out.set(v, o + d);
+    for (let c = 0; c < d; c++) out[o + 2 * d + c] = s * a[c]! * v[c]!;
+  });
+  return out;
+}
+
+function unit(x: Float64Array): Float64Array {
+  let s = 0;
+  for (const t of x) s += t * t;
+  const n = Math.sqrt(s);
+  return n > 0 ? x.map((t) => t / n) : x;
+}
+
+/** Zero-shot weights (L×3D) from the mean embeddings of each name's positive rows. */
+export function baselineWeights(store: Store, positives: readonly (readonly number[])[]): Float32Array {
+  const d = store.dim;
+  const F = 3 * d;
+  const w = new Float32Array(positives.length * F);
+  positives.forEach((rows, l) => {
+    const ma = new Float64Array(d);
+    const mv = new Float64Array(d);
+    for (const r of rows) {
+      for (let c = 0; c < d; c++) {
+        ma[c] = ma[c]! + store.audio[r * d + c]!;
+        mv[c] = mv[c]! + store.visual[r * d + c]!;
+      }
+    }
+    const ua = unit(ma);
+    const uv = unit(mv);
+    for (let c = 0; c < d; c++) {
+      w[l * F + c] = ua[c]! / 2;
+      w[l * F + d + c] = uv[c]! / 2;
+    }
+  });
+  return w;
+}
+
+/** 1-D weighted logistic regression y ~ σ(α s + b) by Newton's method (a little ridge on α). */
+function calibrate(s: readonly number[], y: readonly number[], m: readonly number[]): { alpha: number; bias: number } {
+  let alpha = 1;
+  let bias = 0;
+  for (let it = 0; it < 50; it++) {
+    let ga = 1e-3 * (alpha - 1);
+    let gb = 0;
+    let haa = 1e-3;
+    let hab = 0;
+    let hbb = 1e-6;
+    for (let i = 0; i < s.length; i++) {
+      const p = sigmoid(alpha * s[i]! + bias);
+      const r = m[i]! * (p - y[i]!);
+      const h = m[i]! * p * (1 - p);
+      ga += r * s[i]!;
+      gb += r;
+      haa += h * s[i]! * s[i]!;
+      hab += h * s[i]!;
+      hbb += h;
+    }
+    const det = haa * hbb - hab * hab;
+    if (!(det > 0)) break;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    alpha -= Math.max(-20, Math.min(20, da));
+    bias -= Math.max(-20, Math.min(20, db));
+    if (Math.abs(da) + Math.abs(db) < 1e-6) break;
+  }
+  // A non-positive α would reverse the baseline's ranking: keep its direction.
+  return { alpha: Math.max(alpha, 1e-3), bias };
+}
+
+interface Split {
+  readonly trainRows: number[];
+  readonly y: Float32Array;
+  readonly m: Float32Array;
+  readonly heldRows: number[];
+  readonly heldState: Int8Array;
+}
+
+function split(ds: Dataset, bgWeight: number): Split {
+  const L = ds.names.length;
+  const trainRows: number[] = [];
+  const y: number[] = [];
+  const m: number[] = [];
+  const heldRows: number[] = [];
+  const held: number[] = [];
+  ds.labelled.forEach((r, i) => {
+    const st = ds.state.subarray(i * L, (i + 1) * L);
+    if (ds.heldout[i] === 1) {
+      heldRows.push(r);
+      held.push(...st);
+      return;
+    }
+    trainRows.push(r);
+    for (let l = 0; l < L; l++) {
+      y.push(st[l] === 1 ? 1 : 0);
+      m.push(st[l] === 0 ? bgWeight : 1);
+    }
+  });
+  for (const r of ds.background) {
+    trainRows.push(r);
+    for (let l = 0; l < L; l++) {
+      y.push(0);
+      m.push(bgWeight);
+    }
+  }
+  return { trainRows, y: Float32Array.from(y), m: Float32Array.from(m), heldRows, heldState: Int8Array.from(held) };
+}
+
+function bootstrapSupport(base: Float64Array, trained: Float64Array, rel: boolean[], times: number, seed: number): number {
+  const random = rng(seed);
+  const n = rel.length;
+  let wins = 0;
+  let valid = 0;
+  for (let t = 0; t < times; t++) {
+    const idx = Array.from({ length: n }, () => Math.floor(random() * n));
+    const ab = averagePrecision(base, rel, idx);
+    const at = averagePrecision(trained, rel, idx);
+    if (Number.isNaN(ab) || Number.isNaN(at)) continue;
+    valid++;
+    if (at > ab) wins++;
+  }
+  return valid > 0 ? wins / valid : 0;
+}
+
+const mean = (xs: readonly number[]): number | null => (xs.length > 0 ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+
+export async function trainHeads(ds: Dataset, options: HeadOptions, hooks: StageHooks): Promise<HeadResult> {
+  const store = ds.store;
+  const L = ds.names.length;
+  const F = featureCount(store.dim);
+  const shape: HeadShape = { labels: L, features: F };
+  const bgWeight = options.backgroundWeight ?? 0.2;
+  const sp = split(ds, bgWeight);
+  const N = sp.trainRows.length;
+  const x = headFeatures(store, sp.trainRows);
+
+  // The zero-shot start, from training positives only.
+  const trainPos = ds.names.map((_, l) => sp.trainRows.filter((_, i) => sp.y[i * L + l] === 1 && sp.m[i * L + l] === 1));
+  const w0 = baselineWeights(store, trainPos);
+  const prior = new Float32Array(L * F);
+  const bias0 = new Float32Array(L);
+  const zeroBias = new Float32Array(L * F + L);
+  zeroBias.set(w0);
+  const s0 = headLogits(shape, zeroBias, x, N);
+  for (let l = 0; l < L; l++) {
+    const s: number[] = [];
+    const yy: number[] = [];
+    const mm: number[] = [];
+    for (let i = 0; i < N; i++) {
+      s.push(s0[i * L + l]!);
+      yy.push(sp.y[i * L + l]!);
+      mm.push(sp.m[i * L + l]!);
+    }
+    const { alpha, bias } = calibrate(s, yy, mm);
+    for (let f = 0; f < F; f++) prior[l * F + f] = alpha * w0[l * F + f]!;
+    bias0[l] = bias;
+  }
+  const start = new Float32Array(L * F + L);
+  start.set(prior);
+  start.set(bias0, L * F);
+
+  const epochs = options.epochs ?? 30;
+  const batch = Math.max(1, Math.min(options.batchSize ?? 256, N));
+  const stepsPerEpoch = Math.max(Math.ceil(N / batch), Math.ceil((options.minSteps ?? 300) / epochs));
+  const lr = options.lr ?? 0.01;
+  const lambda = options.lambda ?? 1e-3;
+  const seed = options.seed ?? 1;
+
+  let params: Float32Array = start.slice();
+  let opt = adam(params.length);
+  let first = 0;
+  const saved = hooks.load();
+  if (saved !== undefined) {
+    const s = unpackState(saved.state, params.length);
+    if (s !== undefined) {
+      params = s.params;
+      opt = s.state;
+      first = saved.epoch + 1;
+    }
+  }
+  const grad = new Float32Array(params.length);
+  const bx = new Float32Array(batch * F);
+  const by = new Float32Array(batch * L);
+  const bm = new Float32Array(batch * L);
+  for (let epoch = first; epoch < epochs && N > 0; epoch++) {
+    const random = rng(seed * 1_000_003 + epoch);
+    let order: number[] = [];
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      await hooks.checkpoint();
+      if (order.length < batch) order = order.concat(shuffle(Array.from({ length: N }, (_, i) => i), random));
+      const pick = order.splice(0, batch);
+      pick.forEach((i, k) => {
+        bx.set(x.subarray(i * F, (i + 1) * F), k * F);
+        by.set(sp.y.subarray(i * L, (i + 1) * L), k * L);
+        bm.set(sp.m.subarray(i * L, (i + 1) * L), k * L);
+      });
+      headLossGrad(shape, params, prior, lambda, { x: bx, y: by, m: bm, n: pick.length }, grad);
+      adamStep(opt, params, grad, lr);
+      hooks.progress(epoch + (step + 1) / stepsPerEpoch, epochs);
+    }
+    hooks.save(epoch, packState(params, opt));
+  }
+
+  // Held-out judgement, per label.
+  const hx = headFeatures(store, sp.heldRows);
+  const H = sp.heldRows.length;
+  const zBase = headLogits(shape, start, hx, H);
+  const zTrained = headLogits(shape, params, hx, H);
+  const final = params.slice();
+  const labels: LabelMetrics[] = ds.names.map((name, l) => {
+    const idx: number[] = [];
+    for (let i = 0; i < H; i++) if (sp.heldState[i * L + l] !== 0) idx.push(i);
+    const rel = idx.map((i) => sp.heldState[i * L + l] === 1);
+    const hp = rel.filter(Boolean).length;
+    const hn = rel.length - hp;
+    const revert = (): void => {
+      final.set(prior.subarray(l * F, (l + 1) * F), l * F);
+      final[L * F + l] = bias0[l]!;
+    };
+    if (hp === 0 || hn === 0) {
+      revert();
+      return { name, positives: ds.positives[name] ?? 0, heldoutPositives: hp, heldoutNegatives: hn, apBaseline: null, apTrained: null, support: null, kept: false };
+    }
+    const b = Float64Array.from(idx, (i) => zBase[i * L + l]!);
+    const t = Float64Array.from(idx, (i) => zTrained[i * L + l]!);
+    const apB = averagePrecision(b, rel);
+    const apT = averagePrecision(t, rel);
+    const support = bootstrapSupport(b, t, rel, options.bootstrap ?? 200, seed + l);
+    const kept = apT - apB >= (options.minGain ?? 0.02) && support >= 0.95;
+    if (!kept) revert();
+    return { name, positives: ds.positives[name] ?? 0, heldoutPositives: hp, heldoutNegatives: hn, apBaseline: apB, apTrained: apT, support, kept };
+  });
+  const judged = labels.filter((m) => m.apBaseline !== null);
+  return {
+    shape,
+    names: ds.names,
+    params: final,
+    labels,
+    apBaseline: mean(judged.map((m) => m.apBaseline!)),
+    apTrained: mean(judged.map((m) => m.apTrained!)),
+    apFinal: mean(judged.map((m) => (m.kept ? m.apTrained! : m.apBaseline!))),
+    kept: labels.some((m) => m.kept),
+    trainSize: N,
+    heldoutSize: H,
+    epochs,
+  };
+}
+
+/** Probabilities of a head for store rows, one label: σ(w_l·x + b_l). */
+export function scoreRows(store: Store, shape: HeadShape, params: Float32Array, label: number, rows: readonly number[]): Float32Array {
+  const F = shape.features;
+  const d = store.dim;
+  const s = Math.sqrt(d);
+  const w = params.subarray(label * F, (label + 1) * F);
+  const b = params[shape.labels * F + label]!;
+  const out = new Float32Array(rows.length);
+  rows.forEach((r, i) => {
+    let z = b;
+    for (let c = 0; c < d; c++) {
+      const a = store.audio[r * d + c]!;
+      const v = store.visual[r * d + c]!;
+      z += w[c]! * a + w[d + c]! * v + w[2 * d + c]! * s * a * v;
+    }
+    out[i] = sigmoid(z);
+  });
+  return out;
+}

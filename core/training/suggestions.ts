@@ -1,0 +1,55 @@
+// Suggestions: for each label, the windows the active head scores highest that the user has not
+// labelled or answered yet. Accepting one adds a positive label on that window, rejecting one a
+// negative; the answer is recorded, and the labels feed the next training round.
+import { getFile } from '../../db/files.ts';
+import { listLabels } from '../../db/labels.ts';
+import { activeVersion, listAnswers, predictionScore, putAnswer, topPredictions } from '../../db/learning.ts';
+import type { Answer } from '../../db/learning.ts';
+import { getWindow, momentsForWindows } from '../../db/windows.ts';
+import { FoleyError } from '../errors.ts';
+import type { Library } from '../library.ts';
+import { addLabelTo } from '../labels/service.ts';
+import type { LabelView } from '../labels/service.ts';
+import { labelWindows } from './dataset.ts';
+
+export interface Suggestion {
+  readonly label: string;
+  readonly windowId: number;
+  readonly fileId: number;
+  readonly path: string;
+  readonly startS: number;
+  readonly endS: number;
+  readonly score: number;
+  readonly versionId: number;
+}
+
+export function suggestions(library: Library, modelId: number, label: string, limit = 10): Suggestion[] {
+  const db = library.db;
+  const head = activeVersion(db, modelId, 'head');
+  if (head === undefined || !head.labelSet.includes(label)) return [];
+  const skip = new Set(listAnswers(db, label).map((a) => a.windowId));
+  for (const l of listLabels(db, { name: label })) {
+    const ws = db
+      .prepare<[number], { id: number; file_id: number; start_s: number; end_s: number }>('SELECT id, file_id, start_s, end_s FROM windows WHERE file_id = ?')
+      .all(l.fileId)
+      .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s }));
+    for (const w of labelWindows(l, ws)) skip.add(w.id);
+  }
+  const preds = topPredictions(db, head.id, label, limit + skip.size).filter((p) => !skip.has(p.windowId)).slice(0, limit);
+  const scores = new Map(preds.map((p) => [p.windowId, p.score]));
+  return momentsForWindows(db, preds.map((p) => p.windowId)).map((m) => ({
+    label, windowId: m.windowId, fileId: m.fileId, path: m.path, startS: m.startS, endS: m.endS, score: scores.get(m.windowId)!, versionId: head.id,
+  }));
+}
+
+/** The user's answer to a suggestion: recorded, and turned into a label (positive or negative). */
+export function answerSuggestion(library: Library, modelId: number, label: string, windowId: number, answer: Answer): { label: LabelView; answer: Answer } {
+  const db = library.db;
+  const w = getWindow(db, windowId);
+  if (w === undefined || getFile(db, w.fileId) === undefined) throw new FoleyError(`no window with id ${windowId}`);
+  const head = activeVersion(db, modelId, 'head');
+  const score = head !== undefined ? predictionScore(db, head.id, label, windowId) : null;
+  const { label: added } = addLabelTo(library, { name: label, file: w.fileId, startS: w.startS, endS: w.endS, polarity: answer === 'accepted' ? 'positive' : 'negative' });
+  putAnswer(db, { label, windowId, answer, versionId: head?.id ?? null, score, labelId: added.id });
+  return { label: added, answer };
+}
