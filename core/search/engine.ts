@@ -178,6 +178,42 @@ export class ModalityEngine {
     return out;
   }
 
+  /** Stored vectors (normalised) of the given windows, row i for ids[i]; `found[i]` false where none is stored. */
+  vectorsOf(db: Database, ids: readonly number[]): { vectors: Float32Array; found: boolean[] } {
+    const vectors = new Float32Array(ids.length * this.dim);
+    const found = ids.map(() => false);
+    if (this.#method === 'exact') {
+      const row = this.#rowMap();
+      ids.forEach((id, i) => {
+        const r = row.get(id);
+        if (r === undefined) return;
+        vectors.set(this.#vectors.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim);
+        found[i] = true;
+      });
+      return { vectors, found };
+    }
+    const at = new Map<number, number>();
+    ids.forEach((id, i) => at.set(id, i));
+    for (let from = 0; from < ids.length; from += 500) {
+      const part = ids.slice(from, from + 500);
+      const rows = db
+        .prepare<(number | string)[], [number, Buffer]>(
+          `SELECT window_id, vector FROM embeddings WHERE model_id = ? AND modality = ? AND window_id IN (${part.map(() => '?').join(',')})`,
+        )
+        .raw(true)
+        .all(this.modelId, this.modality, ...part);
+      for (const [id, blob] of rows) {
+        if (blob.byteLength !== this.dim * 2) continue;
+        const i = at.get(id)!;
+        const v = vectors.subarray(i * this.dim, (i + 1) * this.dim);
+        decodeVector(blob, v);
+        normaliseInPlace(v);
+        found[i] = true;
+      }
+    }
+    return { vectors, found };
+  }
+
   /** Every window id of the collection (for exact combination of both modalities). */
   allIds(): number[] | undefined {
     return this.#method === 'exact' ? Array.from(this.#ids) : undefined;

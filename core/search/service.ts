@@ -26,6 +26,8 @@ import { allowedWindows, hasFilters } from './filters.ts';
 import { groupByFile, page, toMoments } from './moments.ts';
 import type { ScoredWindow } from './moments.ts';
 import { queryEmbeddings } from './query.ts';
+import { activeVersion, versionParams } from '../../db/learning.ts';
+import { adaptVectors } from '../training/adapter.ts';
 import type { QueryEmbeddings } from './query.ts';
 import type { Modality, SearchIn, SearchRequest, SearchResponse, SearchResult } from './types.ts';
 
@@ -111,10 +113,11 @@ export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddin
   const total = Math.max(...[...engines.values()].map((e) => e.size));
   const want = offset + top;
 
+  const adapter = request.adapter === false ? undefined : activeAdapter(db, modelRow);
   let pool = Math.max(MIN_POOL, POOL_FACTOR * want);
   let found: { items: SearchResult[]; hasMore: boolean } | undefined;
   while (found === undefined) {
-    const windows = scoredWindows(db, engines, targets, queryFor, weights, pool, ef, accept);
+    const windows = scoredWindows(db, engines, targets, queryFor, weights, pool, ef, accept, crossModal(q, targets) ? adapter : undefined);
     const passing = windows.filter((w) => w.score >= threshold);
     const exhausted = pool >= total || passing.length < windows.length || windows.length < pool;
     const moments = toMoments(db, passing, into, request.merge !== false);
@@ -131,12 +134,58 @@ export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddin
     results: items,
     query: { kind: request.query.kind, in: into, directions, model: modelRow.name, ...(q.windows !== undefined ? { windows: q.windows } : {}), cached: q.cached },
     method,
+    ...(adapter !== undefined && crossModal(q, targets) ? { adapter: adapter.versionId } : {}),
     searched,
     offset,
     top,
     hasMore,
     timings: { embedMs: 0, searchMs: performance.now() - t0 },
   };
+}
+
+interface Adapter {
+  readonly versionId: number;
+  readonly params: Float32Array;
+  readonly dim: number;
+}
+
+/** The active trained adapter of this model (core/training/adapter.ts), if the learning job kept one. */
+function activeAdapter(db: Database, modelRow: Model): Adapter | undefined {
+  const v = activeVersion(db, modelRow.id, 'adapter');
+  return v === undefined ? undefined : { versionId: v.id, params: versionParams(db, v.id), dim: modelRow.dim };
+}
+
+/** One index searched with the other modality's query embedding: where the adapter applies. */
+function crossModal(q: QueryEmbeddings, targets: readonly Modality[]): boolean {
+  return targets.length === 1 && q[targets[0]!] === undefined;
+}
+
+/**
+ * Cross-modal search through the adapter: the plain index proposes ADAPTER_POOL_FACTOR× more
+ * candidates (the adapter starts at the identity and stays near it, so the right windows are among
+ * them), which are re-scored in the adapted space: cos(W_q·q, W_m·v).
+ */
+const ADAPTER_POOL_FACTOR = 4;
+
+function adaptedScores(
+  db: Database,
+  engine: ModalityEngine,
+  query: Float32Array,
+  queryModality: Modality,
+  ids: readonly number[],
+  adapter: Adapter,
+): Float32Array {
+  const q = adaptVectors(adapter.params, adapter.dim, queryModality, query);
+  const { vectors, found } = engine.vectorsOf(db, ids);
+  const adapted = adaptVectors(adapter.params, adapter.dim, engine.modality, vectors);
+  const out = new Float32Array(ids.length).fill(Number.NaN);
+  for (let i = 0; i < ids.length; i++) {
+    if (!found[i]) continue;
+    let dot = 0;
+    for (let j = 0; j < adapter.dim; j++) dot += adapted[i * adapter.dim + j]! * q[j]!;
+    out[i] = dot;
+  }
+  return out;
 }
 
 /** The best `pool` windows (accepted ones only) with exact scores, best first. */
@@ -149,8 +198,22 @@ function scoredWindows(
   pool: number,
   ef: number,
   accept: ((id: number) => boolean) | undefined,
+  adapter?: Adapter,
 ): ScoredWindow[] {
   const opts = { ef, ...(accept !== undefined ? { accept } : {}) };
+  if (targets.length === 1 && adapter !== undefined) {
+    const m = targets[0]!;
+    const e = engines.get(m)!;
+    const query = queryFor(m);
+    const ids = e.search(db, query, pool * ADAPTER_POOL_FACTOR, opts).ids;
+    const scores = adaptedScores(db, e, query, m === 'audio' ? 'visual' : 'audio', ids, adapter);
+    const out: ScoredWindow[] = [];
+    ids.forEach((id, i) => {
+      if (!Number.isNaN(scores[i]!)) out.push({ id, score: scores[i]!, scores: { [m]: scores[i]! } });
+    });
+    out.sort((x, y) => y.score - x.score || x.id - y.id);
+    return out.slice(0, pool);
+  }
   if (targets.length === 1) {
     const m = targets[0]!;
     const r = engines.get(m)!.search(db, queryFor(m), pool, opts);

@@ -54,6 +54,11 @@ export interface SearchRequest {
   readonly ef?: number;
   /** Force a method (tests and benches); default by collection size. */
   readonly method?: 'exact' | 'hnsw';
+  /**
+   * Use the library's trained cross-modal adapter, when one is active, for audio→visual and
+   * visual→audio searches (default true). Same-modality searches never use it.
+   */
+  readonly adapter?: boolean;
 }
 
 export interface MomentScores {
@@ -100,6 +105,8 @@ export interface SearchResponse {
     readonly cached: boolean;
   };
   readonly method: 'exact' | 'hnsw';
+  /** The trained adapter version that re-scored a cross-modal search, when one did. */
+  readonly adapter?: number;
   /** Stored vectors searched (per index). */
   readonly searched: Partial<Record<Modality, number>>;
   readonly offset: number;
