@@ -13,6 +13,7 @@ import { runTool } from '../media/spawn.ts';
 import { decodeWindows, planMediaWindows } from '../media/windows.ts';
 import { audioFeatures } from '../native-models/preprocess/fbank.ts';
 import { imageToTensor } from '../native-models/preprocess/image.ts';
+import { peakRssMiB } from './rss.ts';
 
 const [mode, file, samplesOut] = process.argv.slice(2);
 if (file === undefined || (mode !== 'e2e' && mode !== 'stages')) throw new Error('usage: media-worker.ts e2e|stages FILE [SAMPLES_OUT]');
@@ -21,7 +22,7 @@ const info = await probeMedia(file);
 const plan = planMediaWindows(info);
 const duration = plan.at(-1)!.end;
 const ms = (t0: number): number => performance.now() - t0;
-const rssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+const rssMiB = peakRssMiB;
 
 if (mode === 'e2e') {
   const fd = samplesOut !== undefined ? openSync(samplesOut, 'w') : undefined;

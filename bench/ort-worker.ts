@@ -2,6 +2,7 @@
 // argv: <graph dir> <threads>; prints one JSON line.
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { peakRssMiB } from './rss.ts';
 
 const [dir, threadsArg, runsArg] = process.argv.slice(2);
 const threads = Number(threadsArg);
@@ -33,4 +34,4 @@ async function measure(graph: 'audio' | 'visual', dims: number[]): Promise<Recor
 
 const audio = await measure('audio', [1, 1024, 128]);
 const visual = await measure('visual', [1, 3, 224, 224]);
-console.log(JSON.stringify({ threads, audio, visual, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
+console.log(JSON.stringify({ threads, audio, visual, peakRssMiB: peakRssMiB() }));
