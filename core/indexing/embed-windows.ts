@@ -11,6 +11,7 @@ import { imageToTensor } from '../../native-models/preprocess/image.ts';
 import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
 import type { NewWindow } from '../../db/windows.ts';
 import type { Modality } from '../../db/models.ts';
+import type { IndexStats } from './progress.ts';
 
 /** Fewer samples than one 25-ms fbank frame carry no audio the model can see. */
 const MIN_AUDIO_SAMPLES = 400;
@@ -27,6 +28,8 @@ export interface EmbedFileOptions {
    * as decoded; a returned promise is awaited before decoding goes on. A throw here fails the file.
    */
   readonly onFrame?: (win: MediaWindow, frame: RgbFrame) => void | Promise<void>;
+  /** Time per stage is added here when given. */
+  readonly stats?: IndexStats;
 }
 
 export interface EmbeddedFile {
@@ -70,7 +73,9 @@ export async function embedFileWindows(
     const size = items[0]!.input.length;
     const batch = new Float32Array(items.length * size);
     items.forEach((it, i) => batch.set(it.input, i * size));
+    const started = performance.now();
     const p = encoder.encode(modality, batch).then((out) => {
+      if (options.stats) options.stats.inferenceMs += performance.now() - started;
       items.forEach((it, i) => {
         it.slot[modality] = out.embeddings.slice(i * d, (i + 1) * d);
         done(it.slot);
@@ -80,30 +85,42 @@ export async function embedFileWindows(
     inFlight.push(p.catch((e: unknown) => void (failure ??= e)));
   };
 
+  const stats = options.stats;
+  let inCallbacksMs = 0;
+  const decodeStart = performance.now();
   const result = await decodeWindows(file, info, plan, {
     audio: wantAudio,
     frames: wantVisual,
     ...(options.signal ? { signal: options.signal } : {}),
     onWindow: async (win, audio, frame) => {
+      const entered = performance.now();
       if (failure !== undefined) throw failure;
       const slot: Slot = { win, hasAudio: false, hasVisual: false, pending: 0 };
+      let t = performance.now();
       if (audio !== null && audio.length >= MIN_AUDIO_SAMPLES) {
         slot.hasAudio = true;
         slot.pending++;
         queued.audio.push({ slot, input: audioFeatures(audio, encoder.config.audioFrames) });
       }
+      if (stats) stats.featuresMs += performance.now() - t;
       // Thumbnails hook (desktop app): hand the frame over before it is reduced to a tensor.
+      t = performance.now();
       if (frame !== null && options.onFrame !== undefined) await options.onFrame(win, frame);
+      if (stats) stats.thumbnailsMs += performance.now() - t;
+      t = performance.now();
       if (frame !== null) {
         slot.hasVisual = true;
         slot.pending++;
         queued.visual.push({ slot, input: imageToTensor(frame) });
       }
+      if (stats) stats.featuresMs += performance.now() - t;
       if (slot.pending > 0) slots.push(slot);
       for (const m of ['audio', 'visual'] as const) if (queued[m].length >= options.batchSize) flush(m);
       while (inFlight.length > MAX_IN_FLIGHT * 2) await inFlight.shift();
+      inCallbacksMs += performance.now() - entered;
     },
   });
+  if (stats) stats.decodeMs += performance.now() - decodeStart - inCallbacksMs;
   flush('audio');
   flush('visual');
   await Promise.all(inFlight);

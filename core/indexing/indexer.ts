@@ -33,7 +33,7 @@ import { Cancelled, JobControl } from './control.ts';
 import { decide } from './decide.ts';
 import type { Decision } from './decide.ts';
 import { embedFileWindows } from './embed-windows.ts';
-import type { IndexProgress, IndexSummary } from './progress.ts';
+import type { IndexProgress, IndexStats, IndexSummary } from './progress.ts';
 
 export interface IndexOptions {
   readonly library: Library;
@@ -50,6 +50,8 @@ export interface IndexOptions {
   readonly retryFailed?: boolean;
   readonly control?: JobControl;
   readonly onProgress?: (p: IndexProgress) => void;
+  /** Time per stage is added here when given (benchmarks). */
+  readonly stats?: IndexStats;
   /** Called for every file that fails, as it happens. */
   readonly onFailure?: (file: string, error: string) => void;
   /**
@@ -235,7 +237,9 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
       currentFile = file.path;
       report('indexing');
       try {
+        const probeStart = performance.now();
         const info = await probeMedia(file.path, { timeoutMs: 60_000 });
+        if (options.stats) options.stats.probeMs += performance.now() - probeStart;
         const hasAudio = info.audio.length > 0;
         const hasVideo = info.video.length > 0;
         if (!hasAudio && !hasVideo) throw new FoleyError('no audio or video stream (not a media file)');
@@ -257,7 +261,9 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
           },
           // Thumbnails hook (desktop app): pass each window's frame on with the file it belongs to.
           ...(options.onFrame !== undefined ? { onFrame: (win: MediaWindow, frame: RgbFrame) => options.onFrame!(file, win, frame) } : {}),
+          ...(options.stats !== undefined ? { stats: options.stats } : {}),
         });
+        const storeStart = performance.now();
         if (embedded.windows.length === 0) {
           const why = embedded.failures[0]?.error.message ?? 'no window could be decoded';
           throw new FoleyError(why.replace(`${file.path}: `, ''));
@@ -277,6 +283,10 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
           updateFile(db, file.id, { status: 'indexed', lastError: null });
         } else {
           replaceFileWindows(db, file.id, runId, embedded.windows);
+        }
+        if (options.stats !== undefined) {
+          options.stats.storeMs += performance.now() - storeStart;
+          options.stats.mediaSeconds += embedded.windows.reduce((sum, w) => sum + (w.endS - w.startS), 0);
         }
         counts.indexed++;
       } catch (e) {

@@ -27,3 +27,22 @@ export interface IndexSummary {
   readonly seconds: number;
   readonly provider: string | null;
 }
+
+/**
+ * Where an index run spends its time (the bench's per-stage table). Decode is ffmpeg wall time not
+ * spent in our callbacks; inference is the encoder's busy time, which overlaps decoding.
+ */
+export interface IndexStats {
+  probeMs: number;
+  decodeMs: number;
+  featuresMs: number;
+  inferenceMs: number;
+  thumbnailsMs: number;
+  storeMs: number;
+  /** Seconds of media indexed (the windows' spans). */
+  mediaSeconds: number;
+}
+
+export function emptyStats(): IndexStats {
+  return { probeMs: 0, decodeMs: 0, featuresMs: 0, inferenceMs: 0, thumbnailsMs: 0, storeMs: 0, mediaSeconds: 0 };
+}
