@@ -2,12 +2,13 @@
 // (never as timed assertions in tests). Results also go to bench/results/<name>-<time>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { benchIndex } from './index.bench.ts';
 import { benchMedia } from './media.bench.ts';
 import { benchModel } from './model.bench.ts';
 import { benchSearch } from './search.bench.ts';
 import { benchStore } from './store.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex };
 const only = process.argv.slice(2);
 const outDir = path.join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
