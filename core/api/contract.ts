@@ -5,12 +5,21 @@
 import type { SearchResponse } from '../search/types.ts';
 import type { LibraryStatus } from '../status.ts';
 import type { IndexProgress, IndexSummary } from '../indexing/progress.ts';
+import type { LabelSearchResponse } from '../labels/search.ts';
+import type { ImportResult, LabelView } from '../labels/service.ts';
+import type { TrainProgress, TrainSummary } from '../training/trainer.ts';
+import type { TrainedVersion } from '../../db/learning.ts';
 import { arrayOf, bool, bytes, literal, num, obj, oneOf, optional, str, tagged } from './validate.ts';
 import type { Infer, Validator } from './validate.ts';
+import { ApiError } from './errors.ts';
 
 export type { SearchIn, SearchResponse, SearchResult, SearchMoment } from '../search/types.ts';
 export type { LibraryStatus } from '../status.ts';
 export type { IndexProgress, IndexSummary } from '../indexing/progress.ts';
+export type { LabelMoment, LabelSearchResponse } from '../labels/search.ts';
+export type { ImportResult, LabelView } from '../labels/service.ts';
+export type { TrainProgress, TrainSummary } from '../training/trainer.ts';
+export type { TrainedVersion } from '../../db/learning.ts';
 
 /** Largest query file (audio, video or image) accepted over IPC or HTTP. */
 export const MAX_UPLOAD_BYTES = 64 * 2 ** 20;
@@ -20,6 +29,12 @@ export const MAX_JSON_BYTES = 1 * 2 ** 20;
 export const MAX_PCM_SAMPLES = 16_000 * 60;
 export const MAX_PATH_LENGTH = 4096;
 export const MAX_TOP = 200;
+/** Label names: what core/labels accepts (trimmed, no tabs or line breaks). */
+export const MAX_LABEL_NAME = 200;
+/** An imported label file travels inside a JSON body (MAX_JSON_BYTES): a little under it. */
+export const MAX_LABEL_TEXT = 900_000;
+/** Seconds into a file: finite, ≥ 0, at most ~115 days. */
+export const MAX_SECONDS = 1e7;
 
 /** An absolute path on any of the platforms the app runs on (POSIX, C:\…, \\server\share). */
 export const absolutePath: Validator<string> = (v, at) => {
@@ -55,6 +70,21 @@ export type ApiQuery = Infer<typeof queryValidator>;
 
 const empty = obj({});
 
+/** A label name: 1–200 characters, something other than spaces, no tabs or line breaks. */
+export const labelName: Validator<string> = (v, at) => {
+  const s = str({ minLength: 1, maxLength: MAX_LABEL_NAME })(v, at);
+  if (/[\r\n\t]/.test(s)) throw new ApiError('bad_request', `${at}: must not contain tabs or line breaks`);
+  if (s.trim() === '') throw new ApiError('bad_request', `${at}: must not be blank`);
+  return s;
+};
+/** A row id (file, window, label, version). */
+const rowId = num({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true });
+/** A library file: its id, or its absolute path (confined to the library folders by the handler). */
+export const fileRef: Validator<number | string> = (v, at) => (typeof v === 'number' ? rowId(v, at) : absolutePath(v, at));
+const seconds = num({ min: 0, max: MAX_SECONDS });
+const labelFormat = oneOf(['csv', 'json'] as const);
+const versionKind = oneOf(['head', 'adapter'] as const);
+
 export const requestValidators = {
   status: empty,
   search: obj({
@@ -74,6 +104,30 @@ export const requestValidators = {
   'models.import': obj({ file: absolutePath, name: optional(modelName), heads: optional(num({ min: 1, max: 64, integer: true })) }),
   'models.download': obj({ name: modelName }),
   'models.setDefault': obj({ name: modelName }),
+  /** Label names with counts; with `name` or `file`, also those labels (at most MAX_LISTED_LABELS). */
+  'labels.list': obj({ name: optional(labelName), file: optional(fileRef) }),
+  /** A moment (start, end? seconds; snapped to the file's windows) or, without start, the whole file. */
+  'labels.add': obj({ file: fileRef, start: optional(seconds), end: optional(seconds), name: labelName, polarity: optional(oneOf(['positive', 'negative'] as const)) }),
+  /** By ids, or every label of a name (exactly one of the two). */
+  'labels.remove': obj({ ids: optional(arrayOf(rowId, { minItems: 1, maxItems: 1000 })), name: optional(labelName) }),
+  'labels.rename': obj({ from: labelName, to: labelName }),
+  'labels.merge': obj({ from: arrayOf(labelName, { minItems: 1, maxItems: 100 }), into: labelName }),
+  'labels.export': obj({ format: labelFormat, name: optional(labelName) }),
+  'labels.import': obj({ format: labelFormat, text: str({ minLength: 1, maxLength: MAX_LABEL_TEXT }) }),
+  /** Labelled moments first, then predicted ones (trained head or zero-shot) with their scores. */
+  'labels.search': obj({ name: labelName, top: optional(num({ min: 1, max: MAX_TOP, integer: true })), model: optional(modelName) }),
+  'training.status': empty,
+  /** Train now (the debounce wait is skipped); a run already going is returned as it is. */
+  'training.start': empty,
+  'training.pause': empty,
+  'training.resume': empty,
+  'training.cancel': empty,
+  'training.versions': obj({ kind: optional(versionKind) }),
+  /** The kept version before the active one, or `versionId`; none left: back to the baseline. */
+  'training.rollback': obj({ kind: versionKind, versionId: optional(rowId) }),
+  'suggestions.list': obj({ name: labelName, top: optional(num({ min: 1, max: 100, integer: true })) }),
+  /** accepted → a positive label on that window, rejected → a negative one; both feed the next round. */
+  'suggestions.answer': obj({ name: labelName, windowId: rowId, answer: oneOf(['accepted', 'rejected'] as const) }),
 } as const satisfies Record<string, Validator<object>>;
 
 export type Method = keyof typeof requestValidators;
@@ -142,6 +196,67 @@ export interface RootsResponse {
   readonly roots: ReadonlyArray<{ readonly path: string; readonly online: boolean }>;
 }
 
+export interface LabelName {
+  readonly name: string;
+  readonly positives: number;
+  readonly negatives: number;
+}
+
+/** labels.list returns at most this many labels. */
+export const MAX_LISTED_LABELS = 2000;
+
+export interface LabelsResponse {
+  readonly names: readonly LabelName[];
+  /** Only with a `name` or `file` filter. */
+  readonly labels: readonly LabelView[];
+  readonly truncated: boolean;
+}
+
+export type TrainingOutcomeView =
+  | { readonly status: 'done'; readonly jobId: number; readonly summary: TrainSummary; readonly at: number }
+  | { readonly status: 'paused' | 'cancelled'; readonly jobId: number; readonly at: number }
+  | { readonly status: 'failed'; readonly error: string; readonly at: number };
+
+export interface TrainingState {
+  /**
+   * idle: nothing to do or waiting; scheduled: labels changed, a run starts at `startsAt`; running,
+   * paused, cancelling: a run of this process; elsewhere: another process (the CLI) trains this model.
+   */
+  readonly state: 'idle' | 'scheduled' | 'running' | 'paused' | 'cancelling' | 'elsewhere';
+  /** The model trained (the default one); null when none is installed. */
+  readonly model: string | null;
+  readonly jobId: number | null;
+  /** Progress of the current run, with its ETA. */
+  readonly progress: TrainProgress | null;
+  /** Epoch milliseconds when the debounced run starts (state 'scheduled'). */
+  readonly startsAt: number | null;
+  readonly debounceMs: number;
+  /** How the last run of this process ended. */
+  readonly last: TrainingOutcomeView | null;
+  readonly activeHead: TrainedVersion | null;
+  readonly activeAdapter: TrainedVersion | null;
+  /** Labels changed since the newest version was trained. */
+  readonly labelsChanged: boolean;
+  readonly versions: number;
+}
+
+export interface Suggestion {
+  readonly label: string;
+  readonly windowId: number;
+  readonly fileId: number;
+  readonly path: string;
+  readonly startS: number;
+  readonly endS: number;
+  readonly score: number;
+}
+
+export interface SuggestionsResponse {
+  readonly name: string;
+  /** Where they come from: the active trained head, the zero-shot baseline (no head knows the label yet), or nowhere (no positives). */
+  readonly source: 'trained' | 'zero-shot' | null;
+  readonly suggestions: readonly Suggestion[];
+}
+
 export interface Responses {
   status: StatusResponse;
   search: SearchResponse;
@@ -155,6 +270,23 @@ export interface Responses {
   'models.import': ModelInfo;
   'models.download': { readonly started: true };
   'models.setDefault': ModelsResponse;
+  'labels.list': LabelsResponse;
+  'labels.add': { readonly label: LabelView; readonly added: boolean };
+  'labels.remove': { readonly removed: number };
+  'labels.rename': { readonly renamed: number };
+  'labels.merge': { readonly merged: number };
+  'labels.export': { readonly format: 'csv' | 'json'; readonly text: string; readonly count: number };
+  'labels.import': ImportResult;
+  'labels.search': LabelSearchResponse;
+  'training.status': TrainingState;
+  'training.start': TrainingState;
+  'training.pause': TrainingState;
+  'training.resume': TrainingState;
+  'training.cancel': TrainingState;
+  'training.versions': { readonly versions: readonly TrainedVersion[] };
+  'training.rollback': { readonly active: TrainedVersion | null; readonly state: TrainingState };
+  'suggestions.list': SuggestionsResponse;
+  'suggestions.answer': { readonly label: LabelView; readonly answer: 'accepted' | 'rejected' };
 }
 
 /** Pushed to every front door (SSE `/api/events`, IPC `foley:event`). */
@@ -162,7 +294,12 @@ export type ApiEvent =
   | { readonly type: 'index'; readonly state: IndexState }
   | { readonly type: 'index.failure'; readonly file: string; readonly error: string }
   | { readonly type: 'models'; readonly download: DownloadState | null }
-  | { readonly type: 'library' };
+  | { readonly type: 'library' }
+  | { readonly type: 'training'; readonly state: TrainingState }
+  | { readonly type: 'labels'; readonly names: readonly LabelName[] };
+
+/** Every event type (the SSE client listens to each by name). */
+export const EVENT_TYPES = ['index', 'index.failure', 'models', 'library', 'training', 'labels'] as const satisfies ReadonlyArray<ApiEvent['type']>;
 
 /** What the renderer talks to, whichever front door it runs behind. */
 export interface FoleyClient {

@@ -27,6 +27,8 @@ import { isMethod, validateRequest } from './contract.ts';
 import type { ApiEvent, ApiQuery, DownloadState, IndexState, MediaRef, Method, ModelInfo, ModelsResponse, RequestOf, Responses, RootsResponse } from './contract.ts';
 import { ApiError } from './errors.ts';
 import { confineToRoots, contentTypeOf } from './media.ts';
+import { createLearning, debounceFromEnv, isLearningMethod } from './learning.ts';
+import type { TrainOptions } from '../training/trainer.ts';
 
 export interface ApiOptions {
   readonly dataDir: string;
@@ -34,6 +36,9 @@ export interface ApiOptions {
   readonly threads?: number;
   /** Index progress events at most this often (phase changes always go out). Default 250 ms. */
   readonly progressIntervalMs?: number;
+  /** Quiet time after the last label change before training starts by itself; default FOLEY_TRAIN_DEBOUNCE_MS, else 60 s. */
+  readonly trainDebounceMs?: number;
+  readonly trainOptions?: TrainOptions;
 }
 
 export interface ResolvedMedia {
@@ -84,6 +89,17 @@ export function createApi(options: ApiOptions): FoleyApi {
     }
   };
   const uploads = path.join(dataDir, 'tmp', 'queries');
+  // Labels and the background training job (one scheduler for this library's default model).
+  const debounce = options.trainDebounceMs ?? debounceFromEnv();
+  const learning = createLearning({
+    library,
+    dataDir,
+    emit,
+    session,
+    ...(debounce !== undefined ? { debounceMs: debounce } : {}),
+    ...(options.trainOptions !== undefined ? { trainOptions: options.trainOptions } : {}),
+    ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+  });
 
   // Indexing, in this process: runIndex is asynchronous (ffmpeg and ONNX Runtime work off this thread).
   let control: JobControl | null = null;
@@ -196,6 +212,7 @@ export function createApi(options: ApiOptions): FoleyApi {
   }
 
   async function dispatch(method: Method, params: RequestOf<Method>): Promise<Responses[Method]> {
+    if (isLearningMethod(method)) return learning.dispatch(method, params as RequestOf<typeof method>);
     switch (method) {
       case 'status': {
         const def = await defaultModelName();
@@ -307,6 +324,7 @@ export function createApi(options: ApiOptions): FoleyApi {
     async close() {
       control?.interrupt();
       await running?.catch(() => undefined);
+      await learning.close();
       await downloading?.catch(() => undefined);
       listeners.clear();
       library.close();

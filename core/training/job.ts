@@ -82,7 +82,8 @@ export function startTraining(library: Library, o: StartTrainingOptions): Traini
     lowPriority: o.lowPriority ?? true,
     pollMs: o.pollMs ?? 500,
   };
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: input });
+  // Compiled (Electron's dist/app), this module is job.js and its worker worker.js.
+  const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url), { workerData: input });
   let progress: TrainProgress | null = null;
   let paused = false;
   let settled = false;

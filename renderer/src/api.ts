@@ -1,7 +1,7 @@
 // The renderer's one way to the core: Electron's preload bridge (window.foley, IPC) when present, else
 // `foley serve` over fetch + EventSource. Both speak the same contract (core/api/contract.ts); the
 // token for `foley serve` lives in an HttpOnly cookie this code never sees.
-import { mediaPath, thumbPathFor } from '../../core/api/contract.ts';
+import { EVENT_TYPES, mediaPath, thumbPathFor } from '../../core/api/contract.ts';
 import type { ApiEvent, FoleyClient, Method, PreloadBridge, RequestOf, Responses } from '../../core/api/contract.ts';
 
 declare global {
@@ -43,7 +43,7 @@ function httpClient(): FoleyClient {
   const connect = (): void => {
     if (source !== null) return;
     source = new EventSource('/api/events');
-    for (const type of ['index', 'index.failure', 'models', 'library'] as const) {
+    for (const type of EVENT_TYPES) {
       source.addEventListener(type, (m: MessageEvent<string>) => {
         const event = JSON.parse(m.data) as ApiEvent;
         for (const l of listeners) l(event);

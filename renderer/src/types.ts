@@ -18,3 +18,24 @@ export interface Moment {
   /** Where playback starts: the best-matching window inside the moment. */
   readonly at: number;
 }
+
+/** What a label is put on: a window (start–end) or, with end null, the window holding `start`. */
+export interface LabelTarget {
+  readonly file: string;
+  readonly fileId: number;
+  readonly start: number;
+  readonly end: number | null;
+}
+
+/** A request to open the label form (L: positive, Shift+L: negative). */
+export interface LabelRequest {
+  readonly target: LabelTarget;
+  readonly negative: boolean;
+}
+
+/** True for the label shortcut: l or Shift+L, no other modifier, not typed into a field. */
+export function isLabelKey(e: KeyboardEvent): boolean {
+  if (e.key.toLowerCase() !== 'l' || e.ctrlKey || e.metaKey || e.altKey) return false;
+  const t = e.target;
+  return !(t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement);
+}

@@ -17,7 +17,15 @@ function refused(fn: () => unknown, code: string, message?: RegExp): void {
 }
 
 test('every method has a validator; empty requests pass where nothing is needed', () => {
-  assert.deepEqual(METHODS.sort(), ['index.cancel', 'index.pause', 'index.resume', 'index.start', 'library.addRoot', 'library.removeRoot', 'models.download', 'models.import', 'models.list', 'models.setDefault', 'search', 'status'].sort());
+  assert.deepEqual(
+    METHODS.sort(),
+    [
+      'index.cancel', 'index.pause', 'index.resume', 'index.start', 'library.addRoot', 'library.removeRoot', 'models.download', 'models.import', 'models.list', 'models.setDefault', 'search', 'status',
+      'labels.list', 'labels.add', 'labels.remove', 'labels.rename', 'labels.merge', 'labels.export', 'labels.import', 'labels.search',
+      'training.status', 'training.start', 'training.pause', 'training.resume', 'training.cancel', 'training.versions', 'training.rollback',
+      'suggestions.list', 'suggestions.answer',
+    ].sort(),
+  );
   assert.deepEqual(validateRequest('status', {}), {});
   assert.deepEqual(validateRequest('status', undefined), {});
   refused(() => validateRequest('status', { extra: 1 }), 'bad_request', /unknown field "extra"/);

@@ -50,10 +50,10 @@ export interface Served {
 }
 
 /** `foley serve --json` on a free port; resolves with the printed URL. */
-export function startServe(dataDir: string, extra: readonly string[] = []): Promise<Served> {
+export function startServe(dataDir: string, extra: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<Served> {
   const child = spawn(process.execPath, [path.join(REPO, 'cli', 'main.ts'), 'serve', '--data-dir', dataDir, '--port', '0', '--json', '--provider', 'cpu', '--threads', '1', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FOLEY_TOKEN: '' },
+    env: { ...process.env, FOLEY_TOKEN: '', ...env },
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -110,4 +110,16 @@ export async function waitForExpr(page: Page, expr: string, timeoutMs = 15_000):
     if (Date.now() > until) throw new Error(`timed out waiting for ${expr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A contract method over `foley serve`'s HTTP API, as a script would call it (Bearer token). */
+export async function callServe(served: Served, method: string, params: unknown = {}): Promise<unknown> {
+  const res = await fetch(`${served.origin}/api/call/${method}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${served.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(params),
+  });
+  const body = (await res.json()) as unknown;
+  if (!res.ok) throw new Error(`${method}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return body;
 }
