@@ -22,6 +22,16 @@ export const EXACT_MAX_VECTORS = 2_000;
 /** HNSW search breadth: recall@10 ≥ 0.95 on 100k structured 768-d vectors (ef 128 gave 0.947). */
 export const SEARCH_EF = 200;
 
+/**
+ * The breadth for a collection of n vectors. Measured (bench/search.bench.ts, structured 768-d):
+ * recall@10 at ef 200 is 0.999 at 10k, 0.990 at 100k but 0.919 at 1M (ef 256: 0.945), so past 100k
+ * ef grows as (n/100k)^0.3 — 400 at 1M, where latency is still ~10 ms. (ef 400 at 1M is extrapolated,
+ * not yet measured: the 1M graph takes 70 min to build here.)
+ */
+export function efFor(n: number): number {
+  return n <= 100_000 ? SEARCH_EF : Math.round(SEARCH_EF * (n / 100_000) ** 0.3);
+}
+
 export type Method = 'exact' | 'hnsw';
 
 export interface Scored {
@@ -131,7 +141,7 @@ export class ModalityEngine {
       return { ids: rows.map((i) => ids[i]!), scores: rows.map((i) => scores[i]!) };
     }
     const index = this.#index!;
-    const ef = options.ef ?? SEARCH_EF;
+    const ef = options.ef ?? efFor(index.size);
     let want = k;
     let ids: number[];
     for (;;) {

@@ -20,7 +20,7 @@ import type { Library } from '../library.ts';
 import { modelRecord } from '../library.ts';
 import { resolveModel } from '../models/store.ts';
 import type { InstalledModel } from '../models/store.ts';
-import { engineFor, SEARCH_EF } from './engine.ts';
+import { engineFor } from './engine.ts';
 import type { Method, ModalityEngine } from './engine.ts';
 import { allowedWindows, hasFilters } from './filters.ts';
 import { groupByFile, page, toMoments } from './moments.ts';
@@ -109,7 +109,7 @@ export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddin
   const self = request.query.kind === 'moment' && request.excludeSelf !== false ? q.selfWindowId : undefined;
   const accept = allowed === undefined && self === undefined ? undefined : (id: number): boolean => id !== self && (allowed === undefined || allowed.has(id));
   const threshold = request.threshold ?? -Infinity;
-  const ef = request.ef ?? SEARCH_EF;
+  const ef = request.ef;
   const total = Math.max(...[...engines.values()].map((e) => e.size));
   const want = offset + top;
 
@@ -196,11 +196,12 @@ function scoredWindows(
   queryFor: (m: Modality) => Float32Array,
   weights: readonly [number, number],
   pool: number,
-  ef: number,
+  /** Undefined: each engine picks efFor(its size). */
+  ef: number | undefined,
   accept: ((id: number) => boolean) | undefined,
   adapter?: Adapter,
 ): ScoredWindow[] {
-  const opts = { ef, ...(accept !== undefined ? { accept } : {}) };
+  const opts = { ...(ef !== undefined ? { ef } : {}), ...(accept !== undefined ? { accept } : {}) };
   if (targets.length === 1 && adapter !== undefined) {
     const m = targets[0]!;
     const e = engines.get(m)!;

@@ -50,7 +50,7 @@ export interface SearchRequest {
   readonly groupByFile?: boolean;
   /** A moment query leaves out its own window (default true). */
   readonly excludeSelf?: boolean;
-  /** HNSW search breadth (default SEARCH_EF); ignored by exact search. */
+  /** HNSW search breadth (default efFor(collection size): 200 up to 100k vectors, more above); ignored by exact search. */
   readonly ef?: number;
   /** Force a method (tests and benches); default by collection size. */
   readonly method?: 'exact' | 'hnsw';
