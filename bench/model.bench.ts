@@ -60,7 +60,10 @@ export async function benchModel(): Promise<Record<string, unknown>> {
     const env = hasOpenBlas ? { ...process.env, LD_LIBRARY_PATH: OPENBLAS } : process.env;
     const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
     for (const threads of [1, 2]) {
-      torch[String(threads)] = run(python, [path.join(import.meta.dirname, 'torch_cavmae.py'), String(threads), String(Math.max(3, Math.ceil(RUNS / 2)))], env);
+      // OpenBLAS's pthread build keeps its own thread pool and ignores torch.set_num_threads: pin it,
+      // or "1 thread" PyTorch quietly uses every core (seen: 1.3 s CPU in 0.66 s wall).
+      const pinned = { ...env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+      torch[String(threads)] = run(python, [path.join(import.meta.dirname, 'torch_cavmae.py'), String(threads), String(Math.max(3, Math.ceil(RUNS / 2)))], pinned);
     }
 
     const rows: string[][] = [['config', 'audio ms (10-s window)', 'frame ms', 'audio CPU ms', 'frame CPU ms', 'create ms a/v', 'peak RSS MiB', 'PyTorch ÷ this, wall (audio, frame)', 'PyTorch ÷ this, CPU time']];
