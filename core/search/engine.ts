@@ -167,24 +167,10 @@ export class ModalityEngine {
       });
       return out;
     }
-    const at = new Map<number, number>();
-    ids.forEach((id, i) => at.set(id, i));
-    const v = new Float32Array(this.dim);
-    for (let from = 0; from < ids.length; from += 500) {
-      const part = ids.slice(from, from + 500);
-      const rows = db
-        .prepare<(number | string)[], [number, Buffer]>(
-          `SELECT window_id, vector FROM embeddings WHERE model_id = ? AND modality = ? AND window_id IN (${part.map(() => '?').join(',')})`,
-        )
-        .raw(true)
-        .all(this.modelId, this.modality, ...part);
-      for (const [id, blob] of rows) {
-        if (blob.byteLength !== this.dim * 2) continue;
-        decodeVector(blob, v);
-        normaliseInPlace(v);
-        out[at.get(id)!] = dotRow(v, 0, q);
-      }
-    }
+    const { vectors, found } = this.vectorsOf(db, ids);
+    ids.forEach((_, i) => {
+      if (found[i]) out[i] = dotRow(vectors, i, q);
+    });
     return out;
   }
 

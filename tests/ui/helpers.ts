@@ -123,3 +123,15 @@ export async function callServe(served: Served, method: string, params: unknown 
   if (!res.ok) throw new Error(`${method}: HTTP ${res.status} ${JSON.stringify(body)}`);
   return body;
 }
+
+/** Adds the library folder through the API, starts indexing and waits until the run is over. */
+export async function indexViaApi(served: Served, root: string, timeoutMs = 30_000): Promise<void> {
+  await callServe(served, 'library.addRoot', { path: root });
+  await callServe(served, 'index.start', {});
+  for (const until = Date.now() + timeoutMs; ; ) {
+    const s = (await callServe(served, 'status')) as { index: { state: string; last: unknown } };
+    if (s.index.state === 'idle' && s.index.last !== null) return;
+    if (Date.now() > until) throw new Error('indexing did not finish');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, callServe, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors } from './helpers.ts';
+import { ARTIFACTS, indexViaApi, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors } from './helpers.ts';
 import type { Served, UiLibrary } from './helpers.ts';
 
 const DEBOUNCE_MS = 1500;
@@ -27,14 +27,7 @@ describe('labels and training in the UI over foley serve (Chromium)', { timeout:
     lib = await makeUiLibrary();
     [served, browser] = await Promise.all([startServe(lib.dataDir, [], { FOLEY_TRAIN_DEBOUNCE_MS: String(DEBOUNCE_MS) }), launchChromium()]);
     // Index through the API (the first e2e file covers doing it in the UI).
-    await callServe(served, 'library.addRoot', { path: lib.root });
-    await callServe(served, 'index.start', {});
-    for (const until = Date.now() + 30_000; ; ) {
-      const s = (await callServe(served, 'status')) as { index: { state: string; last: unknown } };
-      if (s.index.state === 'idle' && s.index.last !== null) break;
-      if (Date.now() > until) throw new Error('indexing did not finish');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await indexViaApi(served, lib.root);
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     errors = watchErrors(page);
     await page.goto(served.url);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, callServe, CHROMIUM_ARGS, makeUiLibrary, startServe, watchErrors } from './helpers.ts';
+import { ARTIFACTS, CHROMIUM_ARGS, indexViaApi, makeUiLibrary, startServe, watchErrors } from './helpers.ts';
 import type { Served, UiLibrary } from './helpers.ts';
 
 describe('microphone query (Chromium fake device)', { timeout: 90_000 }, () => {
@@ -21,14 +21,7 @@ describe('microphone query (Chromium fake device)', { timeout: 90_000 }, () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     lib = await makeUiLibrary();
     served = await startServe(lib.dataDir);
-    await callServe(served, 'library.addRoot', { path: lib.root });
-    await callServe(served, 'index.start', {});
-    for (const until = Date.now() + 30_000; ; ) {
-      const s = (await callServe(served, 'status')) as { index: { state: string; last: unknown } };
-      if (s.index.state === 'idle' && s.index.last !== null) break;
-      if (Date.now() > until) throw new Error('indexing did not finish');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await indexViaApi(served, lib.root);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
