@@ -6,16 +6,16 @@
 // with a foreign Origin are refused (CSRF); bodies are size-limited; media goes through the same
 // confinement as Electron's protocol; HTML carries a strict Content-Security-Policy.
 import { timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { MAX_JSON_BYTES, MAX_UPLOAD_BYTES, parseMediaRef } from '../core/api/contract.ts';
 import type { ApiEvent } from '../core/api/contract.ts';
 import { ApiError, HTTP_STATUS, toApiError } from '../core/api/errors.ts';
 import type { FoleyApi } from '../core/api/handlers.ts';
 import { planRange } from '../core/api/media.ts';
+import { listStaticFiles, staticContentType } from '../core/api/static-files.ts';
 
 export const CSP = [
   "default-src 'none'",
@@ -142,37 +142,13 @@ function mimeOf(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** The renderer's built files, listed once: only these exact paths are ever served as static files. */
-function staticFiles(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string, prefix: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(d, e.name), `${prefix}${e.name}/`);
-      else if (e.isFile()) out.set(`/${prefix}${e.name}`, path.join(d, e.name));
-    }
-  };
-  if (existsSync(dir)) walk(dir, '');
-  return out;
-}
-
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
 export function startServer(options: ServeOptions): Promise<RunningServer> {
   const { api, token } = options;
   const host = options.host ?? '127.0.0.1';
   if (token.length < 16) throw new ApiError('bad_request', 'the token must be at least 16 characters');
   const maxJson = options.maxJsonBytes ?? MAX_JSON_BYTES;
   const maxUpload = options.maxUploadBytes ?? MAX_UPLOAD_BYTES;
-  const files = staticFiles(options.rendererDir);
+  const files = listStaticFiles(options.rendererDir);
   const sse = new Set<ServerResponse>();
   let port = 0;
 
@@ -244,7 +220,7 @@ export function startServer(options: ServeOptions): Promise<RunningServer> {
     if (method !== 'GET' && method !== 'HEAD') throw new ApiError('bad_request', 'only GET is served here');
     const file = files.get(p === '/' ? '/index.html' : p);
     if (file === undefined) throw new ApiError('not_found', 'not found');
-    const type = STATIC_TYPES[path.extname(file)] ?? 'application/octet-stream';
+    const type = staticContentType(file);
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'Content-Type': type,

@@ -2,14 +2,14 @@
 // protocol.handle takes), testable under Node: `foley-media://media/…` serves library media through the
 // same confinement as `foley serve` (no file:// anywhere), `foley-app://app/…` serves the built
 // renderer with its Content-Security-Policy.
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parseMediaRef } from './contract.ts';
 import type { MediaRef } from './contract.ts';
 import { HTTP_STATUS, toApiError } from './errors.ts';
 import type { ResolvedMedia } from './handlers.ts';
 import { planRange } from './media.ts';
+import { listStaticFiles, staticContentType } from './static-files.ts';
 
 export const MEDIA_SCHEME = 'foley-media';
 export const APP_SCHEME = 'foley-app';
@@ -61,29 +61,15 @@ export function createMediaProtocolHandler(resolve: (ref: MediaRef) => Promise<R
   };
 }
 
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
 
 /** Serves only the files present in `dir` when created (exact paths: nothing to traverse). */
 export function createAppProtocolHandler(dir: string): (request: Request) => Promise<Response> {
-  const files = new Map<string, string>();
-  const walk = (d: string, prefix: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(d, e.name), `${prefix}${e.name}/`);
-      else if (e.isFile()) files.set(`/${prefix}${e.name}`, path.join(d, e.name));
-    }
-  };
-  if (existsSync(dir)) walk(dir, '');
+  const files = listStaticFiles(dir);
   return async (request) => {
     const url = new URL(request.url);
     const file = url.protocol === `${APP_SCHEME}:` && url.host === 'app' ? files.get(url.pathname === '/' ? '/index.html' : url.pathname) : undefined;
     if (file === undefined) return new Response('not found', { status: 404 });
-    const type = STATIC_TYPES[path.extname(file)] ?? 'application/octet-stream';
+    const type = staticContentType(file);
     const headers: Record<string, string> = { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff' };
     if (type.startsWith('text/html')) headers['Content-Security-Policy'] = ELECTRON_CSP;
     return new Response(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, { status: 200, headers });
