@@ -1,13 +1,15 @@
 // Lint is part of `npm test`: type-aware rules catch the promise and `any` leaks tsc lets through.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import floors from './lint/floors.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'renderer/dist/**', 'tests/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.cts'],
+    plugins: { foley: floors },
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -18,6 +20,8 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/consistent-type-imports': 'error',
+      // Imports go down the floors only (lint/floors.js holds the table).
+      'foley/floors': 'error',
     },
   },
   {

@@ -1,6 +1,6 @@
 // `foley …`: the headless front door over the same core services the desktop app uses.
 // Errors print as one line ("foley: <file>: <problem>") with exit code 1; usage errors exit 2.
-import { FoleyError } from '../core/errors.ts';
+import { FoleyError } from '../base/errors.ts';
 import { UsageError } from './args.ts';
 import { embedCommand } from './commands/embed.ts';
 import { featuresCommand } from './commands/features.ts';

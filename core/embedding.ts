@@ -6,12 +6,12 @@ import { audioFeatures } from '../native-models/preprocess/fbank.ts';
 import { imageToTensor } from '../native-models/preprocess/image.ts';
 import { CavMaeEncoder } from '../native-models/runtime/encoder.ts';
 import type { SessionOptions } from '../native-models/runtime/session.ts';
-import type { ProviderName } from '../native-models/runtime/providers.ts';
-import { FoleyError } from './errors.ts';
+import type { ProviderName } from '../base/types.ts';
+import { FoleyError } from '../base/errors.ts';
 import type { InstalledModel } from './models/store.ts';
-import { DEFAULT_WINDOW_SECONDS, SAMPLE_RATE } from './windows.ts';
+import { DEFAULT_WINDOW_SECONDS, SAMPLE_RATE } from '../base/window-plan.ts';
+import type { Modality } from '../base/types.ts';
 
-export type Modality = 'audio' | 'visual';
 
 export interface EmbeddingResult {
   readonly embedding: Float32Array;

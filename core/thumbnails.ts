@@ -10,7 +10,7 @@ import type { Database } from '../db/connection.ts';
 import { decodeFrameRgb } from '../media/image.ts';
 import type { RgbFrame } from '../media/image.ts';
 import { resizeRgb } from '../native-models/preprocess/resample.ts';
-import type { MediaWindow } from './windows.ts';
+import type { MediaWindow } from '../base/window-plan.ts';
 
 export const THUMB_WIDTH = 320;
 

@@ -5,7 +5,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { FoleyError } from '../core/errors.ts';
+import { FoleyError } from '../base/errors.ts';
 import { migrate } from './migrations/index.ts';
 
 export type Database = BetterSqlite3.Database;

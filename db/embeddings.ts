@@ -1,9 +1,9 @@
 // Embeddings per (window, model, modality), stored as float16 BLOBs (db/vector-codec.ts). Writes go
 // through here or through replaceFileWindows; triggers log every change for the HNSW indexes.
-import { FoleyError } from '../core/errors.ts';
+import { FoleyError } from '../base/errors.ts';
 import { write } from './connection.ts';
 import type { Database } from './connection.ts';
-import type { Modality } from './models.ts';
+import type { Modality } from '../base/types.ts';
 import { decodeVector, encodeVector } from './vector-codec.ts';
 
 export interface EmbeddingInput {

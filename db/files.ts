@@ -1,6 +1,6 @@
 // Media files. A file is identified by its row id; the path is just where it is now, so a moved file
 // keeps its windows, embeddings and labels (moveFile), found again by its content fingerprint.
-import { FoleyError } from '../core/errors.ts';
+import { FoleyError } from '../base/errors.ts';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
-import type { Modality } from './models.ts';
+import type { Modality } from '../base/types.ts';
 
 export interface IndexKey {
   readonly modelId: number;

@@ -1,6 +1,6 @@
 // Jobs (indexing, import, training…): a persistent queue, so the UI can show, pause and resume work
 // across restarts. Status changes are checked here, so no front door can resurrect a finished job.
-import { FoleyError } from '../core/errors.ts';
+import { FoleyError } from '../base/errors.ts';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
 

@@ -1,7 +1,7 @@
 // Repositories for what training produces (migration 002): trained versions with their metrics and an
 // active flag (rollback = activate an older kept version), predictions of the active head, answers to
 // suggestions, resumable training checkpoints, and class names / scores of fine-tuned checkpoints.
-import { FoleyError } from '../core/errors.ts';
+import { FoleyError } from '../base/errors.ts';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
 import type { JsonValue } from './jobs.ts';

@@ -1,11 +1,9 @@
 // Models whose embeddings the library holds. Identity is (name, checkpoint hash, precision): other
 // weights or int8 instead of fp32 give another embedding space, so their vectors never mix.
-import type { Precision } from '../native-models/convert.ts';
+import type { Precision } from '../base/types.ts';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
 
-export type Modality = 'audio' | 'visual';
-export const MODALITIES: readonly Modality[] = ['audio', 'visual'];
 
 export interface ModelSpec {
   readonly name: string;

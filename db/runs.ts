@@ -1,6 +1,6 @@
 // Embedding runs: one model pass over some windows, recording the execution provider that actually ran
 // (after fallback), so every stored vector can be traced to cpu/cuda/... .
-import type { ProviderName } from '../native-models/runtime/providers.ts';
+import type { ProviderName } from '../base/types.ts';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
 

@@ -12,7 +12,7 @@ import type { Database } from './connection.ts';
 import { countEmbeddings, embeddingBatches } from './embeddings.ts';
 import type { IndexKey, IndexParams } from './index-store.ts';
 import { countChanges, currentChangeSeq, DEFAULT_CHUNK_BYTES, loggedChanges, readIndexMeta, restoreGraphFile, storeGraphFile, trackIndex } from './index-store.ts';
-import type { Modality } from './models.ts';
+import type { Modality } from '../base/types.ts';
 import { decodeVector } from './vector-codec.ts';
 
 // hnswlib-node is CommonJS: a named ESM import type-checks but fails at run time.

@@ -1,12 +1,12 @@
 // Windows: the spans of a file that get one embedding per modality. replaceFileWindows is the
 // indexer's per-file commit: old windows out, new windows and their embeddings in, file marked
 // indexed, all in one transaction, so a crash leaves either the old state or the new, never both.
-import { FoleyError } from '../core/errors.ts';
+import { FoleyError } from '../base/errors.ts';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
 import { putEmbeddings } from './embeddings.ts';
 import type { EmbeddingInput } from './embeddings.ts';
-import type { Modality } from './models.ts';
+import type { Modality } from '../base/types.ts';
 
 export interface Window {
   readonly id: number;

@@ -3,9 +3,10 @@
 // fixed, typed surface (window.foley, core/api/contract.ts PreloadBridge); the renderer never sees
 // ipcRenderer. Everything it sends is validated again by the main process.
 import type { ApiEvent, IPC, Method, PreloadBridge } from '../core/api/contract.ts';
+import type * as Electron from 'electron';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { contextBridge, ipcRenderer, webUtils } = require('electron') as typeof import('electron');
+const { contextBridge, ipcRenderer, webUtils } = require('electron') as typeof Electron;
 
 const CHANNELS: typeof IPC = { call: 'foley:call', event: 'foley:event', pickFolder: 'foley:pick-folder', pickCheckpoint: 'foley:pick-checkpoint' };
 

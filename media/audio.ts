@@ -1,6 +1,6 @@
 // Audio as CAV-MAE wants it (spec §1.1): 16 kHz, the FIRST channel only (not a down-mix, as the
 // official `sox … remix 1` did), float32 in [-1, 1). ffmpeg decodes and resamples; we only frame it.
-import { MediaError } from '../core/errors.ts';
+import { MediaError } from '../base/errors.ts';
 import { findTool } from './ffmpeg-binaries.ts';
 import { assertReadableFile } from './probe.ts';
 import { lastErrorLine, runTool } from './spawn.ts';

@@ -2,7 +2,7 @@
 // then PATH. Resolved once per process; a missing tool is a MediaError that says how to install it.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { MediaError } from '../core/errors.ts';
+import { MediaError } from '../base/errors.ts';
 
 export type FfmpegTool = 'ffmpeg' | 'ffprobe';
 
@@ -45,12 +45,12 @@ export function findTool(tool: FfmpegTool): string {
   let found: string | undefined;
   if (fromEnv) {
     // An explicit setting that is wrong should fail loudly rather than silently fall back to PATH.
-    if (!isExecutable(fromEnv)) throw new MediaError(undefined, `${ENV[tool]}=${fromEnv} is not an executable file; ${INSTALL_HINT}`);
+    if (!isExecutable(fromEnv)) throw new MediaError(undefined, `${ENV[tool]}=${fromEnv} is not an executable file; ${INSTALL_HINT}`, undefined, 'failed');
     found = fromEnv;
   } else {
     found = searchPath(tool);
   }
-  if (found === undefined) throw new MediaError(undefined, `${tool} was not found on PATH; ${INSTALL_HINT}`);
+  if (found === undefined) throw new MediaError(undefined, `${tool} was not found on PATH; ${INSTALL_HINT}`, undefined, 'failed');
   cache.set(tool, found);
   return found;
 }

@@ -6,7 +6,7 @@
 // JPEG: ffmpeg 5.1's mjpeg decoder exports EXIF Orientation as a display matrix, and all seven
 // non-trivial values (flips included) came out identical to PIL's ImageOps.exif_transpose when checked
 // here, so no EXIF parsing of our own is needed.
-import { MediaError } from '../core/errors.ts';
+import { MediaError } from '../base/errors.ts';
 import { findTool } from './ffmpeg-binaries.ts';
 import { assertReadableFile } from './probe.ts';
 import { runTool } from './spawn.ts';

@@ -1,7 +1,7 @@
 // ffprobe → the few facts the indexer needs: duration, audio streams, real video streams (cover art
 // excluded) and how each video must be rotated to stand upright.
 import { stat } from 'node:fs/promises';
-import { MediaError } from '../core/errors.ts';
+import { MediaError } from '../base/errors.ts';
 import { findTool } from './ffmpeg-binaries.ts';
 import { runTool } from './spawn.ts';
 
@@ -93,7 +93,7 @@ export async function assertReadableFile(file: string): Promise<void> {
   } catch (err) {
     if (err instanceof MediaError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new MediaError(file, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`, err);
+    throw new MediaError(file, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`, err, code === 'ENOENT' ? 'not_found' : 'bad_request');
   }
   if (size === 0) throw new MediaError(file, 'file is empty (0 bytes)');
 }

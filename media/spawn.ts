@@ -2,7 +2,7 @@
 // a hard timeout (SIGKILL), the last few KB of stderr kept for the error message, stdout either
 // collected or streamed with backpressure. Every failure is a MediaError naming the media file.
 import { spawn } from 'node:child_process';
-import { MediaError } from '../core/errors.ts';
+import { MediaError } from '../base/errors.ts';
 
 const STDERR_KEEP = 4096;
 
@@ -134,7 +134,7 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
 
     child.on('error', (err) => {
       // Spawn failures (ENOENT, EACCES) arrive here, not as an exit code.
-      finish(failure ?? new MediaError(file, `${what} could not start ${bin}: ${err.message}`, err));
+      finish(failure ?? new MediaError(file, `${what} could not start ${bin}: ${err.message}`, err, 'failed'));
     });
     child.on('close', (code, sig) => {
       void inFlight.then(() => onClose(code, sig));

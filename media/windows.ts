@@ -12,10 +12,10 @@
 // (a select filter's output carries no timestamp, and two middles between the same two frames of a
 // low-fps or VFR file would yield one frame for two windows). Frame decodes run one window ahead of
 // the audio so the processes overlap (end to end 8.1 s when the machine was quiet).
-import type { MediaWindow } from '../core/windows.ts';
-import { SAMPLE_RATE, planWindows, toSamples } from '../core/windows.ts';
-import type { WindowPlanOptions } from '../core/windows.ts';
-import { MediaError } from '../core/errors.ts';
+import type { MediaWindow } from '../base/window-plan.ts';
+import { SAMPLE_RATE, planWindows, toSamples } from '../base/window-plan.ts';
+import type { WindowPlanOptions } from '../base/window-plan.ts';
+import { MediaError } from '../base/errors.ts';
 import { streamAudio } from './audio.ts';
 import { decodeFrameRgb } from './image.ts';
 import type { RgbFrame } from './image.ts';

@@ -7,12 +7,12 @@ import type { CavMaeConfig } from './cavmae/config.ts';
 import { buildEncoderGraph, buildHeadGraph, buildJointGraph } from './onnx/cavmae-graphs.ts';
 import type { BuiltModel } from './onnx/builder.ts';
 import { int8Linear } from './onnx/quantize.ts';
+import type { Precision } from '../base/types.ts';
 
 /** Bump whenever graph construction changes in a way that changes the bytes of a conversion. */
 export const CONVERTER_VERSION = '1';
 
 export type GraphName = 'audio' | 'visual' | 'joint' | 'head';
-export type Precision = 'fp32' | 'int8';
 
 export interface ConvertOptions {
   readonly heads?: number;

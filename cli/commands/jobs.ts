@@ -1,4 +1,4 @@
-import { FoleyError } from '../../core/errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import { openLibrary } from '../../core/library.ts';
 import { getJob, listJobs, setJobStatus } from '../../db/jobs.ts';
 import { dataDirFrom, parse, printJson, UsageError } from '../args.ts';

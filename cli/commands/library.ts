@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { FoleyError } from '../../core/errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import { openLibrary } from '../../core/library.ts';
 import { addRoot, listRoots, removeRoot } from '../../db/roots.ts';
 import { dataDirFrom, parse, printJson, UsageError } from '../args.ts';

@@ -1,10 +1,10 @@
-import { FoleyError } from '../../core/errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import { downloadOfficialModel } from '../../core/models/official.ts';
 import { DEFAULT_CHECKPOINT, OFFICIAL_CHECKPOINTS } from '../../core/models/registry.ts';
 import { importModel, listModels, removeModel, resolveModel, setDefaultModel, checkModelName } from '../../core/models/store.ts';
 import type { ImportResult, InstalledModel } from '../../core/models/store.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
-import type { Precision } from '../../native-models/convert.ts';
+import type { Precision } from '../../base/types.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 import { ProgressBar } from '../progress-bar.ts';
 

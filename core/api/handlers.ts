@@ -22,7 +22,7 @@ import type { SearchRequest } from '../search/types.ts';
 import { libraryStatus } from '../status.ts';
 import { ensureThumbnail, thumbnailWriter } from '../thumbnails.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
-import type { ProviderName } from '../../native-models/runtime/providers.ts';
+import type { ProviderName } from '../../base/types.ts';
 import { isMethod, validateRequest } from './contract.ts';
 import type { ApiEvent, ApiQuery, DownloadState, IndexState, MediaRef, Method, ModelInfo, ModelsResponse, RequestOf, Responses, RootsResponse } from './contract.ts';
 import { ApiError } from './errors.ts';

@@ -6,7 +6,7 @@
 // bad_request / not_found; everything else stays an internal failure.
 import { listRoots } from '../../db/roots.ts';
 import { listAnswers } from '../../db/learning.ts';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import { modelRecord } from '../library.ts';
 import type { Library } from '../library.ts';
 import { searchByLabelOnDemand, searchByLabel } from '../labels/search.ts';

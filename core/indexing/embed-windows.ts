@@ -1,7 +1,7 @@
 // One file's windows → embeddings. Decoding (ffmpeg processes), feature extraction (fbank, image
 // tensor, on this thread) and inference (ONNX Runtime's own threads) overlap: a batch is handed to the
 // encoder without waiting for it, and decoding goes on until two batches per modality are in flight.
-import type { MediaWindow } from '../windows.ts';
+import type { MediaWindow } from '../../base/window-plan.ts';
 import { decodeWindows } from '../../media/windows.ts';
 import type { WindowFailure } from '../../media/windows.ts';
 import type { MediaInfo } from '../../media/probe.ts';
@@ -10,7 +10,7 @@ import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
 import { imageToTensor } from '../../native-models/preprocess/image.ts';
 import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
 import type { NewWindow } from '../../db/windows.ts';
-import type { Modality } from '../../db/models.ts';
+import type { Modality } from '../../base/types.ts';
 import type { IndexStats } from './progress.ts';
 
 /** Fewer samples than one 25-ms fbank frame carry no audio the model can see. */

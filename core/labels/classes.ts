@@ -14,7 +14,7 @@ import { classify } from '../../native-models/runtime/classifier.ts';
 import type { ClassifierMode } from '../../native-models/runtime/classifier.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { encoderFor } from '../embedding.ts';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { modelRecord } from '../library.ts';
 import type { InstalledModel } from '../models/store.ts';

@@ -9,9 +9,9 @@ import { addLabel, findSameLabel, getLabel, labelNames, listLabels, mergeLabels,
 import type { Label, Polarity } from '../../db/labels.ts';
 import { listWindows } from '../../db/windows.ts';
 import type { Database } from '../../db/connection.ts';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
-import { DEFAULT_WINDOW_SECONDS } from '../windows.ts';
+import { DEFAULT_WINDOW_SECONDS } from '../../base/window-plan.ts';
 import { formatCsv, parseCsv } from './csv.ts';
 
 export interface LabelView {

@@ -5,7 +5,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import type { ProgressListener } from '../progress.ts';
 
 interface PartMeta {

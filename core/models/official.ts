@@ -2,9 +2,9 @@
 // newer converter can re-convert without downloading again), verify it, convert it.
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import type { ProgressListener } from '../progress.ts';
-import type { Precision } from '../../native-models/convert.ts';
+import type { Precision } from '../../base/types.ts';
 import { downloadFile } from './download.ts';
 import { findOfficial, OFFICIAL_CHECKPOINTS } from './registry.ts';
 import { importModel } from './store.ts';

@@ -4,11 +4,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import { sha256Bytes, sha256File } from '../hash.ts';
 import type { ProgressListener } from '../progress.ts';
 import { CONVERTER_VERSION, convertCheckpointTo } from '../../native-models/convert.ts';
-import type { GraphName, Precision } from '../../native-models/convert.ts';
+import type { GraphName } from '../../native-models/convert.ts';
+import type { Precision } from '../../base/types.ts';
 import type { CavMaeConfig } from '../../native-models/cavmae/config.ts';
 import { isManifest, MANIFEST_FORMAT } from './manifest.ts';
 import type { GraphEntry, ModelManifest } from './manifest.ts';

@@ -6,7 +6,7 @@
 // data_version + this connection's total_changes), then by a signature or the HNSW change log.
 import type { Database } from '../../db/connection.ts';
 import { countEmbeddings, readAllEmbeddings } from '../../db/embeddings.ts';
-import type { Modality } from '../../db/models.ts';
+import type { Modality } from '../../base/types.ts';
 import { decodeVector } from '../../db/vector-codec.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import { dotRow, normaliseInPlace, scoreAll, topK } from './vectors.ts';

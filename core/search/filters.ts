@@ -3,7 +3,7 @@
 // candidates until enough pass.
 import path from 'node:path';
 import type { Database } from '../../db/connection.ts';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import type { SearchFilters } from './types.ts';
 
 export function hasFilters(f: SearchFilters | undefined): f is SearchFilters {

@@ -15,11 +15,12 @@ import { mediaDuration } from '../../media/windows.ts';
 import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { embedImageFile, encoderFor } from '../embedding.ts';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import type { InstalledModel } from '../models/store.ts';
-import { DEFAULT_WINDOW_SECONDS, planWindows, SAMPLE_RATE, toSamples } from '../windows.ts';
+import { DEFAULT_WINDOW_SECONDS, planWindows, SAMPLE_RATE, toSamples } from '../../base/window-plan.ts';
 import { normaliseInPlace, normalised } from './vectors.ts';
-import type { Modality, QuerySource } from './types.ts';
+import type { QuerySource } from './types.ts';
+import type { Modality } from '../../base/types.ts';
 
 /** At most this many windows of a long audio query are embedded (evenly spread over it). */
 export const MAX_QUERY_WINDOWS = 32;

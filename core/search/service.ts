@@ -15,7 +15,7 @@ import type { Database } from '../../db/connection.ts';
 import { listModels } from '../../db/models.ts';
 import type { Model } from '../../db/models.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { modelRecord } from '../library.ts';
 import { resolveModel } from '../models/store.ts';
@@ -29,7 +29,8 @@ import { queryEmbeddings } from './query.ts';
 import { activeVersion, versionParams } from '../../db/learning.ts';
 import { adaptVectors } from '../training/adapter.ts';
 import type { QueryEmbeddings } from './query.ts';
-import type { Modality, SearchIn, SearchRequest, SearchResponse, SearchResult } from './types.ts';
+import type { SearchIn, SearchRequest, SearchResponse, SearchResult } from './types.ts';
+import type { Modality } from '../../base/types.ts';
 
 export const DEFAULT_TOP = 10;
 export const MAX_TOP = 1000;

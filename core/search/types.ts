@@ -1,7 +1,7 @@
 // The search API's request and response: plain JSON values only (numbers, strings, arrays, objects),
 // so the same shapes cross the CLI's --json, `foley serve`'s HTTP and Electron's IPC unchanged.
 // (The one exception, a microphone query's Float32Array, is also accepted as a number array.)
-export type Modality = 'audio' | 'visual';
+import type { Modality } from '../../base/types.ts';
 /** Which index is searched: pictures, sounds, or both with combined scores. */
 export type SearchIn = Modality | 'both';
 

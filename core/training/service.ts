@@ -3,7 +3,7 @@
 import { labelsFingerprint } from '../../db/labels.ts';
 import { activateVersion, activeVersion, deactivateVersions, getVersion, listVersions } from '../../db/learning.ts';
 import type { TrainedVersion, VersionKind } from '../../db/learning.ts';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { onLabelsChanged } from '../labels/service.ts';
 import { readStore } from './dataset.ts';

@@ -6,7 +6,7 @@ import { listLabels } from '../../db/labels.ts';
 import { activeVersion, listAnswers, predictionScore, putAnswer, topPredictions } from '../../db/learning.ts';
 import type { Answer } from '../../db/learning.ts';
 import { getWindow, momentsForWindows } from '../../db/windows.ts';
-import { FoleyError } from '../errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { addLabelTo } from '../labels/service.ts';
 import type { LabelView } from '../labels/service.ts';

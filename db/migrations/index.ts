@@ -1,7 +1,7 @@
 // Versioned schema: migration N brings a database from user_version N-1 to N, inside one transaction
 // together with the version bump, so a crash mid-migration leaves the old version intact.
 import type { Database } from '../connection.ts';
-import { FoleyError } from '../../core/errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import { initial } from './001-initial.ts';
 import { learning } from './002-learning.ts';
 

@@ -1,7 +1,7 @@
 // What a CAV-MAE state dict says about the network that wrote it. Nothing here is assumed from the
 // paper's defaults: width, depths, patch size, grids and class count are all read off tensor shapes,
 // so small test checkpoints and the 768-wide release go through the same code.
-import { CheckpointError } from '../../core/errors.ts';
+import { CheckpointError } from '../../base/errors.ts';
 import type { StateDict, Tensor } from '../tensor.ts';
 import { shapeToString } from '../tensor.ts';
 

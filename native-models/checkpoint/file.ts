@@ -1,6 +1,6 @@
 // Positioned reads, so a 700 MB checkpoint is never held in one buffer: tensors are read one at a time.
 import { open, type FileHandle } from 'node:fs/promises';
-import { CheckpointError } from '../../core/errors.ts';
+import { CheckpointError } from '../../base/errors.ts';
 
 export interface RandomAccessFile {
   readonly path: string;

@@ -1,6 +1,6 @@
 // Reads a checkpoint into float32 tensors without trusting it: torch.save zip archives through a restricted
 // unpickler, safetensors through its JSON header. The format is taken from the file's first bytes.
-import { CheckpointError } from '../../core/errors.ts';
+import { CheckpointError } from '../../base/errors.ts';
 import type { StateDict } from '../tensor.ts';
 import { openRandomAccess, type RandomAccessFile } from './file.ts';
 import { describeForeignFormat, sniffFormat, SNIFF_BYTES } from './sniff.ts';

@@ -1,7 +1,7 @@
 // safetensors: u64 LE header length, a JSON header {name: {dtype, shape, data_offsets: [begin, end]},
 // "__metadata__"?: {string: string}}, then the raw little-endian data the offsets point into.
 // The header is checked the way the reference implementation does: offsets must tile the data exactly.
-import { CheckpointError } from '../../core/errors.ts';
+import { CheckpointError } from '../../base/errors.ts';
 import type { RandomAccessFile } from './file.ts';
 import { readFloats, type FloatDType } from './tensor-data.ts';
 import type { TensorSource } from './tensor-source.ts';

@@ -1,7 +1,7 @@
 // torch.save's zip layout: `<archive>/data.pkl` (the pickled state dict), `<archive>/data/<key>` (one raw storage
 // per key), `<archive>/version`, and since torch 2.x `<archive>/byteorder`. The archive folder is named after the
 // file torch.save was given, so it is found, not assumed.
-import { CheckpointError } from '../../core/errors.ts';
+import { CheckpointError } from '../../base/errors.ts';
 import type { RandomAccessFile } from './file.ts';
 import { unpickle } from './pickle.ts';
 import type { PickleValue, StorageRef, TensorRef } from './pickle-values.ts';

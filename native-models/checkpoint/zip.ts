@@ -4,7 +4,7 @@
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
-import { CheckpointError } from '../../core/errors.ts';
+import { CheckpointError } from '../../base/errors.ts';
 import { errorText, type RandomAccessFile } from './file.ts';
 import { describeForeignFormat, sniffFormat, SNIFF_BYTES } from './sniff.ts';
 

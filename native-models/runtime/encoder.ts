@@ -6,7 +6,7 @@ import type { CavMaeConfig } from '../cavmae/config.ts';
 import type { Stream } from '../onnx/cavmae-graphs.ts';
 import { createSession } from './session.ts';
 import type { LoadedSession, SessionOptions } from './session.ts';
-import type { ProviderName } from './providers.ts';
+import type { ProviderName } from '../../base/types.ts';
 
 export interface EncoderOutput {
   /** [count, D] L2-normalised embeddings, row-major. */

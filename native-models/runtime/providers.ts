@@ -10,9 +10,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/builder.ts';
+import { PROVIDER_NAMES } from '../../base/types.ts';
+import type { ProviderName } from '../../base/types.ts';
 
-export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
 
 export interface ProviderAttempt {
   readonly provider: ProviderName;

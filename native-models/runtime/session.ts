@@ -2,7 +2,8 @@
 // takes seconds: it parses ~340 MB and optimises the graph).
 import * as ort from 'onnxruntime-node';
 import { chooseProvider } from './providers.ts';
-import type { ProviderChoice, ProviderName } from './providers.ts';
+import type { ProviderChoice } from './providers.ts';
+import type { ProviderName } from '../../base/types.ts';
 
 export interface SessionOptions {
   readonly provider?: ProviderName | 'auto';

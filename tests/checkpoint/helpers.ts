@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { CheckpointError } from '../../core/errors.ts';
+import { CheckpointError } from '../../base/errors.ts';
 import { numel, type StateDict } from '../../native-models/tensor.ts';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'checkpoints');

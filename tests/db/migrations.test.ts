@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../../db/connection.ts';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../db/migrations/index.ts';
-import { FoleyError } from '../../core/errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import { addRoot, listRoots } from '../../db/roots.ts';
 import { tempDir } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 // Repositories against real SQLite files: cascades, the per-file commit, vectors, labels, jobs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FoleyError } from '../../core/errors.ts';
+import { FoleyError } from '../../base/errors.ts';
 import { countEmbeddings, embeddingBatches, getEmbedding, putEmbeddings, readAllEmbeddings } from '../../db/embeddings.ts';
 import { addFile, deleteFile, findFilesByFingerprint, getFile, listFiles, moveFile, updateFile } from '../../db/files.ts';
 import { createJob, listJobs, nextQueuedJob, requeueInterruptedJobs, setJobProgress, setJobStatus } from '../../db/jobs.ts';

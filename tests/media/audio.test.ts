@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MediaError } from '../../core/errors.ts';
+import { MediaError } from '../../base/errors.ts';
 import { decodeAudio, streamAudio } from '../../media/audio.ts';
 import { ffmpeg, makeTempDir, rms } from './helpers.ts';
 

@@ -2,9 +2,9 @@
 // the windows its duration implies with the right modalities, or the right MediaError.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MediaError } from '../../core/errors.ts';
-import { planWindows, toSamples } from '../../core/windows.ts';
-import type { MediaWindow } from '../../core/windows.ts';
+import { MediaError } from '../../base/errors.ts';
+import { planWindows, toSamples } from '../../base/window-plan.ts';
+import type { MediaWindow } from '../../base/window-plan.ts';
 import { decodeAudio } from '../../media/audio.ts';
 import type { RgbFrame } from '../../media/image.ts';
 import { probeMedia } from '../../media/probe.ts';

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MediaError } from '../../core/errors.ts';
+import { MediaError } from '../../base/errors.ts';
 import { decodeFrameRgb, decodeImageRgb } from '../../media/image.ts';
 import { probeMedia } from '../../media/probe.ts';
 import { readPngRgb } from '../preprocess/png.ts';

@@ -1,6 +1,6 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MediaError } from '../../core/errors.ts';
+import { MediaError } from '../../base/errors.ts';
 import { findTool, resetToolCache } from '../../media/ffmpeg-binaries.ts';
 import { lastErrorLine, runTool } from '../../media/spawn.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_WINDOW_SECONDS, SAMPLE_RATE, planWindows, toSamples, windowMiddle } from '../../core/windows.ts';
+import { DEFAULT_WINDOW_SECONDS, SAMPLE_RATE, planWindows, toSamples, windowMiddle } from '../../base/window-plan.ts';
 
 const bounds = (d: number, o?: Parameters<typeof planWindows>[1]): [number, number][] => planWindows(d, o).map((w) => [w.start, w.end]);
 
