@@ -10,7 +10,7 @@ import { decodeFrameRgb } from '../media/image.ts';
 import type { RgbFrame } from '../media/image.ts';
 import { probeMedia } from '../media/probe.ts';
 import { runTool } from '../media/spawn.ts';
-import { decodeWindows, planMediaWindows } from '../media/windows.ts';
+import { decodeWindows, planMediaWindows } from '../media/decode-windows.ts';
 import { audioFeatures } from '../native-models/preprocess/fbank.ts';
 import { imageToTensor } from '../native-models/preprocess/image.ts';
 import { peakRssMiB } from './rss.ts';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { openDatabase } from '../db/connection.ts';
 import { VectorIndex } from '../db/vector-index.ts';
 import { engineFor, ModalityEngine } from '../core/search/engine.ts';
-import { searchEmbeddings } from '../core/search/service.ts';
+import { searchEmbeddings } from '../core/search/search.ts';
 import { scoreAll, topK } from '../core/search/vectors.ts';
 import { latentVectors, seedLibrary, tempDir, testModel } from '../tests/db/helpers.ts';
 

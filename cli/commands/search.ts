@@ -1,6 +1,6 @@
 import { releaseEncoders } from '../../core/embedding.ts';
 import { openLibrary } from '../../core/library.ts';
-import { search } from '../../core/search/service.ts';
+import { search } from '../../core/search/search.ts';
 import type { QuerySource, SearchFilters, SearchIn, SearchRequest } from '../../core/search/types.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 

@@ -2,8 +2,8 @@
 // tensor, on this thread) and inference (ONNX Runtime's own threads) overlap: a batch is handed to the
 // encoder without waiting for it, and decoding goes on until two batches per modality are in flight.
 import type { MediaWindow } from '../../base/window-plan.ts';
-import { decodeWindows } from '../../media/windows.ts';
-import type { WindowFailure } from '../../media/windows.ts';
+import { decodeWindows } from '../../media/decode-windows.ts';
+import type { WindowFailure } from '../../media/decode-windows.ts';
 import type { MediaInfo } from '../../media/probe.ts';
 import type { RgbFrame } from '../../media/image.ts';
 import { audioFeatures } from '../../native-models/preprocess/fbank.ts';

@@ -17,7 +17,7 @@ import { putEmbeddings } from '../../db/embeddings.ts';
 import type { EmbeddingInput } from '../../db/embeddings.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import { probeMedia } from '../../media/probe.ts';
-import { planMediaWindows } from '../../media/windows.ts';
+import { planMediaWindows } from '../../media/decode-windows.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
 import type { RgbFrame } from '../../media/image.ts';

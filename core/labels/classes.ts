@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { findModelClass, listModelClasses, putClassScores, setModelClasses, windowsWithoutClassScores } from '../../db/learning.ts';
 import type { ModelClass } from '../../db/learning.ts';
 import { getFile } from '../../db/files.ts';
-import { decodeWindows } from '../../media/windows.ts';
+import { decodeWindows } from '../../media/decode-windows.ts';
 import { probeMedia } from '../../media/probe.ts';
 import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
 import { imageToTensor } from '../../native-models/preprocess/image.ts';

@@ -11,7 +11,7 @@ import { getFileByPath } from '../../db/files.ts';
 import type { Model } from '../../db/models.ts';
 import { decodeAudio } from '../../media/audio.ts';
 import { probeMedia } from '../../media/probe.ts';
-import { mediaDuration } from '../../media/windows.ts';
+import { mediaDuration } from '../../media/decode-windows.ts';
 import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { embedImageFile, encoderFor } from '../embedding.ts';

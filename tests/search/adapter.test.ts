@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { releaseEncoders } from '../../core/embedding.ts';
-import { search } from '../../core/search/service.ts';
+import { search } from '../../core/search/search.ts';
 import type { SearchRequest, SearchResponse } from '../../core/search/types.ts';
 import { activateVersion, addVersion, deactivateVersions } from '../../db/learning.ts';
 import { buildLibrary, ffmpeg, SPECS } from './helpers.ts';

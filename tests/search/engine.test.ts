@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { ModalityEngine } from '../../core/search/engine.ts';
-import { searchEmbeddings } from '../../core/search/service.ts';
+import { searchEmbeddings } from '../../core/search/search.ts';
 import { topK } from '../../core/search/vectors.ts';
 import { latentVectors, seedLibrary, tempDatabase, testModel } from '../db/helpers.ts';
 

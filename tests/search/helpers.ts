@@ -16,7 +16,7 @@ import type { Model } from '../../db/models.ts';
 import { startRun } from '../../db/runs.ts';
 import { replaceFileWindows } from '../../db/windows.ts';
 import { probeMedia } from '../../media/probe.ts';
-import { mediaDuration, planMediaWindows } from '../../media/windows.ts';
+import { mediaDuration, planMediaWindows } from '../../media/decode-windows.ts';
 import { cavmaeDir } from '../helpers/fixtures.ts';
 
 export interface ClipSpec {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { rmSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { releaseEncoders } from '../../core/embedding.ts';
-import { search } from '../../core/search/service.ts';
+import { search } from '../../core/search/search.ts';
 import { queryEmbeddings } from '../../core/search/query.ts';
 import { scoreAll } from '../../core/search/vectors.ts';
 import type { SearchRequest, SearchResponse } from '../../core/search/types.ts';
