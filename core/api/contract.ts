@@ -132,6 +132,11 @@ export const requestValidators = {
 
 export type Method = keyof typeof requestValidators;
 export type RequestOf<M extends Method> = Infer<(typeof requestValidators)[M]>;
+
+/** What runs one method: validated params in, the method's response out (core/api's table of these is the API). */
+export type Handler<M extends Method> = (params: RequestOf<M>) => Promise<Responses[M]>;
+/** Handlers for a set of methods; the API is the union of such tables, one per service. */
+export type HandlerTable<K extends Method> = { readonly [M in K]: Handler<M> };
 export const METHODS = Object.keys(requestValidators) as Method[];
 
 export function isMethod(name: unknown): name is Method {
