@@ -3,6 +3,8 @@
 import { FoleyError } from '../base/errors.ts';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
+import { equals, whereClause } from './where.ts';
+import type { SqlValue } from './where.ts';
 
 export type FileStatus = 'pending' | 'indexed' | 'failed' | 'missing';
 
@@ -97,18 +99,8 @@ export function findFilesByFingerprint(db: Database, fingerprint: string): Media
 }
 
 export function listFiles(db: Database, filter: { rootId?: number; status?: FileStatus } = {}): MediaFile[] {
-  const where: string[] = [];
-  const args: (number | string)[] = [];
-  if (filter.rootId !== undefined) {
-    where.push('root_id = ?');
-    args.push(filter.rootId);
-  }
-  if (filter.status !== undefined) {
-    where.push('status = ?');
-    args.push(filter.status);
-  }
-  const sql = `SELECT * FROM files ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY path`;
-  return db.prepare<(number | string)[], FileRow>(sql).all(...args).map(toFile);
+  const where = whereClause([equals('root_id', filter.rootId), equals('status', filter.status)]);
+  return db.prepare<SqlValue[], FileRow>(`SELECT * FROM files${where.sql} ORDER BY path`).all(...where.params).map(toFile);
 }
 
 const PATCH_COLUMNS: Record<keyof FilePatch, string> = {

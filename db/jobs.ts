@@ -3,6 +3,8 @@
 import { FoleyError } from '../base/errors.ts';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
+import { equals, whereClause } from './where.ts';
+import type { SqlValue } from './where.ts';
 
 export type JobStatus = 'queued' | 'running' | 'paused' | 'cancelled' | 'done' | 'failed';
 
@@ -78,18 +80,8 @@ export function getJob(db: Database, id: number): Job | undefined {
 }
 
 export function listJobs(db: Database, filter: { status?: JobStatus; kind?: string } = {}): Job[] {
-  const where: string[] = [];
-  const args: string[] = [];
-  if (filter.status !== undefined) {
-    where.push('status = ?');
-    args.push(filter.status);
-  }
-  if (filter.kind !== undefined) {
-    where.push('kind = ?');
-    args.push(filter.kind);
-  }
-  const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`;
-  return db.prepare<string[], JobRow>(sql).all(...args).map(toJob);
+  const where = whereClause([equals('status', filter.status), equals('kind', filter.kind)]);
+  return db.prepare<SqlValue[], JobRow>(`SELECT * FROM jobs${where.sql} ORDER BY created_at, id`).all(...where.params).map(toJob);
 }
 
 export function setJobStatus(db: Database, id: number, status: JobStatus, error: string | null = null): Job {

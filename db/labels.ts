@@ -2,6 +2,8 @@
 // labelling and training work. They point at files, not windows, so re-indexing keeps them.
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
+import { equals, whereClause } from './where.ts';
+import type { SqlValue } from './where.ts';
 
 export type Polarity = 'positive' | 'negative';
 
@@ -54,18 +56,8 @@ export function addLabel(db: Database, l: NewLabel): Label {
 }
 
 export function listLabels(db: Database, filter: { name?: string; fileId?: number } = {}): Label[] {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (filter.name !== undefined) {
-    where.push('name = ?');
-    args.push(filter.name);
-  }
-  if (filter.fileId !== undefined) {
-    where.push('file_id = ?');
-    args.push(filter.fileId);
-  }
-  const sql = `SELECT * FROM labels ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, file_id, start_s, id`;
-  return db.prepare<(string | number)[], LabelRow>(sql).all(...args).map(toLabel);
+  const where = whereClause([equals('name', filter.name), equals('file_id', filter.fileId)]);
+  return db.prepare<SqlValue[], LabelRow>(`SELECT * FROM labels${where.sql} ORDER BY name, file_id, start_s, id`).all(...where.params).map(toLabel);
 }
 
 /** Label names with how many positive and negative examples each has. */

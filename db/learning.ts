@@ -4,6 +4,8 @@
 import { FoleyError } from '../base/errors.ts';
 import { now, write } from './connection.ts';
 import type { Database } from './connection.ts';
+import { equals, whereClause } from './where.ts';
+import type { SqlValue } from './where.ts';
 import type { JsonValue } from './jobs.ts';
 
 export type VersionKind = 'head' | 'adapter';
@@ -114,20 +116,8 @@ export function versionParams(db: Database, id: number): Float32Array {
 }
 
 export function listVersions(db: Database, filter: { modelId?: number; kind?: VersionKind } = {}): TrainedVersion[] {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (filter.modelId !== undefined) {
-    where.push('model_id = ?');
-    args.push(filter.modelId);
-  }
-  if (filter.kind !== undefined) {
-    where.push('kind = ?');
-    args.push(filter.kind);
-  }
-  return db
-    .prepare<(string | number)[], VersionRow>(`SELECT ${COLUMNS} FROM trained_versions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`)
-    .all(...args)
-    .map(toVersion);
+  const where = whereClause([equals('model_id', filter.modelId), equals('kind', filter.kind)]);
+  return db.prepare<SqlValue[], VersionRow>(`SELECT ${COLUMNS} FROM trained_versions${where.sql} ORDER BY created_at, id`).all(...where.params).map(toVersion);
 }
 
 export function activeVersion(db: Database, modelId: number, kind: VersionKind): TrainedVersion | undefined {
