@@ -52,3 +52,13 @@ export function write<T>(db: Database, fn: () => T): T {
 export function now(): number {
   return Date.now();
 }
+
+/**
+ * Where the database stands in writes: other connections' commits move `data_version`, this
+ * connection's own writes `total_changes()`. Equal marks mean nothing was written in between.
+ */
+export function writeMark(db: Database): string {
+  const dataVersion = db.pragma('data_version', { simple: true }) as number;
+  const totalChanges = db.prepare<[], { n: number }>('SELECT total_changes() AS n').get()!.n;
+  return `${dataVersion}:${totalChanges}`;
+}

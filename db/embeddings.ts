@@ -111,3 +111,41 @@ export function readAllEmbeddings(db: Database, modelId: number, modality: Modal
     return { ids, vectors, dim };
   })();
 }
+
+/** Changes whenever a vector of (model, modality) is added, replaced or removed: count, last rowid, last run. */
+export function embeddingsSignature(db: Database, modelId: number, modality: Modality): string {
+  const r = db
+    .prepare<[number, string], { n: number; r: number | null; run: number | null }>(
+      'SELECT count(*) AS n, max(rowid) AS r, max(run_id) AS run FROM embeddings WHERE model_id = ? AND modality = ?',
+    )
+    .get(modelId, modality)!;
+  return `${r.n}:${r.r}:${r.run}`;
+}
+
+/**
+ * The stored vectors of some windows, row i for ids[i] in `vectors` (ids.length × dim); `found[i]` is
+ * false where none is stored or the stored one has another length.
+ */
+export function embeddingsOfWindows(db: Database, modelId: number, modality: Modality, ids: readonly number[], dim: number): { vectors: Float32Array; found: boolean[] } {
+  const vectors = new Float32Array(ids.length * dim);
+  const found = ids.map(() => false);
+  const at = new Map<number, number>();
+  ids.forEach((id, i) => at.set(id, i));
+  // Chunks keep the statement under SQLite's limit on parameters.
+  for (let from = 0; from < ids.length; from += 500) {
+    const part = ids.slice(from, from + 500);
+    const rows = db
+      .prepare<(number | string)[], [number, Buffer]>(
+        `SELECT window_id, vector FROM embeddings WHERE model_id = ? AND modality = ? AND window_id IN (${part.map(() => '?').join(',')})`,
+      )
+      .raw(true)
+      .all(modelId, modality, ...part);
+    for (const [id, blob] of rows) {
+      if (blob.byteLength !== dim * 2) continue;
+      const i = at.get(id)!;
+      decodeVector(blob, vectors, i * dim);
+      found[i] = true;
+    }
+  }
+  return { vectors, found };
+}

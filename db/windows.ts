@@ -64,15 +64,18 @@ export function getWindow(db: Database, id: number): Window | undefined {
 
 /** Resolves window ids (HNSW labels) to moments, in the order given; ids no longer stored are skipped. */
 export function momentsForWindows(db: Database, ids: readonly number[]): Moment[] {
-  const stmt = db.prepare<[number], { id: number; file_id: number; path: string; start_s: number; end_s: number }>(
-    'SELECT w.id, w.file_id, f.path, w.start_s, w.end_s FROM windows w JOIN files f ON f.id = w.file_id WHERE w.id = ?',
-  );
-  const out: Moment[] = [];
-  for (const id of ids) {
-    const r = stmt.get(id);
-    if (r !== undefined) out.push({ windowId: r.id, fileId: r.file_id, path: r.path, startS: r.start_s, endS: r.end_s });
+  const found = new Map<number, Moment>();
+  // Chunks keep the statement under SQLite's limit on parameters.
+  for (let from = 0; from < ids.length; from += 500) {
+    const part = ids.slice(from, from + 500);
+    const rows = db
+      .prepare<number[], { id: number; file_id: number; path: string; start_s: number; end_s: number }>(
+        `SELECT w.id, w.file_id, f.path, w.start_s, w.end_s FROM windows w JOIN files f ON f.id = w.file_id WHERE w.id IN (${part.map(() => '?').join(',')})`,
+      )
+      .all(...part);
+    for (const r of rows) found.set(r.id, { windowId: r.id, fileId: r.file_id, path: r.path, startS: r.start_s, endS: r.end_s });
   }
-  return out;
+  return ids.flatMap((id) => found.get(id) ?? []);
 }
 
 /**
@@ -118,4 +121,12 @@ export function embeddingCoverage(db: Database, fileId: number, modelId: number)
   return r === undefined
     ? { windows: 0, audio: 0, visual: 0, wantAudio: 0, wantVisual: 0 }
     : { windows: r.windows, audio: r.audio, visual: r.visual, wantAudio: r.want_audio, wantVisual: r.want_visual };
+}
+
+/** The window of a file that contains `at` seconds (the later one where two overlap), else the nearest. */
+export function windowAt(db: Database, fileId: number, at: number): number | undefined {
+  const r =
+    db.prepare<[number, number, number], { id: number }>('SELECT id FROM windows WHERE file_id = ? AND start_s <= ? AND end_s > ? ORDER BY start_s DESC LIMIT 1').get(fileId, at, at) ??
+    db.prepare<[number, number], { id: number }>('SELECT id FROM windows WHERE file_id = ? ORDER BY abs((start_s + end_s) / 2 - ?) LIMIT 1').get(fileId, at);
+  return r?.id;
 }

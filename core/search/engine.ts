@@ -5,9 +5,9 @@
 // whatever the method. The collection is checked for changes before each query: cheaply (SQLite's
 // data_version + this connection's total_changes), then by a signature or the HNSW change log.
 import type { Database } from '../../db/connection.ts';
-import { countEmbeddings, readAllEmbeddings } from '../../db/embeddings.ts';
+import { writeMark } from '../../db/connection.ts';
+import { countEmbeddings, embeddingsOfWindows, embeddingsSignature, readAllEmbeddings } from '../../db/embeddings.ts';
 import type { Modality } from '../../base/types.ts';
-import { decodeVector } from '../../db/vector-codec.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import { dotRow, normaliseInPlace, scoreAll, topK } from './vectors.ts';
 
@@ -61,8 +61,7 @@ export class ModalityEngine {
   // hnsw
   #index: VectorIndex | undefined;
   // change detection
-  #dataVersion = -1;
-  #totalChanges = -1;
+  #writeMark = '';
 
   constructor(modelId: number, modality: Modality, dim: number) {
     this.modelId = modelId;
@@ -81,15 +80,13 @@ export class ModalityEngine {
 
   /** Brings the in-memory view up to date with the database; picks the method by size. */
   refresh(db: Database, options: EngineOptions = {}): void {
-    const dataVersion = db.pragma('data_version', { simple: true }) as number;
-    const totalChanges = db.prepare<[], { n: number }>('SELECT total_changes() AS n').get()!.n;
-    const unchanged = dataVersion === this.#dataVersion && totalChanges === this.#totalChanges;
+    const unchanged = writeMark(db) === this.#writeMark;
     if (unchanged && this.#method !== undefined && (options.method === undefined || options.method === this.#method)) return;
     this.#count = countEmbeddings(db, this.modelId, this.modality);
     const method = options.method ?? (this.#count <= (options.exactMax ?? EXACT_MAX_VECTORS) ? 'exact' : 'hnsw');
     if (method === 'exact') {
       this.#index = undefined;
-      const signature = this.#exactSignature(db);
+      const signature = embeddingsSignature(db, this.modelId, this.modality);
       if (this.#method !== 'exact' || signature !== this.#signature) {
         const all = readAllEmbeddings(db, this.modelId, this.modality);
         this.#ids = all.ids;
@@ -112,17 +109,7 @@ export class ModalityEngine {
     }
     this.#method = method;
     // Loading may itself write (a rebuilt graph is persisted): read the counters afterwards.
-    this.#dataVersion = db.pragma('data_version', { simple: true }) as number;
-    this.#totalChanges = db.prepare<[], { n: number }>('SELECT total_changes() AS n').get()!.n;
-  }
-
-  #exactSignature(db: Database): string {
-    const r = db
-      .prepare<[number, string], { n: number; r: number | null; run: number | null }>(
-        'SELECT count(*) AS n, max(rowid) AS r, max(run_id) AS run FROM embeddings WHERE model_id = ? AND modality = ?',
-      )
-      .get(this.modelId, this.modality)!;
-    return `${r.n}:${r.r}:${r.run}`;
+    this.#writeMark = writeMark(db);
   }
 
   /**
@@ -176,9 +163,9 @@ export class ModalityEngine {
 
   /** Stored vectors (normalised) of the given windows, row i for ids[i]; `found[i]` false where none is stored. */
   vectorsOf(db: Database, ids: readonly number[]): { vectors: Float32Array; found: boolean[] } {
-    const vectors = new Float32Array(ids.length * this.dim);
-    const found = ids.map(() => false);
     if (this.#method === 'exact') {
+      const vectors = new Float32Array(ids.length * this.dim);
+      const found = ids.map(() => false);
       const row = this.#rowMap();
       ids.forEach((id, i) => {
         const r = row.get(id);
@@ -188,26 +175,11 @@ export class ModalityEngine {
       });
       return { vectors, found };
     }
-    const at = new Map<number, number>();
-    ids.forEach((id, i) => at.set(id, i));
-    for (let from = 0; from < ids.length; from += 500) {
-      const part = ids.slice(from, from + 500);
-      const rows = db
-        .prepare<(number | string)[], [number, Buffer]>(
-          `SELECT window_id, vector FROM embeddings WHERE model_id = ? AND modality = ? AND window_id IN (${part.map(() => '?').join(',')})`,
-        )
-        .raw(true)
-        .all(this.modelId, this.modality, ...part);
-      for (const [id, blob] of rows) {
-        if (blob.byteLength !== this.dim * 2) continue;
-        const i = at.get(id)!;
-        const v = vectors.subarray(i * this.dim, (i + 1) * this.dim);
-        decodeVector(blob, v);
-        normaliseInPlace(v);
-        found[i] = true;
-      }
-    }
-    return { vectors, found };
+    const stored = embeddingsOfWindows(db, this.modelId, this.modality, ids, this.dim);
+    stored.found.forEach((f, i) => {
+      if (f) normaliseInPlace(stored.vectors.subarray(i * this.dim, (i + 1) * this.dim));
+    });
+    return stored;
   }
 
   /** Every window id of the collection (for exact combination of both modalities). */

@@ -1,6 +1,7 @@
 // Scored windows → ranked moments: adjacent windows of a file merge into one moment (best score), then
 // optional grouping by file, then the page (offset/limit). Windows below the threshold never get here.
 import type { Database } from '../../db/connection.ts';
+import { momentsForWindows } from '../../db/windows.ts';
 import type { MomentScores, SearchIn, SearchMoment, SearchResult } from './types.ts';
 
 /** A window joins an adjacent moment only when it scores within this much of the moment's best. */
@@ -12,27 +13,6 @@ export interface ScoredWindow {
   readonly id: number;
   readonly score: number;
   readonly scores: MomentScores;
-}
-
-interface WindowInfo {
-  readonly fileId: number;
-  readonly path: string;
-  readonly start: number;
-  readonly end: number;
-}
-
-export function windowInfo(db: Database, ids: readonly number[]): Map<number, WindowInfo> {
-  const out = new Map<number, WindowInfo>();
-  for (let from = 0; from < ids.length; from += 500) {
-    const part = ids.slice(from, from + 500);
-    const rows = db
-      .prepare<number[], { id: number; file_id: number; path: string; start_s: number; end_s: number }>(
-        `SELECT w.id, w.file_id, f.path, w.start_s, w.end_s FROM windows w JOIN files f ON f.id = w.file_id WHERE w.id IN (${part.map(() => '?').join(',')})`,
-      )
-      .all(...part);
-    for (const r of rows) out.set(r.id, { fileId: r.file_id, path: r.path, start: r.start_s, end: r.end_s });
-  }
-  return out;
 }
 
 interface Building {
@@ -52,7 +32,7 @@ interface Building {
  * starts a new moment; so a moment is a run of adjacent well-scoring windows, its score its best one's.
  */
 export function toMoments(db: Database, windows: readonly ScoredWindow[], matched: SearchIn, merge: boolean): SearchMoment[] {
-  const info = windowInfo(db, windows.map((w) => w.id));
+  const info = new Map(momentsForWindows(db, windows.map((w) => w.id)).map((m) => [m.windowId, m]));
   const moments: Building[] = [];
   const byFile = new Map<number, Building[]>();
   for (const w of windows) {
@@ -60,10 +40,10 @@ export function toMoments(db: Database, windows: readonly ScoredWindow[], matche
     if (wi === undefined) continue; // removed since it was scored
     const mine = byFile.get(wi.fileId) ?? [];
     if (merge) {
-      const host = mine.find((m) => wi.start <= m.end + ADJACENT_EPS && wi.end >= m.start - ADJACENT_EPS && w.score >= m.score - MERGE_GAP);
+      const host = mine.find((m) => wi.startS <= m.end + ADJACENT_EPS && wi.endS >= m.start - ADJACENT_EPS && w.score >= m.score - MERGE_GAP);
       if (host !== undefined) {
-        host.start = Math.min(host.start, wi.start);
-        host.end = Math.max(host.end, wi.end);
+        host.start = Math.min(host.start, wi.startS);
+        host.end = Math.max(host.end, wi.endS);
         host.windows++;
         continue;
       }
@@ -71,11 +51,11 @@ export function toMoments(db: Database, windows: readonly ScoredWindow[], matche
     const m: Building = {
       file: wi.path,
       fileId: wi.fileId,
-      start: wi.start,
-      end: wi.end,
+      start: wi.startS,
+      end: wi.endS,
       score: w.score,
       scores: w.scores,
-      window: { id: w.id, start: wi.start, end: wi.end },
+      window: { id: w.id, start: wi.startS, end: wi.endS },
       windows: 1,
     };
     mine.push(m);

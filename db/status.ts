@@ -1,0 +1,67 @@
+// What `foley status` and the library page count, read in one place: roots, files by status, windows,
+// per-model vectors/indexes/providers, recent failures and jobs. core/status.ts shapes it for users.
+import type { Database } from './connection.ts';
+import type { JobStatus } from './jobs.ts';
+
+export interface StatusCounts {
+  readonly roots: ReadonlyArray<{ readonly path: string; readonly files: number }>;
+  /** Files per status ('pending', 'indexed', 'failed', 'missing'); absent statuses have no entry. */
+  readonly filesByStatus: ReadonlyMap<string, number>;
+  readonly windows: number;
+  /** Sum of the windows' spans. */
+  readonly windowSeconds: number;
+  readonly models: ReadonlyArray<{
+    readonly name: string;
+    readonly precision: string;
+    readonly dim: number;
+    readonly audioVectors: number;
+    readonly visualVectors: number;
+    /** Stored HNSW graphs (pairs that are only tracked, with no chunks yet, are left out). */
+    readonly indexes: ReadonlyArray<{ readonly modality: string; readonly vectors: number; readonly bytes: number; readonly generation: number }>;
+    /** Providers the model's embedding runs used. */
+    readonly providers: readonly string[];
+  }>;
+  /** Failed files by path, at most `failureLimit`. */
+  readonly failures: ReadonlyArray<{ readonly path: string; readonly error: string | null }>;
+  /** The ten newest jobs. */
+  readonly jobs: ReadonlyArray<{ readonly id: number; readonly kind: string; readonly status: JobStatus; readonly done: number; readonly total: number | null; readonly error: string | null }>;
+}
+
+export function statusCounts(db: Database, failureLimit: number): StatusCounts {
+  const roots = db
+    .prepare<[], { path: string; files: number }>('SELECT r.path, (SELECT count(*) FROM files f WHERE f.root_id = r.id) AS files FROM roots r ORDER BY r.path')
+    .all();
+  const byStatus = db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM files GROUP BY status').all();
+  const windows = db.prepare<[], { n: number; seconds: number | null }>('SELECT count(*) AS n, sum(end_s - start_s) AS seconds FROM windows').get()!;
+  const models = db.prepare<[], { id: number; name: string; precision: string; dim: number }>('SELECT id, name, precision, dim FROM models ORDER BY id').all();
+  const vectors = db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = ? AND modality = ?');
+  const indexes = db.prepare<[number], { modality: string; vector_count: number; byte_length: number; generation: number }>(
+    'SELECT modality, vector_count, byte_length, generation FROM vector_indexes WHERE model_id = ? AND chunk_count > 0 ORDER BY modality',
+  );
+  const providers = db.prepare<[number], { provider: string }>('SELECT DISTINCT provider FROM embedding_runs WHERE model_id = ? ORDER BY provider');
+  const failures = db
+    .prepare<[number], { path: string; last_error: string | null }>("SELECT path, last_error FROM files WHERE status = 'failed' ORDER BY path LIMIT ?")
+    .all(failureLimit);
+  const jobs = db
+    .prepare<[], { id: number; kind: string; status: JobStatus; progress_done: number; progress_total: number | null; error: string | null }>(
+      'SELECT id, kind, status, progress_done, progress_total, error FROM jobs ORDER BY id DESC LIMIT 10',
+    )
+    .all();
+  return {
+    roots,
+    filesByStatus: new Map(byStatus.map((r) => [r.status, r.n])),
+    windows: windows.n,
+    windowSeconds: windows.seconds ?? 0,
+    models: models.map((m) => ({
+      name: m.name,
+      precision: m.precision,
+      dim: m.dim,
+      audioVectors: vectors.get(m.id, 'audio')!.n,
+      visualVectors: vectors.get(m.id, 'visual')!.n,
+      indexes: indexes.all(m.id).map((i) => ({ modality: i.modality, vectors: i.vector_count, bytes: i.byte_length, generation: i.generation })),
+      providers: providers.all(m.id).map((p) => p.provider),
+    })),
+    failures: failures.map((f) => ({ path: f.path, error: f.last_error })),
+    jobs: jobs.map((j) => ({ id: j.id, kind: j.kind, status: j.status, done: j.progress_done, total: j.progress_total, error: j.error })),
+  };
+}
