@@ -1,6 +1,6 @@
 // One HNSW graph (hnswlib, inner product on L2-normalised vectors) for one (model, modality). Labels are
 // window ids, so a hit is a window without a lookup table. The graph is a cache of the embeddings
-// table: persisted in SQLite (db/index-store.ts), loaded at start, caught up from the change log the
+// table: persisted in SQLite (db/graph-chunks.ts), loaded at start, caught up from the change log the
 // triggers write, and rebuilt from the embeddings when it is missing, corrupt or too far behind.
 import hnswlib from 'hnswlib-node';
 import type { HierarchicalNSW as Hnsw } from 'hnswlib-node';
@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Database } from './connection.ts';
 import { countEmbeddings, embeddingBatches } from './embeddings.ts';
-import type { IndexKey, IndexParams } from './index-store.ts';
-import { countChanges, currentChangeSeq, DEFAULT_CHUNK_BYTES, loggedChanges, readIndexMeta, restoreGraphFile, storeGraphFile, trackIndex } from './index-store.ts';
+import type { IndexKey, IndexParams } from './graph-chunks.ts';
+import { countChanges, currentChangeSeq, DEFAULT_CHUNK_BYTES, loggedChanges, readIndexMeta, restoreGraphFile, storeGraphFile, trackIndex } from './graph-chunks.ts';
 import type { Modality } from '../base/types.ts';
 import { decodeVector } from './vector-codec.ts';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Database } from '../../db/connection.ts';
 import { countEmbeddings, getEmbedding, putEmbeddings } from '../../db/embeddings.ts';
 import { deleteFile, findFilesByFingerprint } from '../../db/files.ts';
-import { readIndexMeta } from '../../db/index-store.ts';
+import { readIndexMeta } from '../../db/graph-chunks.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import type { SearchResult } from '../../db/vector-index.ts';
 import { latentVectors, row, seedLibrary, tempDatabase, testModel } from './helpers.ts';
