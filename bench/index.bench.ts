@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { releaseEncoders } from '../core/embedding.ts';
+import { releaseEncoders } from '../core/embedding/encoders.ts';
 import { runIndex } from '../core/indexing/indexer.ts';
 import { emptyStats } from '../core/indexing/progress.ts';
 import { openLibrary } from '../core/library.ts';

@@ -1,4 +1,5 @@
-import { embedAudioFile, embedImageFile, releaseEncoders } from '../../core/embedding.ts';
+import { releaseEncoders } from '../../core/embedding/encoders.ts';
+import { embedAudioFile, embedImageFile } from '../../core/embedding/file.ts';
 import { resolveModel } from '../../core/models/store.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 

@@ -1,6 +1,6 @@
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { releaseEncoders } from '../../core/embedding.ts';
+import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { JobControl } from '../../core/indexing/control.ts';
 import { runIndex } from '../../core/indexing/indexer.ts';
 import type { IndexProgress, IndexSummary } from '../../core/indexing/progress.ts';

@@ -1,4 +1,4 @@
-import { releaseEncoders } from '../../core/embedding.ts';
+import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { openLibrary } from '../../core/library.ts';
 import { search } from '../../core/search/search.ts';
 import type { QuerySource, SearchFilters, SearchIn, SearchRequest } from '../../core/search/types.ts';

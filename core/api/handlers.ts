@@ -6,7 +6,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { addRoot, listRoots, removeRoot } from '../../db/roots.ts';
-import { releaseEncoders } from '../embedding.ts';
+import { releaseEncoders } from '../embedding/encoders.ts';
 import { JobControl } from '../indexing/control.ts';
 import { runIndex } from '../indexing/indexer.ts';
 import type { IndexProgress } from '../indexing/progress.ts';

@@ -1,17 +1,16 @@
-// Embedding service: a media file (or a part of one) in, a CAV-MAE embedding out. The CLI's
-// `embed`/`features`, indexing and search all go through here, so they share one preprocessing path.
-import { decodeAudio } from '../media/audio.ts';
-import { decodeImageRgb } from '../media/image.ts';
-import { audioFeatures } from '../native-models/preprocess/fbank.ts';
-import { imageToTensor } from '../native-models/preprocess/image.ts';
-import { CavMaeEncoder } from '../native-models/runtime/encoder.ts';
-import type { SessionOptions } from '../native-models/runtime/session.ts';
-import type { ProviderName } from '../base/types.ts';
-import { FoleyError } from '../base/errors.ts';
-import type { InstalledModel } from './models/store.ts';
-import { DEFAULT_WINDOW_SECONDS, SAMPLE_RATE } from '../base/window-plan.ts';
-import type { Modality } from '../base/types.ts';
-
+// One media file (or one window of it) in, one CAV-MAE embedding out: `foley embed`, `foley features`
+// and image queries. They prepare inputs and run the encoder like indexing does (inputs.ts, batch.ts).
+import { decodeAudio } from '../../media/audio.ts';
+import { decodeImageRgb } from '../../media/image.ts';
+import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import type { SessionOptions } from '../../native-models/runtime/session.ts';
+import type { Modality, ProviderName } from '../../base/types.ts';
+import { FoleyError } from '../../base/errors.ts';
+import { DEFAULT_WINDOW_SECONDS } from '../../base/window-plan.ts';
+import type { InstalledModel } from '../models/store.ts';
+import { BatchEmbedder } from './batch.ts';
+import { encoderFor } from './encoders.ts';
+import { audioInput, DEFAULT_AUDIO_INPUT_SHAPE, hasUsableAudio, imageInput } from './inputs.ts';
 
 export interface EmbeddingResult {
   readonly embedding: Float32Array;
@@ -20,51 +19,49 @@ export interface EmbeddingResult {
   readonly provider: ProviderName;
 }
 
-const encoders = new Map<string, CavMaeEncoder>();
-
-/** One encoder (and so one set of sessions) per model and options for the life of the process. */
-export function encoderFor(model: InstalledModel, options: SessionOptions = {}): CavMaeEncoder {
-  const key = `${model.dir}|${options.provider ?? 'auto'}|${options.threads ?? ''}`;
-  let e = encoders.get(key);
-  if (e === undefined) {
-    e = new CavMaeEncoder(model.dir, model.manifest.config, options);
-    encoders.set(key, e);
-  }
-  return e;
-}
-
-export async function releaseEncoders(): Promise<void> {
-  const all = [...encoders.values()];
-  encoders.clear();
-  for (const e of all) await e.release();
-}
-
 export interface AudioWindowOptions {
   readonly start?: number;
   readonly seconds?: number;
 }
 
-/** Normalised [frames, 128] fbank of one window of a file, exactly what the audio graph is fed. */
-export async function audioWindowFeatures(file: string, frames: number, options: AudioWindowOptions = {}): Promise<Float32Array> {
+/** The audio input of one window of a file: [frames, bins] time-major, what the audio graph is fed. */
+export interface AudioWindowFeatures {
+  readonly shape: readonly [number, number];
+  readonly data: Float32Array;
+}
+
+async function windowSamples(file: string, options: AudioWindowOptions): Promise<Float32Array> {
   const start = options.start ?? 0;
   if (!Number.isFinite(start) || start < 0) throw new FoleyError(`--start must be a number of seconds >= 0 (got ${start})`);
   const seconds = options.seconds ?? DEFAULT_WINDOW_SECONDS;
   const samples = await decodeAudio(file, { start, duration: seconds });
   if (samples.length === 0) throw new FoleyError(`no audio at ${start} s`, { file });
-  if (samples.length < 0.025 * SAMPLE_RATE) throw new FoleyError(`only ${samples.length} samples of audio at ${start} s: too short for one 25-ms frame`, { file });
-  return audioFeatures(samples, frames);
+  if (!hasUsableAudio(samples)) throw new FoleyError(`only ${samples.length} samples of audio at ${start} s: too short for one 25-ms frame`, { file });
+  return samples;
+}
+
+/** The normalised fbank of one window, as the default model family prepares it (no model needed). */
+export async function audioWindowFeatures(file: string, options: AudioWindowOptions = {}): Promise<AudioWindowFeatures> {
+  return { shape: DEFAULT_AUDIO_INPUT_SHAPE, data: audioInput(null, await windowSamples(file, options)) };
+}
+
+/** One input through the same batching path as indexing (a batch of one). */
+async function embedOne(encoder: CavMaeEncoder, modality: Modality, input: Float32Array): Promise<Float32Array> {
+  let embedding: Float32Array = new Float32Array(0);
+  const embedder = new BatchEmbedder(encoder, { batchSize: 1 });
+  await embedder.add(modality, input, (v) => (embedding = v));
+  await embedder.finish();
+  return embedding;
 }
 
 export async function embedAudioFile(model: InstalledModel, file: string, options: AudioWindowOptions & SessionOptions = {}): Promise<EmbeddingResult> {
   const encoder = encoderFor(model, options);
-  const features = await audioWindowFeatures(file, encoder.config.audioFrames, options);
-  const out = await encoder.encode('audio', features);
-  return { embedding: out.embeddings, modality: 'audio', model: model.manifest.name, provider: await encoder.provider('audio') };
+  const embedding = await embedOne(encoder, 'audio', audioInput(encoder, await windowSamples(file, options)));
+  return { embedding, modality: 'audio', model: model.manifest.name, provider: await encoder.provider('audio') };
 }
 
 export async function embedImageFile(model: InstalledModel, file: string, options: SessionOptions = {}): Promise<EmbeddingResult> {
   const encoder = encoderFor(model, options);
-  const rgb = await decodeImageRgb(file);
-  const out = await encoder.encode('visual', imageToTensor(rgb));
-  return { embedding: out.embeddings, modality: 'visual', model: model.manifest.name, provider: await encoder.provider('visual') };
+  const embedding = await embedOne(encoder, 'visual', imageInput(encoder, await decodeImageRgb(file)));
+  return { embedding, modality: 'visual', model: model.manifest.name, provider: await encoder.provider('visual') };
 }

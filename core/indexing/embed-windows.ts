@@ -1,21 +1,17 @@
-// One file's windows → embeddings. Decoding (ffmpeg processes), feature extraction (fbank, image
-// tensor, on this thread) and inference (ONNX Runtime's own threads) overlap: a batch is handed to the
-// encoder without waiting for it, and decoding goes on until two batches per modality are in flight.
+// One file's windows → embeddings: the embedding pipeline (core/embedding/) run over an index plan.
+// Decoding (ffmpeg processes), input preparation (fbank, image tensor, on this thread) and inference
+// (ONNX Runtime's own threads) overlap: decodeWindowInputs prepares each window's inputs and
+// BatchEmbedder sends full batches without waiting, so decoding goes on while batches run.
 import type { MediaWindow } from '../../base/window-plan.ts';
-import { decodeWindows } from '../../media/decode-windows.ts';
 import type { WindowFailure } from '../../media/decode-windows.ts';
 import type { MediaInfo } from '../../media/probe.ts';
 import type { RgbFrame } from '../../media/image.ts';
-import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
-import { imageToTensor } from '../../native-models/preprocess/image.ts';
 import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
 import type { NewWindow } from '../../db/windows.ts';
 import type { Modality } from '../../base/types.ts';
+import { BatchEmbedder } from '../embedding/batch.ts';
+import { decodeWindowInputs } from '../embedding/window-inputs.ts';
 import type { IndexStats } from './progress.ts';
-
-/** Fewer samples than one 25-ms fbank frame carry no audio the model can see. */
-const MIN_AUDIO_SAMPLES = 400;
-const MAX_IN_FLIGHT = 2;
 
 export interface EmbedFileOptions {
   readonly batchSize: number;
@@ -42,8 +38,8 @@ interface Slot {
   readonly win: MediaWindow;
   audio?: Float32Array;
   visual?: Float32Array;
-  hasAudio: boolean;
-  hasVisual: boolean;
+  readonly hasAudio: boolean;
+  readonly hasVisual: boolean;
   pending: number;
 }
 
@@ -54,77 +50,31 @@ export async function embedFileWindows(
   encoder: CavMaeEncoder,
   options: EmbedFileOptions,
 ): Promise<EmbeddedFile> {
-  const wantAudio = options.modalities?.includes('audio') ?? true;
-  const wantVisual = options.modalities?.includes('visual') ?? true;
+  const stats = options.stats;
+  const embedder = new BatchEmbedder(encoder, {
+    batchSize: options.batchSize,
+    ...(stats ? { onInference: (ms: number) => void (stats.inferenceMs += ms) } : {}),
+  });
   const slots: Slot[] = [];
-  const queued: Record<Modality, Array<{ slot: Slot; input: Float32Array }>> = { audio: [], visual: [] };
-  const inFlight: Promise<void>[] = [];
-  let failure: unknown;
-  const d = encoder.config.embedDim;
-
-  const done = (slot: Slot): void => {
+  const embedded = (slot: Slot, modality: Modality) => (vector: Float32Array): void => {
+    slot[modality] = vector;
     slot.pending--;
     if (slot.pending === 0) options.onWindowEmbedded?.();
   };
-
-  const flush = (modality: Modality): void => {
-    const items = queued[modality].splice(0);
-    if (items.length === 0) return;
-    const size = items[0]!.input.length;
-    const batch = new Float32Array(items.length * size);
-    items.forEach((it, i) => batch.set(it.input, i * size));
-    const started = performance.now();
-    const p = encoder.encode(modality, batch).then((out) => {
-      if (options.stats) options.stats.inferenceMs += performance.now() - started;
-      items.forEach((it, i) => {
-        it.slot[modality] = out.embeddings.slice(i * d, (i + 1) * d);
-        done(it.slot);
-      });
-    });
-    // Remember the first failure; it is rethrown once decoding has stopped.
-    inFlight.push(p.catch((e: unknown) => void (failure ??= e)));
-  };
-
-  const stats = options.stats;
-  let inCallbacksMs = 0;
-  const decodeStart = performance.now();
-  const result = await decodeWindows(file, info, plan, {
-    audio: wantAudio,
-    frames: wantVisual,
+  const result = await decodeWindowInputs(file, info, plan, encoder, {
+    ...(options.modalities ? { modalities: options.modalities } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    onWindow: async (win, audio, frame) => {
-      const entered = performance.now();
-      if (failure !== undefined) throw failure;
-      const slot: Slot = { win, hasAudio: false, hasVisual: false, pending: 0 };
-      let t = performance.now();
-      if (audio !== null && audio.length >= MIN_AUDIO_SAMPLES) {
-        slot.hasAudio = true;
-        slot.pending++;
-        queued.audio.push({ slot, input: audioFeatures(audio, encoder.config.audioFrames) });
-      }
-      if (stats) stats.featuresMs += performance.now() - t;
-      // Thumbnails hook (desktop app): hand the frame over before it is reduced to a tensor.
-      t = performance.now();
-      if (frame !== null && options.onFrame !== undefined) await options.onFrame(win, frame);
-      if (stats) stats.thumbnailsMs += performance.now() - t;
-      t = performance.now();
-      if (frame !== null) {
-        slot.hasVisual = true;
-        slot.pending++;
-        queued.visual.push({ slot, input: imageToTensor(frame) });
-      }
-      if (stats) stats.featuresMs += performance.now() - t;
-      if (slot.pending > 0) slots.push(slot);
-      for (const m of ['audio', 'visual'] as const) if (queued[m].length >= options.batchSize) flush(m);
-      while (inFlight.length > MAX_IN_FLIGHT * 2) await inFlight.shift();
-      inCallbacksMs += performance.now() - entered;
+    ...(options.onFrame ? { onFrame: options.onFrame } : {}),
+    ...(stats ? { times: stats } : {}),
+    beforeWindow: () => embedder.throwIfFailed(),
+    onInputs: async ({ win, audio, visual }) => {
+      const slot: Slot = { win, hasAudio: audio !== undefined, hasVisual: visual !== undefined, pending: (audio ? 1 : 0) + (visual ? 1 : 0) };
+      slots.push(slot);
+      if (audio !== undefined) await embedder.add('audio', audio, embedded(slot, 'audio'));
+      if (visual !== undefined) await embedder.add('visual', visual, embedded(slot, 'visual'));
     },
   });
-  if (stats) stats.decodeMs += performance.now() - decodeStart - inCallbacksMs;
-  flush('audio');
-  flush('visual');
-  await Promise.all(inFlight);
-  if (failure !== undefined) throw failure;
+  await embedder.finish();
 
   const windows: NewWindow[] = slots.map((s) => ({
     startS: s.win.start,

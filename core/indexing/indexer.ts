@@ -22,7 +22,7 @@ import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
 import type { RgbFrame } from '../../media/image.ts';
 import type { MediaWindow } from '../../base/window-plan.ts';
-import { encoderFor } from '../embedding.ts';
+import { encoderFor } from '../embedding/encoders.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { modelRecord } from '../library.ts';

@@ -6,14 +6,12 @@ import { readFileSync } from 'node:fs';
 import { findModelClass, listModelClasses, putClassScores, setModelClasses, windowsWithoutClassScores } from '../../db/learning.ts';
 import type { ModelClass } from '../../db/learning.ts';
 import { getFile } from '../../db/files.ts';
-import { decodeWindows } from '../../media/decode-windows.ts';
 import { probeMedia } from '../../media/probe.ts';
-import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
-import { imageToTensor } from '../../native-models/preprocess/image.ts';
 import { classify } from '../../native-models/runtime/classifier.ts';
 import type { ClassifierMode } from '../../native-models/runtime/classifier.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
-import { encoderFor } from '../embedding.ts';
+import { encoderFor } from '../embedding/encoders.ts';
+import { decodeWindowInputs } from '../embedding/window-inputs.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { modelRecord } from '../library.ts';
@@ -86,18 +84,11 @@ export async function scoreClasses(library: Library, model: InstalledModel, sess
     const plan = windows.map((w, index) => ({ index, start: w.startS, end: w.endS, middle: (w.startS + w.endS) / 2 }));
     const items: { windowId: number; scores: Float32Array; mode: ClassifierMode }[] = [];
     const jobs: Promise<void>[] = [];
-    await decodeWindows(file.path, info, plan, {
+    await decodeWindowInputs(file.path, info, plan, encoder, {
       ...(signal !== undefined ? { signal } : {}),
-      onWindow: (win, audio, frame) => {
-        const w = windows[win.index]!;
-        const hasAudio = audio !== null && audio.length >= 400;
-        const hasVisual = frame !== null;
-        if (!hasAudio && !hasVisual) return;
-        const mode = modeFor(hasAudio, hasVisual);
-        const input = {
-          ...(hasAudio ? { audio: audioFeatures(audio!, encoder.config.audioFrames) } : {}),
-          ...(hasVisual ? { visual: imageToTensor(frame!) } : {}),
-        };
+      onInputs: (input) => {
+        const w = windows[input.win.index]!;
+        const mode = modeFor(input.audio !== undefined, input.visual !== undefined);
         jobs.push(
           classify(encoder, mode, input).then((logits) => {
             items.push({ windowId: w.id, scores: logits.map(sigmoid), mode });

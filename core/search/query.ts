@@ -1,20 +1,23 @@
 // Query sources → query embeddings. Audio longer than one window is cut into the same windows the
-// indexer uses (core/windows.ts planWindows) and their embeddings averaged, then L2-normalised again;
+// indexer uses (base/window-plan.ts planWindows) and their embeddings averaged, then L2-normalised again;
 // a moment of an indexed file reuses its stored vectors. Embeddings of files are cached by (model,
-// path, size, mtime, start, duration), and the encoder sessions by core/embedding.ts, so repeating or
-// paging a query never runs the model again while the process (app, server) lives.
+// path, size, mtime, start, duration), and the encoder sessions by core/embedding/encoders.ts, so
+// repeating or paging a query never runs the model again while the process (app, server) lives.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../../db/connection.ts';
 import { getEmbedding } from '../../db/embeddings.ts';
 import { getFileByPath } from '../../db/files.ts';
 import type { Model } from '../../db/models.ts';
+import { windowAt } from '../../db/windows.ts';
 import { decodeAudio } from '../../media/audio.ts';
 import { probeMedia } from '../../media/probe.ts';
 import { mediaDuration } from '../../media/decode-windows.ts';
-import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
-import { embedImageFile, encoderFor } from '../embedding.ts';
+import { BatchEmbedder } from '../embedding/batch.ts';
+import { encoderFor } from '../embedding/encoders.ts';
+import { embedImageFile } from '../embedding/file.ts';
+import { audioInput, hasUsableAudio } from '../embedding/inputs.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { InstalledModel } from '../models/store.ts';
 import { DEFAULT_WINDOW_SECONDS, planWindows, SAMPLE_RATE, toSamples } from '../../base/window-plan.ts';
@@ -24,7 +27,6 @@ import type { Modality } from '../../base/types.ts';
 
 /** At most this many windows of a long audio query are embedded (evenly spread over it). */
 export const MAX_QUERY_WINDOWS = 32;
-const MIN_AUDIO_SAMPLES = 400; // one 25-ms fbank frame
 const BATCH = 8;
 
 export interface QueryEmbeddings {
@@ -60,18 +62,15 @@ export function clearQueryCache(): void {
 /** Seconds → embedding of the windows of some 16-kHz samples, averaged and normalised. */
 async function embedSamples(model: InstalledModel, chunks: readonly Float32Array[], options: SessionOptions): Promise<{ embedding: Float32Array; windows: number }> {
   const encoder = encoderFor(model, options);
-  const usable = chunks.filter((c) => c.length >= MIN_AUDIO_SAMPLES);
+  const usable = chunks.filter(hasUsableAudio);
   if (usable.length === 0) throw new FoleyError('the query audio is too short (less than one 25-ms frame)');
-  const dim = encoder.config.embedDim;
-  const sum = new Float32Array(dim);
-  for (let i = 0; i < usable.length; i += BATCH) {
-    const part = usable.slice(i, i + BATCH);
-    const size = encoder.inputSize('audio');
-    const batch = new Float32Array(part.length * size);
-    part.forEach((c, j) => batch.set(audioFeatures(c, encoder.config.audioFrames), j * size));
-    const out = await encoder.encode('audio', batch);
-    for (let j = 0; j < part.length; j++) for (let d = 0; d < dim; d++) sum[d]! += out.embeddings[j * dim + d]!;
-  }
+  const vectors: Float32Array[] = [];
+  const embedder = new BatchEmbedder(encoder, { batchSize: BATCH });
+  for (const [i, c] of usable.entries()) await embedder.add('audio', audioInput(encoder, c), (v) => (vectors[i] = v));
+  await embedder.finish();
+  // Summed in window order, so the average does not depend on which batch finished first.
+  const sum = new Float32Array(encoder.config.embedDim);
+  for (const v of vectors) for (let d = 0; d < sum.length; d++) sum[d]! += v[d]!;
   return { embedding: normaliseInPlace(sum), windows: usable.length };
 }
 
@@ -120,18 +119,18 @@ function momentQuery(db: Database, modelRow: Model, file: string, at: number): Q
   if (!(Number.isFinite(at) && at >= 0)) throw new FoleyError(`a moment needs a time in seconds >= 0 (got ${at})`);
   const abs = path.resolve(file);
   const f = getFileByPath(db, abs) ?? getFileByPath(db, file);
-  if (f === undefined) throw new FoleyError('not in the library (index it first)', { file: abs });
-  const w =
-    db.prepare<[number, number, number], { id: number }>('SELECT id FROM windows WHERE file_id = ? AND start_s <= ? AND end_s > ? ORDER BY start_s DESC LIMIT 1').get(f.id, at, at) ??
-    db.prepare<[number, number], { id: number }>('SELECT id FROM windows WHERE file_id = ? ORDER BY abs((start_s + end_s) / 2 - ?) LIMIT 1').get(f.id, at);
-  if (w === undefined) throw new FoleyError('has no indexed windows', { file: f.path });
-  const audio = getEmbedding(db, w.id, modelRow.id, 'audio');
-  const visual = getEmbedding(db, w.id, modelRow.id, 'visual');
-  if (audio === undefined && visual === undefined) throw new FoleyError(`the window at ${at} s has no ${modelRow.name} embeddings (index it with this model)`, { file: f.path });
+  if (f === undefined) throw new FoleyError('not in the library (index it first)', { file: abs, code: 'not_found' });
+  const windowId = windowAt(db, f.id, at);
+  if (windowId === undefined) throw new FoleyError('has no indexed windows', { file: f.path, code: 'not_found' });
+  const audio = getEmbedding(db, windowId, modelRow.id, 'audio');
+  const visual = getEmbedding(db, windowId, modelRow.id, 'visual');
+  if (audio === undefined && visual === undefined) {
+    throw new FoleyError(`the window at ${at} s has no ${modelRow.name} embeddings (index it with this model)`, { file: f.path, code: 'not_found' });
+  }
   return {
     ...(audio !== undefined ? { audio: normaliseInPlace(audio) } : {}),
     ...(visual !== undefined ? { visual: normaliseInPlace(visual) } : {}),
-    selfWindowId: w.id,
+    selfWindowId: windowId,
     cached: false,
   };
 }

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renameSync, rmSync, utimesSync, mkdirSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { releaseEncoders } from '../../core/embedding.ts';
+import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { runIndex } from '../../core/indexing/indexer.ts';
 import type { IndexOptions } from '../../core/indexing/indexer.ts';
 import type { IndexProgress } from '../../core/indexing/progress.ts';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { releaseEncoders } from '../../core/embedding.ts';
+import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { runIndex } from '../../core/indexing/indexer.ts';
 import { modelRecord, openLibrary } from '../../core/library.ts';
 import { importModel } from '../../core/models/store.ts';

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { releaseEncoders } from '../../core/embedding.ts';
+import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { search } from '../../core/search/search.ts';
 import type { SearchRequest, SearchResponse } from '../../core/search/types.ts';
 import { activateVersion, addVersion, deactivateVersions } from '../../db/learning.ts';

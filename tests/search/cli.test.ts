@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { releaseEncoders } from '../../core/embedding.ts';
+import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import type { SearchResponse } from '../../core/search/types.ts';
 import { foley } from '../helpers/cli.ts';
 import { buildLibrary, ffmpeg } from './helpers.ts';

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { embedFileWindows } from '../../core/indexing/embed-windows.ts';
-import { encoderFor } from '../../core/embedding.ts';
+import { encoderFor } from '../../core/embedding/encoders.ts';
 import { modelRecord, openLibrary } from '../../core/library.ts';
 import type { Library } from '../../core/library.ts';
 import { importModel } from '../../core/models/store.ts';

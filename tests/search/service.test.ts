@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { releaseEncoders } from '../../core/embedding.ts';
+import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { search } from '../../core/search/search.ts';
 import { queryEmbeddings } from '../../core/search/query.ts';
 import { scoreAll } from '../../core/search/vectors.ts';

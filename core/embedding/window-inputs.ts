@@ -1,0 +1,78 @@
+// A file's windows → model inputs, window by window: the decoding half of the embedding pipeline,
+// shared by indexing (which batches the inputs through BatchEmbedder) and class scoring (which feeds
+// them to the classifier). Audio too short for one fbank frame counts as absent (hasUsableAudio).
+import type { MediaWindow } from '../../base/window-plan.ts';
+import type { Modality } from '../../base/types.ts';
+import { decodeWindows } from '../../media/decode-windows.ts';
+import type { DecodeWindowsResult } from '../../media/decode-windows.ts';
+import type { RgbFrame } from '../../media/image.ts';
+import type { MediaInfo } from '../../media/probe.ts';
+import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import { audioInput, hasUsableAudio, imageInput } from './inputs.ts';
+
+/** One window's inputs; at least one modality is present. */
+export interface WindowInputs {
+  readonly win: MediaWindow;
+  readonly audio?: Float32Array;
+  readonly visual?: Float32Array;
+}
+
+/** Time per stage, added to when given (an index run's IndexStats fits). */
+export interface StageTimes {
+  decodeMs: number;
+  featuresMs: number;
+  thumbnailsMs: number;
+}
+
+export interface WindowInputOptions {
+  /** Only these modalities (default both). */
+  readonly modalities?: readonly Modality[];
+  readonly signal?: AbortSignal;
+  /** Called as each window arrives, before any work on it; a throw stops decoding (a failed batch). */
+  readonly beforeWindow?: () => void;
+  /**
+   * Each window's full-resolution frame, as decoded, before it is reduced to a tensor (indexing writes
+   * thumbnails here); a returned promise is awaited before decoding goes on. A throw fails the file.
+   */
+  readonly onFrame?: (win: MediaWindow, frame: RgbFrame) => void | Promise<void>;
+  /** The consumer; a returned promise pauses decoding until it settles (backpressure). */
+  readonly onInputs: (inputs: WindowInputs) => void | Promise<void>;
+  readonly times?: StageTimes;
+}
+
+export async function decodeWindowInputs(
+  file: string,
+  info: MediaInfo,
+  plan: readonly MediaWindow[],
+  encoder: CavMaeEncoder,
+  options: WindowInputOptions,
+): Promise<DecodeWindowsResult> {
+  const times = options.times;
+  // Decode time is ffmpeg's wall time not spent in this callback (features, thumbnails, the consumer).
+  let inCallbacksMs = 0;
+  const decodeStart = performance.now();
+  const result = await decodeWindows(file, info, plan, {
+    audio: options.modalities?.includes('audio') ?? true,
+    frames: options.modalities?.includes('visual') ?? true,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onWindow: async (win, audio, frame) => {
+      const entered = performance.now();
+      options.beforeWindow?.();
+      let t = performance.now();
+      const audioIn = audio !== null && hasUsableAudio(audio) ? audioInput(encoder, audio) : undefined;
+      if (times) times.featuresMs += performance.now() - t;
+      t = performance.now();
+      if (frame !== null && options.onFrame !== undefined) await options.onFrame(win, frame);
+      if (times) times.thumbnailsMs += performance.now() - t;
+      t = performance.now();
+      const visualIn = frame !== null ? imageInput(encoder, frame) : undefined;
+      if (times) times.featuresMs += performance.now() - t;
+      if (audioIn !== undefined || visualIn !== undefined) {
+        await options.onInputs({ win, ...(audioIn !== undefined ? { audio: audioIn } : {}), ...(visualIn !== undefined ? { visual: visualIn } : {}) });
+      }
+      inCallbacksMs += performance.now() - entered;
+    },
+  });
+  if (times) times.decodeMs += performance.now() - decodeStart - inCallbacksMs;
+  return result;
+}
