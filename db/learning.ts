@@ -210,11 +210,12 @@ export function putAnswer(db: Database, a: Omit<SuggestionAnswer, 'id' | 'create
 }
 
 export function listAnswers(db: Database, label?: string): SuggestionAnswer[] {
+  const where = whereClause([equals('label', label)]);
   const rows = db
-    .prepare<string[], { id: number; label: string; window_id: number; answer: Answer; version_id: number | null; score: number | null; label_id: number | null; created_at: number }>(
-      `SELECT * FROM suggestion_answers ${label !== undefined ? 'WHERE label = ?' : ''} ORDER BY created_at, id`,
+    .prepare<SqlValue[], { id: number; label: string; window_id: number; answer: Answer; version_id: number | null; score: number | null; label_id: number | null; created_at: number }>(
+      `SELECT * FROM suggestion_answers${where.sql} ORDER BY created_at, id`,
     )
-    .all(...(label !== undefined ? [label] : []));
+    .all(...where.params);
   return rows.map((r) => ({ id: r.id, label: r.label, windowId: r.window_id, answer: r.answer, versionId: r.version_id, score: r.score, labelId: r.label_id, createdAt: r.created_at }));
 }
 
