@@ -8,10 +8,10 @@ import type { MenuItemConstructorOptions, UtilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { IPC } from '../core/api/contract.ts';
-import { APP_ORIGIN, createIpcCallHandler } from '../core/api/ipc.ts';
-import { APP_SCHEME, createAppProtocolHandler, createMediaProtocolHandler, MEDIA_SCHEME } from '../core/api/protocol.ts';
-import { rpcClient } from '../core/api/rpc.ts';
-import type { RpcClient } from '../core/api/rpc.ts';
+import { APP_ORIGIN, createIpcCallHandler } from './ipc.ts';
+import { APP_SCHEME, createAppProtocolHandler, createMediaProtocolHandler, MEDIA_SCHEME } from './protocol.ts';
+import { rpcClient } from './rpc.ts';
+import type { RpcClient } from './rpc.ts';
 import { resolveDataDir } from '../core/data-dir.ts';
 
 const here = import.meta.dirname; // dist/app/electron

@@ -15,7 +15,7 @@ import type { ApiEvent } from '../core/api/contract.ts';
 import { ApiError, HTTP_STATUS, toApiError } from '../core/api/errors.ts';
 import type { FoleyApi } from '../core/api/handlers.ts';
 import { planRange } from '../core/api/media.ts';
-import { listStaticFiles, staticContentType } from '../core/api/static-files.ts';
+import { listStaticFiles, staticContentType } from './static-files.ts';
 
 export const CSP = [
   "default-src 'none'",
