@@ -119,3 +119,9 @@ export function embeddingCoverage(db: Database, fileId: number, modelId: number)
     ? { windows: 0, audio: 0, visual: 0, wantAudio: 0, wantVisual: 0 }
     : { windows: r.windows, audio: r.audio, visual: r.visual, wantAudio: r.want_audio, wantVisual: r.want_visual };
 }
+
+/** The window of a file that starts at `startMs` (to the millisecond): how thumbnail URLs name a window. */
+export function windowStartingAt(db: Database, fileId: number, startMs: number): Window | undefined {
+  const r = db.prepare<[number, number], WindowRow>('SELECT * FROM windows WHERE file_id = ? AND abs(start_s * 1000 - ?) < 0.5 LIMIT 1').get(fileId, startMs);
+  return r === undefined ? undefined : toWindow(r);
+}

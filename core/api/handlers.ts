@@ -20,7 +20,7 @@ import { search } from '../search/index.ts';
 import { queryEmbeddings } from '../search/query.ts';
 import type { SearchRequest } from '../search/types.ts';
 import { libraryStatus } from '../status.ts';
-import { ensureThumbnail, thumbnailWriter } from '../thumbnails.ts';
+import { ensureThumbnail } from '../indexing/thumbnails.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
 import { isMethod, validateRequest } from './contract.ts';
@@ -193,7 +193,6 @@ export function createApi(options: ApiOptions): FoleyApi {
         setIndex({ failures: [...failures] });
         emit({ type: 'index.failure', file, error });
       },
-      onFrame: thumbnailWriter(dataDir),
     }).then(
       (summary) => setIndex({ state: 'idle', last: summary, failures: [...summary.failed] }),
       (e: unknown) => setIndex({ state: 'idle', error: e instanceof Error ? e.message.split('\n')[0]! : String(e) }),
