@@ -1,9 +1,8 @@
-import { FoleyError } from '../../base/errors.ts';
 import { downloadOfficialModel } from '../../core/models/official.ts';
 import { DEFAULT_CHECKPOINT, OFFICIAL_CHECKPOINTS } from '../../core/models/registry.ts';
 import { importModel, listModels, removeModel, resolveModel, setDefaultModel, checkModelName } from '../../core/models/store.ts';
 import type { ImportResult, InstalledModel } from '../../core/models/store.ts';
-import { chooseProvider } from '../../native-models/runtime/providers.ts';
+import { providerChoice, providerNotes } from '../../core/models/providers.ts';
 import type { Precision } from '../../base/types.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 import { ProgressBar } from '../progress-bar.ts';
@@ -114,9 +113,7 @@ export async function modelCommand(argv: readonly string[]): Promise<void> {
       let defaultName: string | undefined;
       if (models.length > 0) defaultName = (await resolveModel(dataDir, undefined).catch(() => undefined))?.manifest.name;
       const runtime = runtimeFrom(values);
-      const choice = await chooseProvider(runtime.provider ?? 'auto').catch((e: unknown) => {
-        throw new FoleyError(e instanceof Error ? e.message : String(e));
-      });
+      const choice = await providerChoice(runtime.provider ?? 'auto');
       if (values.json === true) {
         printJson({
           dataDir,
@@ -128,7 +125,7 @@ export async function modelCommand(argv: readonly string[]): Promise<void> {
         });
         return;
       }
-      console.log(`Execution provider: ${choice.provider}${choice.attempts.filter((a) => !a.ok).map((a) => ` (${a.provider} unavailable: ${a.error ?? ''})`).join('')}`);
+      console.log(`Execution provider: ${choice.provider}${providerNotes(choice).map((n) => ` (${n})`).join('')}`);
       console.log(`Models in ${dataDir}:`);
       if (models.length === 0) console.log('  (none: run "foley model download" or "foley model import FILE")');
       for (const m of models) {
