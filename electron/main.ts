@@ -1,7 +1,7 @@
 // Electron main process: window, menus, lifecycle, protocols and IPC wiring — nothing else. The library
 // lives in a utility process (worker.ts); every IPC call is checked against the contract here
-// (core/api/ipc.ts) before it is forwarded there, and media reaches the renderer only through the
-// foley-media: protocol, confined to the library folders (core/api/protocol.ts, core/api/media.ts).
+// (ipc.ts) before it is forwarded there, and media reaches the renderer only through the
+// foley-media: protocol, confined to the library folders (protocol.ts, core/api/media.ts).
 // All logic is in Electron-free modules tested under Node; this file cannot run without Electron.
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, utilityProcess } from 'electron';
 import type { MenuItemConstructorOptions, UtilityProcess } from 'electron';
