@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { resolveDataDir } from '../core/data-dir.ts';
-import { parseProvider } from '../native-models/runtime/providers.ts';
+import { parseProvider } from '../core/models/providers.ts';
 import type { ProviderName } from '../base/types.ts';
 
 export class UsageError extends Error {

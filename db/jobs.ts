@@ -117,3 +117,33 @@ export function nextQueuedJob(db: Database, kind?: string): Job | undefined {
 export function requeueInterruptedJobs(db: Database): number {
   return write(db, () => db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(now()).changes);
 }
+
+export interface ClaimOptions {
+  readonly kind: string;
+  readonly params: JsonValue;
+  /** A 'running' job not touched for this long belongs to a dead process: it goes back to the queue. */
+  readonly staleMs: number;
+  /** Whether an open job's params make it this job; default: the same params (as JSON). */
+  readonly same?: (params: JsonValue) => boolean;
+  /**
+   * When given, a live process already running this job refuses the claim (code 'conflict', this
+   * message) instead of a second one being started.
+   */
+  readonly busy?: (job: Job) => string;
+}
+
+/**
+ * The job to run now, marked 'running': the unfinished one of `kind` with the same params (left running
+ * by a killed process, queued, or paused) so its work goes on, else a new one.
+ */
+export function claimJob(db: Database, options: ClaimOptions): Job {
+  const { kind, staleMs } = options;
+  const same = options.same ?? ((p: JsonValue) => JSON.stringify(p) === JSON.stringify(options.params));
+  for (const j of listJobs(db, { kind, status: 'running' })) {
+    if (Date.now() - j.updatedAt > staleMs) setJobStatus(db, j.id, 'queued');
+    else if (options.busy !== undefined && same(j.params)) throw new FoleyError(options.busy(j), { code: 'conflict' });
+  }
+  const open = [...listJobs(db, { kind, status: 'paused' }), ...listJobs(db, { kind, status: 'queued' })];
+  const job = open.find((j) => same(j.params)) ?? createJob(db, kind, options.params);
+  return setJobStatus(db, job.id, 'running');
+}

@@ -130,3 +130,9 @@ export function windowAt(db: Database, fileId: number, at: number): number | und
     db.prepare<[number, number], { id: number }>('SELECT id FROM windows WHERE file_id = ? ORDER BY abs((start_s + end_s) / 2 - ?) LIMIT 1').get(fileId, at);
   return r?.id;
 }
+
+/** The window of a file that starts at `startMs` (to the millisecond): how thumbnail URLs name a window. */
+export function windowStartingAt(db: Database, fileId: number, startMs: number): Window | undefined {
+  const r = db.prepare<[number, number], WindowRow>('SELECT * FROM windows WHERE file_id = ? AND abs(start_s * 1000 - ?) < 0.5 LIMIT 1').get(fileId, startMs);
+  return r === undefined ? undefined : toWindow(r);
+}

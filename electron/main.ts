@@ -1,17 +1,17 @@
 // Electron main process: window, menus, lifecycle, protocols and IPC wiring — nothing else. The library
 // lives in a utility process (worker.ts); every IPC call is checked against the contract here
-// (core/api/ipc.ts) before it is forwarded there, and media reaches the renderer only through the
-// foley-media: protocol, confined to the library folders (core/api/protocol.ts, core/api/media.ts).
+// (ipc.ts) before it is forwarded there, and media reaches the renderer only through the
+// foley-media: protocol, confined to the library folders (protocol.ts, core/api/media.ts).
 // All logic is in Electron-free modules tested under Node; this file cannot run without Electron.
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, utilityProcess } from 'electron';
 import type { MenuItemConstructorOptions, UtilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { IPC } from '../core/api/contract.ts';
-import { APP_ORIGIN, createIpcCallHandler } from '../core/api/ipc.ts';
-import { APP_SCHEME, createAppProtocolHandler, createMediaProtocolHandler, MEDIA_SCHEME } from '../core/api/protocol.ts';
-import { rpcClient } from '../core/api/rpc.ts';
-import type { RpcClient } from '../core/api/rpc.ts';
+import { APP_ORIGIN, createIpcCallHandler } from './ipc.ts';
+import { APP_SCHEME, createAppProtocolHandler, createMediaProtocolHandler, MEDIA_SCHEME } from './protocol.ts';
+import { rpcClient } from './rpc.ts';
+import type { RpcClient } from './rpc.ts';
 import { resolveDataDir } from '../core/data-dir.ts';
 
 const here = import.meta.dirname; // dist/app/electron

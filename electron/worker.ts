@@ -3,7 +3,7 @@
 // over process.parentPort with the same API `foley serve` uses (core/api/handlers.ts).
 import type {} from 'electron'; // process.parentPort's types
 import { createApi } from '../core/api/handlers.ts';
-import { serveRpc } from '../core/api/rpc.ts';
+import { serveRpc } from './rpc.ts';
 
 const port = process.parentPort;
 const dataDir = process.argv[process.argv.indexOf('--data-dir') + 1];

@@ -15,7 +15,7 @@ import type { ApiEvent } from '../core/api/contract.ts';
 import { ApiError, HTTP_STATUS, toApiError } from '../core/api/errors.ts';
 import type { FoleyApi } from '../core/api/handlers.ts';
 import { planRange } from '../core/api/media.ts';
-import { listStaticFiles, staticContentType } from '../core/api/static-files.ts';
+import { listStaticFiles, staticContentType } from './static-files.ts';
 
 export const CSP = [
   "default-src 'none'",
@@ -142,15 +142,150 @@ function mimeOf(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+/** What the request handlers of one running server share. */
+interface ServerContext {
+  readonly api: FoleyApi;
+  readonly token: string;
+  readonly host: string;
+  readonly maxJson: number;
+  readonly maxUpload: number;
+  /** The renderer's files, by URL path. */
+  readonly files: Map<string, string>;
+  /** Open event streams. */
+  readonly sse: Set<ServerResponse>;
+  /** The port bound (known once listening). */
+  port: number;
+}
+
+/** The Host values this server answers to (the bound name and the loopback names, with its port). */
+function allowedHosts(ctx: ServerContext): Set<string> {
+  const names = new Set([ctx.host, '127.0.0.1', 'localhost', '[::1]']);
+  return new Set([...names].map((h) => `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${ctx.port}`.toLowerCase()));
+}
+
+/** Refuses DNS-rebinding (Host) and cross-site (Origin) requests. */
+function checkHostAndOrigin(ctx: ServerContext, req: IncomingMessage): void {
+  // Host check first: a page on another site that resolves its name to 127.0.0.1 sends its own Host.
+  // (Bound to a LAN address on purpose, clients use whatever name reaches it; the token still guards it.)
+  if (isLoopback(ctx.host) && !allowedHosts(ctx).has((req.headers.host ?? '').toLowerCase())) throw new ApiError('forbidden', 'unexpected Host header');
+  const originHost = req.headers.origin?.replace(/^https?:\/\//, '').toLowerCase();
+  if (originHost !== undefined && originHost !== (req.headers.host ?? '').toLowerCase() && !allowedHosts(ctx).has(originHost)) {
+    throw new ApiError('forbidden', 'cross-origin requests are not allowed');
+  }
+}
+
+/** The printed URL carries ?token=: trade it for the cookie and drop it from the address bar. True when answered. */
+function tradeQueryToken(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+  const queryToken = url.searchParams.get('token');
+  if ((req.method ?? 'GET') !== 'GET' || queryToken === null || url.pathname.startsWith('/api/')) return false;
+  if (!tokenMatches(queryToken, ctx.token)) throw new ApiError('forbidden', 'wrong token');
+  url.searchParams.delete('token');
+  res.writeHead(303, {
+    ...SECURITY_HEADERS,
+    'Set-Cookie': `${COOKIE}=${encodeURIComponent(ctx.token)}; HttpOnly; SameSite=Strict; Path=/`,
+    Location: `${url.pathname}${url.search}`,
+    'Cache-Control': 'no-store',
+  });
+  res.end();
+  return true;
+}
+
+async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  checkHostAndOrigin(ctx, req);
+  const url = new URL(req.url ?? '/', `http://127.0.0.1:${ctx.port}`);
+  const method = req.method ?? 'GET';
+  if (tradeQueryToken(ctx, req, res, url)) return;
+  if (!tokenMatches(bearer(req) ?? cookieToken(req), ctx.token)) {
+    throw new ApiError('forbidden', 'a token is required: open the URL "foley serve" printed, or send Authorization: Bearer TOKEN');
+  }
+  const { api } = ctx;
+  const p = url.pathname;
+  if (p === '/api/status' && method === 'GET') return sendJson(res, 200, await api.call('status', {}));
+  if (p === '/api/search' && method === 'POST') return sendJson(res, 200, await searchRoute(ctx, req, url));
+  if (p.startsWith('/api/call/') && method === 'POST') {
+    const body = parseJson(await readBody(req, ctx.maxJson));
+    return sendJson(res, 200, await api.call(decodeURIComponent(p.slice('/api/call/'.length)), body));
+  }
+  if (p === '/api/events' && method === 'GET') {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    ctx.sse.add(res);
+    req.on('close', () => ctx.sse.delete(res));
+    return;
+  }
+  if (p.startsWith('/api/media/') && (method === 'GET' || method === 'HEAD')) {
+    const ref = parseMediaRef(p.slice('/api/media/'.length));
+    if (ref === undefined) throw new ApiError('not_found', 'no such media');
+    const media = await api.resolveMedia(ref);
+    return sendFile(req, res, media.path, media.contentType);
+  }
+  if (p.startsWith('/api/')) throw new ApiError('not_found', `no route ${method} ${p.slice(0, 100)}`);
+  if (method !== 'GET' && method !== 'HEAD') throw new ApiError('bad_request', 'only GET is served here');
+  sendStatic(ctx, res, p, method);
+}
+
+/** One of the renderer's files (listed at start-up: a path is looked up, never joined). */
+function sendStatic(ctx: ServerContext, res: ServerResponse, p: string, method: string): void {
+  const file = ctx.files.get(p === '/' ? '/index.html' : p);
+  if (file === undefined) throw new ApiError('not_found', 'not found');
+  const type = staticContentType(file);
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    ...(type.startsWith('text/html') ? { 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store' } : { 'Cache-Control': 'no-cache' }),
+  });
+  if (method === 'HEAD') return void res.end();
+  createReadStream(file).pipe(res);
+}
+
+/** POST /api/search: the query file as the body (its Content-Type says which kind), or a JSON search request. */
+async function searchRoute(ctx: ServerContext, req: IncomingMessage, url: URL): Promise<unknown> {
+  const mime = mimeOf(req);
+  const into = url.searchParams.get('in');
+  const top = url.searchParams.get('top');
+  const extra: Record<string, unknown> = {};
+  if (into !== null) extra.in = into;
+  if (top !== null) {
+    if (!/^\d{1,4}$/.test(top)) throw new ApiError('bad_request', 'top must be a whole number');
+    extra.top = Number(top);
+  }
+  if (mime === 'application/json') {
+    const body = parseJson(await readBody(req, ctx.maxJson));
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('bad_request', 'search: expected an object');
+    return ctx.api.call('search', { ...extra, ...body });
+  }
+  const media = mime.startsWith('image/') ? 'image' : mime.startsWith('audio/') || mime.startsWith('video/') ? 'audio' : undefined;
+  if (media === undefined) throw new ApiError('unsupported', `send the query file as audio/*, video/* or image/* (got "${mime.slice(0, 60)}")`);
+  const bytes = await readBody(req, ctx.maxUpload);
+  return ctx.api.call('search', { ...extra, query: { kind: 'upload', media, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) } });
+}
+
+function sendFile(req: IncomingMessage, res: ServerResponse, file: string, contentType: string): void {
+  const size = statSync(file).size;
+  const plan = planRange(size, req.headers.range, contentType);
+  res.writeHead(plan.status, { ...SECURITY_HEADERS, ...plan.headers });
+  if (plan.status === 416 || req.method === 'HEAD' || size === 0) return void res.end();
+  const stream = createReadStream(file, { start: plan.start!, end: plan.end! });
+  stream.on('error', () => res.destroy());
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
+}
+
 export function startServer(options: ServeOptions): Promise<RunningServer> {
   const { api, token } = options;
   const host = options.host ?? '127.0.0.1';
   if (token.length < 16) throw new ApiError('bad_request', 'the token must be at least 16 characters');
-  const maxJson = options.maxJsonBytes ?? MAX_JSON_BYTES;
-  const maxUpload = options.maxUploadBytes ?? MAX_UPLOAD_BYTES;
-  const files = listStaticFiles(options.rendererDir);
-  const sse = new Set<ServerResponse>();
-  let port = 0;
+  const ctx: ServerContext = {
+    api,
+    token,
+    host,
+    maxJson: options.maxJsonBytes ?? MAX_JSON_BYTES,
+    maxUpload: options.maxUploadBytes ?? MAX_UPLOAD_BYTES,
+    files: listStaticFiles(options.rendererDir),
+    sse: new Set<ServerResponse>(),
+    port: 0,
+  };
+  const { sse } = ctx;
 
   const unsubscribe = api.subscribe((event: ApiEvent) => {
     const data = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -161,120 +296,19 @@ export function startServer(options: ServeOptions): Promise<RunningServer> {
   }, 15_000);
   heartbeat.unref();
 
-  const allowedHosts = (): Set<string> => {
-    const names = new Set([host, '127.0.0.1', 'localhost', '[::1]']);
-    return new Set([...names].map((h) => `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${port}`.toLowerCase()));
-  };
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Host check first: a page on another site that resolves its name to 127.0.0.1 sends its own Host.
-    // (Bound to a LAN address on purpose, clients use whatever name reaches it; the token still guards it.)
-    if (isLoopback(host) && !allowedHosts().has((req.headers.host ?? '').toLowerCase())) throw new ApiError('forbidden', 'unexpected Host header');
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    const method = req.method ?? 'GET';
-    const origin = req.headers.origin;
-    const originHost = origin?.replace(/^https?:\/\//, '').toLowerCase();
-    if (originHost !== undefined && originHost !== (req.headers.host ?? '').toLowerCase() && !allowedHosts().has(originHost)) {
-      throw new ApiError('forbidden', 'cross-origin requests are not allowed');
-    }
-
-    // The printed URL carries ?token=: trade it for the cookie and drop it from the address bar.
-    const queryToken = url.searchParams.get('token');
-    if (method === 'GET' && queryToken !== null && !url.pathname.startsWith('/api/')) {
-      if (!tokenMatches(queryToken, token)) throw new ApiError('forbidden', 'wrong token');
-      url.searchParams.delete('token');
-      res.writeHead(303, {
-        ...SECURITY_HEADERS,
-        'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: `${url.pathname}${url.search}`,
-        'Cache-Control': 'no-store',
-      });
-      res.end();
-      return;
-    }
-    if (!tokenMatches(bearer(req) ?? cookieToken(req), token)) {
-      throw new ApiError('forbidden', 'a token is required: open the URL "foley serve" printed, or send Authorization: Bearer TOKEN');
-    }
-
-    const p = url.pathname;
-    if (p === '/api/status' && method === 'GET') return sendJson(res, 200, await api.call('status', {}));
-    if (p === '/api/search' && method === 'POST') return sendJson(res, 200, await searchRoute(req, url));
-    if (p.startsWith('/api/call/') && method === 'POST') {
-      const body = parseJson(await readBody(req, maxJson));
-      return sendJson(res, 200, await api.call(decodeURIComponent(p.slice('/api/call/'.length)), body));
-    }
-    if (p === '/api/events' && method === 'GET') {
-      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-      res.write(': connected\n\n');
-      sse.add(res);
-      req.on('close', () => sse.delete(res));
-      return;
-    }
-    if (p.startsWith('/api/media/') && (method === 'GET' || method === 'HEAD')) {
-      const ref = parseMediaRef(p.slice('/api/media/'.length));
-      if (ref === undefined) throw new ApiError('not_found', 'no such media');
-      const media = await api.resolveMedia(ref);
-      return sendFile(req, res, media.path, media.contentType);
-    }
-    if (p.startsWith('/api/')) throw new ApiError('not_found', `no route ${method} ${p.slice(0, 100)}`);
-    if (method !== 'GET' && method !== 'HEAD') throw new ApiError('bad_request', 'only GET is served here');
-    const file = files.get(p === '/' ? '/index.html' : p);
-    if (file === undefined) throw new ApiError('not_found', 'not found');
-    const type = staticContentType(file);
-    res.writeHead(200, {
-      ...SECURITY_HEADERS,
-      'Content-Type': type,
-      ...(type.startsWith('text/html') ? { 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store' } : { 'Cache-Control': 'no-cache' }),
-    });
-    if (method === 'HEAD') return void res.end();
-    createReadStream(file).pipe(res);
-  }
-
-  async function searchRoute(req: IncomingMessage, url: URL): Promise<unknown> {
-    const mime = mimeOf(req);
-    const into = url.searchParams.get('in');
-    const top = url.searchParams.get('top');
-    const extra: Record<string, unknown> = {};
-    if (into !== null) extra.in = into;
-    if (top !== null) {
-      if (!/^\d{1,4}$/.test(top)) throw new ApiError('bad_request', 'top must be a whole number');
-      extra.top = Number(top);
-    }
-    if (mime === 'application/json') {
-      const body = parseJson(await readBody(req, maxJson));
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('bad_request', 'search: expected an object');
-      return api.call('search', { ...extra, ...body });
-    }
-    const media = mime.startsWith('image/') ? 'image' : mime.startsWith('audio/') || mime.startsWith('video/') ? 'audio' : undefined;
-    if (media === undefined) throw new ApiError('unsupported', `send the query file as audio/*, video/* or image/* (got "${mime.slice(0, 60)}")`);
-    const bytes = await readBody(req, maxUpload);
-    return api.call('search', { ...extra, query: { kind: 'upload', media, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) } });
-  }
-
-  function sendFile(req: IncomingMessage, res: ServerResponse, file: string, contentType: string): void {
-    const size = statSync(file).size;
-    const plan = planRange(size, req.headers.range, contentType);
-    res.writeHead(plan.status, { ...SECURITY_HEADERS, ...plan.headers });
-    if (plan.status === 416 || req.method === 'HEAD' || size === 0) return void res.end();
-    const stream = createReadStream(file, { start: plan.start!, end: plan.end! });
-    stream.on('error', () => res.destroy());
-    res.on('close', () => stream.destroy());
-    stream.pipe(res);
-  }
-
   const server = http.createServer((req, res) => {
-    route(req, res).catch((e: unknown) => sendError(res, e));
+    route(ctx, req, res).catch((e: unknown) => sendError(res, e));
   });
   server.requestTimeout = 10 * 60_000;
   server.headersTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
-      port = (server.address() as AddressInfo).port;
+      ctx.port = (server.address() as AddressInfo).port;
       const shown = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://${shown}:${port}/`,
-        port,
+        url: `http://${shown}:${ctx.port}/`,
+        port: ctx.port,
         close: () =>
           new Promise<void>((done) => {
             unsubscribe();

@@ -5,11 +5,10 @@ import { JobControl } from '../../core/indexing/control.ts';
 import { runIndex } from '../../core/indexing/indexer.ts';
 import type { IndexProgress, IndexSummary } from '../../core/indexing/progress.ts';
 import { openLibrary } from '../../core/library.ts';
-import { thumbnailWriter } from '../../core/thumbnails.ts';
 import type { Library } from '../../core/library.ts';
 import { resolveModel } from '../../core/models/store.ts';
 import type { InstalledModel } from '../../core/models/store.ts';
-import { listRoots } from '../../db/roots.ts';
+import { listFolders } from '../../core/library/folders.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS } from '../args.ts';
 import { formatDuration } from '../progress-bar.ts';
 
@@ -91,8 +90,6 @@ export async function indexCommand(argv: readonly string[]): Promise<void> {
       ...(hop !== undefined ? { hop } : {}),
       ...(batchSize !== undefined ? { batchSize } : {}),
       ...runtime,
-      // The same thumbnails the desktop app makes, so a library indexed here shows pictures there.
-      onFrame: thumbnailWriter(dataDir),
       ...(values.background === true ? { background: true } : {}),
       ...(values['retry-failed'] === true ? { retryFailed: true } : {}),
       onProgress: (p) => {
@@ -131,7 +128,7 @@ async function watchLoop(
   stopped: () => boolean,
   json: boolean,
 ): Promise<void> {
-  const roots = listRoots(library.db).map((r) => r.path);
+  const roots = listFolders(library).map((r) => r.path);
   let dirty = false;
   let wake: (() => void) | undefined;
   const watchers: FSWatcher[] = [];

@@ -1,6 +1,5 @@
-import { FoleyError } from '../../base/errors.ts';
 import { openLibrary } from '../../core/library.ts';
-import { getJob, listJobs, setJobStatus } from '../../db/jobs.ts';
+import { controlJob, isJobAction, recentJobs, requireJob } from '../../core/jobs.ts';
 import { dataDirFrom, parse, printJson, UsageError } from '../args.ts';
 
 export const JOBS_HELP = `Usage:
@@ -20,17 +19,16 @@ export async function jobsCommand(argv: readonly string[]): Promise<void> {
   const library = openLibrary(dataDirFrom(values));
   try {
     if (sub === 'list') {
-      const jobs = listJobs(library.db).slice(-20);
+      const jobs = recentJobs(library, 20);
       if (values.json === true) printJson({ jobs });
       else for (const j of jobs) console.log(`${String(j.id).padStart(4)} ${j.kind.padEnd(8)} ${j.status.padEnd(9)} ${j.progressDone}/${j.progressTotal ?? '?'}${j.error !== null ? ` ${j.error}` : ''}`);
       return;
     }
     const id = Number(positionals[0]);
     if (!Number.isInteger(id)) throw new UsageError(`jobs ${sub} takes a job id`);
-    if (getJob(library.db, id) === undefined) throw new FoleyError(`no job with id ${id}`);
-    const next = sub === 'pause' ? 'paused' : sub === 'resume' ? 'running' : sub === 'cancel' ? 'cancelled' : undefined;
-    if (next === undefined) throw new UsageError(`unknown jobs command "${sub}" (list, pause, resume, cancel)`);
-    const job = setJobStatus(library.db, id, next);
+    requireJob(library, id);
+    if (!isJobAction(sub)) throw new UsageError(`unknown jobs command "${sub}" (list, pause, resume, cancel)`);
+    const job = controlJob(library, id, sub);
     if (values.json === true) printJson({ job });
     else console.log(`Job ${job.id}: ${job.status}`);
   } finally {

@@ -1,9 +1,8 @@
-import { FoleyError } from '../../base/errors.ts';
 import { downloadOfficialModel } from '../../core/models/official.ts';
 import { DEFAULT_CHECKPOINT, OFFICIAL_CHECKPOINTS } from '../../core/models/registry.ts';
 import { importModel, listModels, removeModel, resolveModel, setDefaultModel, checkModelName } from '../../core/models/store.ts';
 import type { ImportResult, InstalledModel } from '../../core/models/store.ts';
-import { chooseProvider } from '../../native-models/runtime/providers.ts';
+import { providerChoice, providerNotes } from '../../core/models/providers.ts';
 import type { Precision } from '../../base/types.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 import { ProgressBar } from '../progress-bar.ts';
@@ -109,38 +108,8 @@ export async function modelCommand(argv: readonly string[]): Promise<void> {
       }
       return;
     }
-    case 'list': {
-      const models = await listModels(dataDir);
-      let defaultName: string | undefined;
-      if (models.length > 0) defaultName = (await resolveModel(dataDir, undefined).catch(() => undefined))?.manifest.name;
-      const runtime = runtimeFrom(values);
-      const choice = await chooseProvider(runtime.provider ?? 'auto').catch((e: unknown) => {
-        throw new FoleyError(e instanceof Error ? e.message : String(e));
-      });
-      if (values.json === true) {
-        printJson({
-          dataDir,
-          provider: choice.provider,
-          providerAttempts: choice.attempts,
-          default: defaultName ?? null,
-          models: models.map((m) => modelJson(m)),
-          official: OFFICIAL_CHECKPOINTS.map((c) => ({ name: c.name, title: c.title, kind: c.kind, use: c.use, installed: models.some((m) => m.manifest.name === c.name) })),
-        });
-        return;
-      }
-      console.log(`Execution provider: ${choice.provider}${choice.attempts.filter((a) => !a.ok).map((a) => ` (${a.provider} unavailable: ${a.error ?? ''})`).join('')}`);
-      console.log(`Models in ${dataDir}:`);
-      if (models.length === 0) console.log('  (none: run "foley model download" or "foley model import FILE")');
-      for (const m of models) {
-        const c = m.manifest.config;
-        console.log(
-          `  ${m.manifest.name === defaultName ? '*' : ' '} ${m.manifest.name.padEnd(18)} ${c.kind.padEnd(10)} D=${c.embedDim} ${m.manifest.precision} ${(m.bytes / 2 ** 20).toFixed(1).padStart(7)} MiB  from ${m.manifest.source.fileName}`,
-        );
-      }
-      console.log('Official checkpoints (foley model download NAME):');
-      for (const c of OFFICIAL_CHECKPOINTS) console.log(`    ${c.name.padEnd(18)} ${c.title}`);
-      return;
-    }
+    case 'list':
+      return listCommand(dataDir, values);
     case 'default': {
       const name = positionals[0];
       if (name === undefined) throw new UsageError('model default takes a model name');
@@ -161,6 +130,37 @@ export async function modelCommand(argv: readonly string[]): Promise<void> {
     default:
       throw new UsageError(`unknown model command "${sub}" (import, download, list, default, remove)`);
   }
+}
+
+/** `foley model list`: installed models (the default starred), the execution provider, official checkpoints. */
+async function listCommand(dataDir: string, values: { json?: boolean | string | undefined; provider?: string | boolean | undefined; threads?: string | boolean | undefined }): Promise<void> {
+  const models = await listModels(dataDir);
+  let defaultName: string | undefined;
+  if (models.length > 0) defaultName = (await resolveModel(dataDir, undefined).catch(() => undefined))?.manifest.name;
+  const runtime = runtimeFrom(values);
+  const choice = await providerChoice(runtime.provider ?? 'auto');
+  if (values.json === true) {
+    printJson({
+      dataDir,
+      provider: choice.provider,
+      providerAttempts: choice.attempts,
+      default: defaultName ?? null,
+      models: models.map((m) => modelJson(m)),
+      official: OFFICIAL_CHECKPOINTS.map((c) => ({ name: c.name, title: c.title, kind: c.kind, use: c.use, installed: models.some((m) => m.manifest.name === c.name) })),
+    });
+    return;
+  }
+  console.log(`Execution provider: ${choice.provider}${providerNotes(choice).map((n) => ` (${n})`).join('')}`);
+  console.log(`Models in ${dataDir}:`);
+  if (models.length === 0) console.log('  (none: run "foley model download" or "foley model import FILE")');
+  for (const m of models) {
+    const c = m.manifest.config;
+    console.log(
+      `  ${m.manifest.name === defaultName ? '*' : ' '} ${m.manifest.name.padEnd(18)} ${c.kind.padEnd(10)} D=${c.embedDim} ${m.manifest.precision} ${(m.bytes / 2 ** 20).toFixed(1).padStart(7)} MiB  from ${m.manifest.source.fileName}`,
+    );
+  }
+  console.log('Official checkpoints (foley model download NAME):');
+  for (const c of OFFICIAL_CHECKPOINTS) console.log(`    ${c.name.padEnd(18)} ${c.title}`);
 }
 
 function modelJson(m: InstalledModel): Record<string, unknown> {

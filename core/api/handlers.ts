@@ -1,33 +1,24 @@
-// The API's implementation over the core services: one object per open library, used by `foley serve`
-// directly and by Electron's utility process (electron/worker.ts), which the main process forwards IPC
-// calls to. Every call is validated here again (the contract's validators), whoever the caller is.
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { addRoot, listRoots, removeRoot } from '../../db/roots.ts';
+// The API over the core services: one object per open library, used by `foley serve` directly and by
+// Electron's utility process (electron/worker.ts), which the main process forwards IPC calls to.
+// Each contract method is one entry of a table calling one service; every call is validated here again
+// (the contract's validators), whoever the caller is.
 import { releaseEncoders } from '../embedding/encoders.ts';
-import { JobControl } from '../indexing/control.ts';
-import { runIndex } from '../indexing/indexer.ts';
-import type { IndexProgress } from '../indexing/progress.ts';
-import { modelRecord, openLibrary } from '../library.ts';
+import { IndexSession } from '../indexing/session.ts';
+import { ensureThumbnail } from '../indexing/thumbnails.ts';
+import { openLibrary } from '../library.ts';
 import type { Library } from '../library.ts';
-import { downloadOfficialModel } from '../models/official.ts';
-import { OFFICIAL_CHECKPOINTS } from '../models/registry.ts';
-import { importModel, listModels, resolveModel, setDefaultModel } from '../models/store.ts';
-import type { InstalledModel } from '../models/store.ts';
-import { search } from '../search/index.ts';
-import { queryEmbeddings } from '../search/query.ts';
-import type { SearchRequest } from '../search/types.ts';
+import { addFolders, listFolders, removeFolders } from '../library/folders.ts';
+import { ModelCatalog } from '../models/catalog.ts';
 import { libraryStatus } from '../status.ts';
-import { ensureThumbnail, thumbnailWriter } from '../thumbnails.ts';
-import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
-import { isMethod, validateRequest } from './contract.ts';
-import type { ApiEvent, ApiQuery, DownloadState, IndexState, MediaRef, Method, ModelInfo, ModelsResponse, RequestOf, Responses, RootsResponse } from './contract.ts';
+import { FoleyError } from '../../base/errors.ts';
+import { isMethod, METHODS, validateRequest } from './contract.ts';
+import type { ApiEvent, HandlerTable, MediaRef, Method, RequestOf, Responses, RootsResponse } from './contract.ts';
 import { ApiError } from './errors.ts';
 import { confineToRoots, contentTypeOf } from './media.ts';
 import { createLearning, debounceFromEnv, isLearningMethod } from './learning.ts';
+import type { Learning, LearningMethod } from './learning.ts';
+import { searchMethod } from './search-query.ts';
 import type { TrainOptions } from '../training/trainer.ts';
 
 export interface ApiOptions {
@@ -58,19 +49,83 @@ export interface FoleyApi {
   readonly dataDir: string;
 }
 
-function rootsOf(library: Library): RootsResponse {
-  return { roots: listRoots(library.db).map((r) => ({ path: r.path, online: existsSync(r.path) })) };
+/** Listeners of API events; a broken one (a closed SSE stream) must not stop the others. */
+class EventHub {
+  private readonly listeners = new Set<(e: ApiEvent) => void>();
+
+  readonly emit = (e: ApiEvent): void => {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // Ignored on purpose: see above.
+      }
+    }
+  };
+
+  subscribe(listener: (e: ApiEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
 }
 
-function modelInfo(m: InstalledModel, defaultName: string | null): ModelInfo {
+/**
+ * Today's learning service answers through one dispatch function: one table entry per learning method
+ * forwarding to it (to be replaced by the learning service's own table).
+ */
+function learningTable(learning: Learning): HandlerTable<LearningMethod> {
+  const table: Partial<Record<LearningMethod, (params: never) => Promise<unknown>>> = {};
+  for (const m of METHODS) if (isLearningMethod(m)) table[m] = (params: RequestOf<typeof m>) => learning.dispatch(m, params);
+  return table as HandlerTable<LearningMethod>;
+}
+
+interface Services {
+  readonly library: Library;
+  readonly indexing: IndexSession;
+  readonly models: ModelCatalog;
+  readonly learning: Learning;
+  readonly hub: EventHub;
+  readonly session: { readonly provider?: ProviderName | 'auto'; readonly threads?: number };
+}
+
+/** library.* answer with the folders as they are now, and tell every front door the library changed. */
+function foldersChanged(s: Services): RootsResponse {
+  s.hub.emit({ type: 'library' });
+  return { roots: listFolders(s.library) };
+}
+
+function addFolder(s: Services, dir: string): RootsResponse {
+  addFolders(s.library, [dir]);
+  return foldersChanged(s);
+}
+
+/** Not while this process indexes: the run would write files under a folder that is gone. */
+function removeFolder(s: Services, dir: string): RootsResponse {
+  if (s.indexing.isRunning) throw new FoleyError('wait for indexing to finish (or cancel it) before removing a folder', { code: 'conflict' });
+  removeFolders(s.library, [dir]);
+  return foldersChanged(s);
+}
+
+/** The one table from contract method to service. */
+function handlerTable(s: Services): HandlerTable<Method> {
   return {
-    name: m.manifest.name,
-    kind: m.manifest.config.kind,
-    embedDim: m.manifest.config.embedDim,
-    precision: m.manifest.precision,
-    bytes: m.bytes,
-    sourceFile: m.manifest.source.fileName,
-    isDefault: m.manifest.name === defaultName,
+    status: async () => ({ library: libraryStatus(s.library), index: s.indexing.state, models: await s.models.names(), defaultModel: await s.models.defaultName() }),
+    search: (req) => searchMethod(s.library, req, s.session),
+    'index.start': (req) => s.indexing.start(req),
+    'index.pause': async () => s.indexing.pause(),
+    'index.resume': async () => s.indexing.resume(),
+    'index.cancel': async () => s.indexing.cancel(),
+    'library.addRoot': async (req) => addFolder(s, req.path),
+    'library.removeRoot': async (req) => removeFolder(s, req.path),
+    'models.list': () => s.models.list(),
+    'models.import': (req) => s.models.import(req),
+    'models.download': async (req) => s.models.startDownload(req.name),
+    'models.setDefault': (req) => s.models.setDefault(req.name),
+    ...learningTable(s.learning),
   };
 }
 
@@ -78,257 +133,57 @@ export function createApi(options: ApiOptions): FoleyApi {
   const { dataDir } = options;
   const library = openLibrary(dataDir);
   const session = { ...(options.provider !== undefined ? { provider: options.provider } : {}), ...(options.threads !== undefined ? { threads: options.threads } : {}) };
-  const listeners = new Set<(e: ApiEvent) => void>();
-  const emit = (e: ApiEvent): void => {
-    for (const l of listeners) {
-      try {
-        l(e);
-      } catch {
-        // A broken listener (a closed SSE stream) must not stop the others.
-      }
-    }
-  };
-  const uploads = path.join(dataDir, 'tmp', 'queries');
-  // Labels and the background training job (one scheduler for this library's default model).
+  const hub = new EventHub();
   const debounce = options.trainDebounceMs ?? debounceFromEnv();
-  const learning = createLearning({
+  const services: Services = {
     library,
-    dataDir,
-    emit,
+    hub,
     session,
-    ...(debounce !== undefined ? { debounceMs: debounce } : {}),
-    ...(options.trainOptions !== undefined ? { trainOptions: options.trainOptions } : {}),
-    ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
-  });
-
-  // Indexing, in this process: runIndex is asynchronous (ffmpeg and ONNX Runtime work off this thread).
-  let control: JobControl | null = null;
-  let running: Promise<void> | null = null;
-  let index: IndexState = { state: 'idle', progress: null, last: null, error: null, failures: [] };
-  let lastProgressAt = 0;
-  const setIndex = (patch: Partial<IndexState>, force = true): void => {
-    index = { ...index, ...patch };
-    const now = performance.now();
-    if (force || now - lastProgressAt >= (options.progressIntervalMs ?? 250)) {
-      lastProgressAt = now;
-      emit({ type: 'index', state: index });
-    }
-  };
-
-  let download: DownloadState | null = null;
-  let downloading: Promise<void> | null = null;
-  let provider: Promise<{ provider: string; notes: string[] }> | null = null;
-
-  const defaultModelName = async (): Promise<string | null> => (await resolveModel(dataDir, undefined).catch(() => undefined))?.manifest.name ?? null;
-
-  async function modelsResponse(): Promise<ModelsResponse> {
-    provider ??= chooseProvider(options.provider ?? 'auto').then(
-      (c) => ({ provider: c.provider, notes: c.attempts.filter((a) => !a.ok).map((a) => `${a.provider} unavailable: ${a.error ?? ''}`) }),
-      (e: unknown) => ({ provider: 'none', notes: [e instanceof Error ? e.message : String(e)] }),
-    );
-    const [models, def, p] = await Promise.all([listModels(dataDir), defaultModelName(), provider]);
-    return {
-      provider: p.provider,
-      providerNotes: p.notes,
-      models: models.map((m) => modelInfo(m, def)),
-      official: OFFICIAL_CHECKPOINTS.map((c) => ({ name: c.name, title: c.title, use: c.use, installed: models.some((m) => m.manifest.name === c.name) })),
-      download,
-    };
-  }
-
-  async function runSearch(req: RequestOf<'search'>): Promise<Responses['search']> {
-    const base = {
-      ...(req.in !== undefined ? { in: req.in } : {}),
-      ...(req.top !== undefined ? { top: req.top } : {}),
-      ...(req.offset !== undefined ? { offset: req.offset } : {}),
-      ...(req.model !== undefined ? { model: req.model } : {}),
-    };
-    const q: ApiQuery = req.query;
-    if (q.kind === 'upload') {
-      // The bytes go to a private temp file (ffmpeg reads files), removed right after.
-      await mkdir(uploads, { recursive: true });
-      const ext = q.media === 'image' ? '.img' : '.media';
-      const file = path.join(uploads, `${randomUUID()}${ext}`);
-      await writeFile(file, q.bytes, { mode: 0o600 });
-      try {
-        const query: SearchRequest['query'] = q.media === 'image' ? { kind: 'image', file } : { kind: 'audio', file };
-        return await search(library, { ...base, query }, session);
-      } finally {
-        await rm(file, { force: true });
-      }
-    }
-    if (q.kind === 'pcm') return search(library, { ...base, query: { kind: 'pcm', samples: q.samples, sampleRate: 16_000 } }, session);
-    // A moment. With `use`, only one of its embeddings is the query (frame → sounds, sound → pictures).
-    if (q.use === undefined) return search(library, { ...base, query: { kind: 'moment', file: q.file, at: q.at } }, session);
-    const model = await resolveModel(dataDir, req.model);
-    const e = await queryEmbeddings(library.db, model, modelRecord(library, model), { kind: 'moment', file: q.file, at: q.at }, session);
-    const v = e[q.use];
-    if (v === undefined) throw new ApiError('not_found', `this moment has no ${q.use === 'visual' ? 'picture' : 'sound'} to search from`);
-    const response = await search(library, { ...base, in: req.in ?? (q.use === 'visual' ? 'audio' : 'visual'), query: { kind: 'embedding', [q.use]: Array.from(v) } }, session);
-    return { ...response, query: { ...response.query, kind: 'moment' } };
-  }
-
-  async function startIndex(req: RequestOf<'index.start'>): Promise<IndexState> {
-    if (running !== null) throw new ApiError('conflict', 'indexing is already running');
-    const model = await resolveModel(dataDir, undefined);
-    for (const r of req.roots ?? []) if (!existsSync(r) || !statSync(r).isDirectory()) throw new ApiError('bad_request', `${r}: not a folder`);
-    if ((req.roots ?? []).length === 0 && listRoots(library.db).length === 0) throw new ApiError('bad_request', 'add a folder to the library first');
-    const c = new JobControl();
-    control = c;
-    const failures: Array<{ path: string; error: string }> = [];
-    setIndex({ state: 'running', progress: null, error: null, failures });
-    running = runIndex({
+    indexing: new IndexSession({ library, runtime: session, emit: hub.emit, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) }),
+    models: new ModelCatalog({ dataDir, ...(options.provider !== undefined ? { provider: options.provider } : {}), emit: hub.emit }),
+    // Labels and the background training job (one scheduler for this library's default model).
+    learning: createLearning({
       library,
-      model,
-      control: c,
-      ...(req.roots !== undefined ? { roots: req.roots } : {}),
-      ...(req.retryFailed === true ? { retryFailed: true } : {}),
-      ...session,
-      onProgress: (p: IndexProgress) => {
-        const state = p.phase === 'paused' ? 'paused' : c.current === 'cancelled' ? 'cancelling' : c.current === 'paused' ? 'paused' : 'running';
-        setIndex({ state, progress: p }, p.phase !== 'indexing' || state !== index.state);
-      },
-      onFailure: (file, error) => {
-        failures.push({ path: file, error });
-        setIndex({ failures: [...failures] });
-        emit({ type: 'index.failure', file, error });
-      },
-      onFrame: thumbnailWriter(dataDir),
-    }).then(
-      (summary) => setIndex({ state: 'idle', last: summary, failures: [...summary.failed] }),
-      (e: unknown) => setIndex({ state: 'idle', error: e instanceof Error ? e.message.split('\n')[0]! : String(e) }),
-    ).finally(() => {
-      running = null;
-      control = null;
-      emit({ type: 'library' });
-    });
-    return index;
-  }
-
-  async function handle<M extends Method>(method: M, params: RequestOf<M>): Promise<Responses[M]> {
-    // Each case returns its method's response type; the map lookup keeps the switch honest.
-    const r = await dispatch(method, params as RequestOf<Method>);
-    return r as Responses[M];
-  }
-
-  async function dispatch(method: Method, params: RequestOf<Method>): Promise<Responses[Method]> {
-    if (isLearningMethod(method)) return learning.dispatch(method, params as RequestOf<typeof method>);
-    switch (method) {
-      case 'status': {
-        const def = await defaultModelName();
-        return { library: libraryStatus(library), index, models: (await listModels(dataDir)).map((m) => m.manifest.name), defaultModel: def } satisfies Responses['status'];
-      }
-      case 'search':
-        return runSearch(params as RequestOf<'search'>);
-      case 'index.start':
-        return startIndex(params as RequestOf<'index.start'>);
-      case 'index.pause':
-        if (control === null) throw new ApiError('conflict', 'indexing is not running');
-        control.pause();
-        setIndex({ state: 'paused' });
-        return index;
-      case 'index.resume':
-        if (control === null) throw new ApiError('conflict', 'indexing is not running');
-        control.resume();
-        setIndex({ state: 'running' });
-        return index;
-      case 'index.cancel':
-        if (control === null) throw new ApiError('conflict', 'indexing is not running');
-        control.cancel();
-        setIndex({ state: 'cancelling' });
-        return index;
-      case 'library.addRoot': {
-        const p = path.resolve((params as RequestOf<'library.addRoot'>).path);
-        const st = await stat(p).catch(() => undefined);
-        if (st === undefined || !st.isDirectory()) throw new ApiError('bad_request', `${p}: not a folder`);
-        addRoot(library.db, p);
-        emit({ type: 'library' });
-        return rootsOf(library);
-      }
-      case 'library.removeRoot': {
-        if (running !== null) throw new ApiError('conflict', 'wait for indexing to finish (or cancel it) before removing a folder');
-        const p = path.resolve((params as RequestOf<'library.removeRoot'>).path);
-        const root = listRoots(library.db).find((r) => r.path === p);
-        if (root === undefined) throw new ApiError('not_found', `${p}: not a folder of the library`);
-        removeRoot(library.db, root.id);
-        emit({ type: 'library' });
-        return rootsOf(library);
-      }
-      case 'models.list':
-        return modelsResponse();
-      case 'models.import': {
-        const req = params as RequestOf<'models.import'>;
-        const report = (p: { stage: string; label: string; done: number; total: number; unit: 'bytes' | 'items' }): void => {
-          download = { name: req.name ?? path.basename(req.file), ...p, error: null, finished: false };
-          emit({ type: 'models', download });
-        };
-        const r = await importModel(dataDir, req.file, { ...(req.name !== undefined ? { name: req.name } : {}), ...(req.heads !== undefined ? { heads: req.heads } : {}), onProgress: report });
-        download = null;
-        emit({ type: 'models', download });
-        return modelInfo(r.model, await defaultModelName());
-      }
-      case 'models.download': {
-        const { name } = params as RequestOf<'models.download'>;
-        if (downloading !== null) throw new ApiError('conflict', 'a download is already running');
-        if (OFFICIAL_CHECKPOINTS.every((c) => c.name !== name.toLowerCase())) throw new ApiError('bad_request', `unknown model "${name}"`);
-        download = { name, stage: 'download', label: 'Starting', done: 0, total: 0, unit: 'bytes', error: null, finished: false };
-        emit({ type: 'models', download });
-        downloading = downloadOfficialModel(dataDir, name, {
-          onProgress: (p) => {
-            download = { name, ...p, error: null, finished: false };
-            emit({ type: 'models', download });
-          },
-        }).then(
-          () => {
-            download = { ...download!, finished: true };
-          },
-          (e: unknown) => {
-            download = { ...download!, error: e instanceof Error ? e.message.split('\n')[0]! : String(e), finished: true };
-          },
-        ).finally(() => {
-          downloading = null;
-          emit({ type: 'models', download });
-        });
-        return { started: true };
-      }
-      case 'models.setDefault': {
-        const m = await resolveModel(dataDir, (params as RequestOf<'models.setDefault'>).name);
-        await setDefaultModel(dataDir, m.manifest.name);
-        return modelsResponse();
-      }
-    }
-  }
+      dataDir,
+      emit: hub.emit,
+      session,
+      ...(debounce !== undefined ? { debounceMs: debounce } : {}),
+      ...(options.trainOptions !== undefined ? { trainOptions: options.trainOptions } : {}),
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    }),
+  };
+  const table = handlerTable(services);
+  const invoke = <M extends Method>(method: M, params: RequestOf<M>): Promise<Responses[M]> => (table[method] as (p: RequestOf<M>) => Promise<Responses[M]>)(params);
 
   return {
     dataDir,
     async call(method, params) {
       if (!isMethod(method)) throw new ApiError('bad_request', `unknown method "${String(method).slice(0, 60)}"`);
-      return handle(method, validateRequest(method, params));
+      return invoke(method, validateRequest(method, params));
     },
-    invoke: (method, params) => handle(method, validateRequest(method, params)),
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async resolveMedia(ref) {
-      if (ref.kind === 'file') {
-        const real = await confineToRoots(listRoots(library.db).map((r) => r.path), ref.path);
-        return { path: real, contentType: contentTypeOf(real) };
-      }
-      const file = await ensureThumbnail(library.db, dataDir, ref.fileId, ref.startMs).catch((e: unknown) => {
-        throw new ApiError('not_found', `no thumbnail: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-      });
-      if (file === undefined) throw new ApiError('not_found', 'no such moment');
-      return { path: file, contentType: 'image/png' };
-    },
+    invoke: (method, params) => invoke(method, validateRequest(method, params)),
+    subscribe: (listener) => hub.subscribe(listener),
+    resolveMedia: (ref) => resolveMedia(library, ref),
     async close() {
-      control?.interrupt();
-      await running?.catch(() => undefined);
-      await learning.close();
-      await downloading?.catch(() => undefined);
-      listeners.clear();
+      await services.indexing.close();
+      await services.learning.close();
+      await services.models.close();
+      hub.clear();
       library.close();
       await releaseEncoders();
     },
   };
+}
+
+/** Library files confined to the library's folders; thumbnails from the cache (made now when missing). */
+async function resolveMedia(library: Library, ref: MediaRef): Promise<ResolvedMedia> {
+  if (ref.kind === 'file') {
+    const real = await confineToRoots(listFolders(library).map((r) => r.path), ref.path);
+    return { path: real, contentType: contentTypeOf(real) };
+  }
+  const file = await ensureThumbnail(library.db, library.dataDir, ref.fileId, ref.startMs).catch((e: unknown) => {
+    throw new ApiError('not_found', `no thumbnail: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  });
+  if (file === undefined) throw new ApiError('not_found', 'no such moment');
+  return { path: file, contentType: 'image/png' };
 }

@@ -78,12 +78,13 @@ export async function resolveModel(dataDir: string, name: string | undefined): P
     const found = models.find((m) => m.manifest.name === name.toLowerCase());
     if (found === undefined) {
       const known = models.map((m) => m.manifest.name).join(', ');
-      throw new FoleyError(`no model named "${name}" in ${modelsDir(dataDir)}${known !== '' ? ` (installed: ${known})` : ''}`);
+      throw new FoleyError(`no model named "${name}" in ${modelsDir(dataDir)}${known !== '' ? ` (installed: ${known})` : ''}`, { code: 'not_found' });
     }
     return found;
   }
   if (models.length === 0) {
-    throw new FoleyError(`no model installed in ${modelsDir(dataDir)}: run "foley model download" or "foley model import FILE"`);
+    // A state to change first (install a model), not a bad request: 'conflict', as learning answers too.
+    throw new FoleyError(`no model installed in ${modelsDir(dataDir)}: run "foley model download" or "foley model import FILE"`, { code: 'conflict' });
   }
   const defaultFile = path.join(modelsDir(dataDir), DEFAULT_FILE);
   if (existsSync(defaultFile)) {
@@ -92,7 +93,7 @@ export async function resolveModel(dataDir: string, name: string | undefined): P
     if (found !== undefined) return found;
   }
   if (models.length === 1) return models[0]!;
-  throw new FoleyError(`several models are installed (${models.map((m) => m.manifest.name).join(', ')}): pick one with --model`);
+  throw new FoleyError(`several models are installed (${models.map((m) => m.manifest.name).join(', ')}): pick one with --model`, { code: 'conflict' });
 }
 
 export interface ImportOptions {
@@ -214,6 +215,6 @@ async function graphsIntact(dir: string, m: ModelManifest): Promise<boolean> {
 
 export async function removeModel(dataDir: string, name: string): Promise<void> {
   const dir = path.join(modelsDir(dataDir), checkModelName(name));
-  if (!existsSync(dir)) throw new FoleyError(`no model named "${name}"`);
+  if (!existsSync(dir)) throw new FoleyError(`no model named "${name}"`, { code: 'not_found' });
   await rm(dir, { recursive: true, force: true });
 }

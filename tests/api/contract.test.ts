@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_PCM_SAMPLES, MAX_UPLOAD_BYTES, METHODS, parseMediaRef, validateRequest } from '../../core/api/contract.ts';
 import { ApiError } from '../../core/api/errors.ts';
-import { APP_ORIGIN, createIpcCallHandler } from '../../core/api/ipc.ts';
+import { APP_ORIGIN, createIpcCallHandler } from '../../electron/ipc.ts';
 
 function refused(fn: () => unknown, code: string, message?: RegExp): void {
   assert.throws(fn, (e: unknown) => {

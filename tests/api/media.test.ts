@@ -12,9 +12,9 @@ import type { ApiEvent, MediaRef } from '../../core/api/contract.ts';
 import { ApiError } from '../../core/api/errors.ts';
 import type { FoleyApi } from '../../core/api/handlers.ts';
 import { confineToRoots, isInside, planRange } from '../../core/api/media.ts';
-import { createAppProtocolHandler, createMediaProtocolHandler, ELECTRON_CSP } from '../../core/api/protocol.ts';
-import { rpcClient, serveRpc } from '../../core/api/rpc.ts';
-import { encodePng, thumbnailOf } from '../../core/thumbnails.ts';
+import { createAppProtocolHandler, createMediaProtocolHandler, ELECTRON_CSP } from '../../electron/protocol.ts';
+import { rpcClient, serveRpc } from '../../electron/rpc.ts';
+import { encodePng, thumbnailOf } from '../../core/indexing/thumbnails.ts';
 import { decodeImageRgb } from '../../media/image.ts';
 
 let base: string;

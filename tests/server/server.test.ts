@@ -127,9 +127,10 @@ describe('foley serve HTTP', () => {
     assert.equal((await request(port, '/api/call/constructor', { method: 'POST', headers: json, body: '{}' })).status, 400);
     assert.equal((await request(port, '/api/call/search', { method: 'POST', headers: json, body: '{"query":{"kind":"upload","media":"audio","bytes":"AAAA"}}' })).status, 400);
     assert.equal((await request(port, '/api/nope', { headers: auth })).status, 404);
-    // A search needs a model: a clear 500-class error, no stack trace.
+    // A search needs a model: 'install a model first' is a conflict (409) everywhere, no stack trace.
     const noModel = await request(port, '/api/search', { method: 'POST', headers: { ...auth, 'Content-Type': 'audio/wav' }, body: 'RIFF' });
-    assert.equal(noModel.status, 500);
+    assert.equal(noModel.status, 409);
+    assert.equal(noModel.json().error?.code, 'conflict');
     assert.match(noModel.json().error?.message ?? '', /no model installed/);
     assert.doesNotMatch(noModel.body.toString(), /at .*\.ts:\d+/);
   });

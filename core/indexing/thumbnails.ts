@@ -1,16 +1,19 @@
 // Thumbnails of moments: made at index time from the frame each window already decodes (so they cost
 // a resize and a PNG encode, no extra ffmpeg), cached in <data-dir>/thumbs/<file fingerprint>/<start
 // ms>.png. Keyed by content fingerprint, not path, so a moved or renamed file keeps its thumbnails.
-// A missing one (indexed before thumbnails existed, or by the CLI without them) is extracted on demand.
+// The index run writes them itself (writeThumbnail); a missing one (indexed before thumbnails existed,
+// or with thumbnails turned off) is extracted on demand.
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { Database } from '../db/connection.ts';
-import { decodeFrameRgb } from '../media/image.ts';
-import type { RgbFrame } from '../media/image.ts';
-import { resizeRgb } from '../native-models/preprocess/resample.ts';
-import type { MediaWindow } from '../base/window-plan.ts';
+import type { Database } from '../../db/connection.ts';
+import { getFile } from '../../db/files.ts';
+import { windowStartingAt } from '../../db/windows.ts';
+import { decodeFrameRgb } from '../../media/image.ts';
+import type { RgbFrame } from '../../media/image.ts';
+import { resizeRgb } from '../../native-models/preprocess/resample.ts';
+import type { MediaWindow } from '../../base/window-plan.ts';
 
 export const THUMB_WIDTH = 320;
 
@@ -83,15 +86,13 @@ export async function saveThumbnail(dataDir: string, file: { readonly id: number
   return out;
 }
 
-/** The indexer's onFrame callback: thumbnails are a convenience, so a failure is logged, not fatal. */
-export function thumbnailWriter(dataDir: string): (file: { readonly id: number; readonly path: string; readonly fingerprint: string | null }, win: MediaWindow, frame: RgbFrame) => Promise<void> {
-  return async (file, win, frame) => {
-    try {
-      await saveThumbnail(dataDir, file, win, frame);
-    } catch (e) {
-      process.emitWarning(`thumbnail for ${file.path} at ${win.start} s: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
+/** Writes one indexed window's thumbnail. Thumbnails are a convenience, so a failure is a warning, not a failed file. */
+export async function writeThumbnail(dataDir: string, file: { readonly id: number; readonly path: string; readonly fingerprint: string | null }, win: MediaWindow, frame: RgbFrame): Promise<void> {
+  try {
+    await saveThumbnail(dataDir, file, win, frame);
+  } catch (e) {
+    process.emitWarning(`thumbnail for ${file.path} at ${win.start} s: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /**
@@ -100,16 +101,14 @@ export function thumbnailWriter(dataDir: string): (file: { readonly id: number; 
  * or window is unknown.
  */
 export async function ensureThumbnail(db: Database, dataDir: string, fileId: number, startMs: number): Promise<string | undefined> {
-  const file = db.prepare<[number], { id: number; path: string; fingerprint: string | null }>('SELECT id, path, fingerprint FROM files WHERE id = ?').get(fileId);
+  const file = getFile(db, fileId);
   if (file === undefined) return undefined;
-  const win = db
-    .prepare<[number, number], { start_s: number; end_s: number }>('SELECT start_s, end_s FROM windows WHERE file_id = ? AND abs(start_s * 1000 - ?) < 0.5 LIMIT 1')
-    .get(fileId, startMs);
+  const win = windowStartingAt(db, fileId, startMs);
   if (win === undefined) return undefined;
-  const out = thumbPath(dataDir, file, win.start_s);
+  const out = thumbPath(dataDir, file, win.startS);
   if (existsSync(out)) return out;
-  const middle = (win.start_s + win.end_s) / 2;
-  const frame = await decodeFrameRgb(file.path, middle, { timeoutMs: 30_000 }).catch(() => decodeFrameRgb(file.path, win.start_s, { timeoutMs: 30_000 }));
+  const middle = (win.startS + win.endS) / 2;
+  const frame = await decodeFrameRgb(file.path, middle, { timeoutMs: 30_000 }).catch(() => decodeFrameRgb(file.path, win.startS, { timeoutMs: 30_000 }));
   await writeAtomic(out, encodePng(thumbnailOf(frame)));
   return out;
 }

@@ -4,12 +4,12 @@
 // renderer with its Content-Security-Policy.
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { parseMediaRef } from './contract.ts';
-import type { MediaRef } from './contract.ts';
-import { HTTP_STATUS, toApiError } from './errors.ts';
-import type { ResolvedMedia } from './handlers.ts';
-import { planRange } from './media.ts';
-import { listStaticFiles, staticContentType } from './static-files.ts';
+import { parseMediaRef } from '../core/api/contract.ts';
+import type { MediaRef } from '../core/api/contract.ts';
+import { HTTP_STATUS, toApiError } from '../core/api/errors.ts';
+import type { ResolvedMedia } from '../core/api/handlers.ts';
+import { planRange } from '../core/api/media.ts';
+import { listStaticFiles, staticContentType } from '../server/static-files.ts';
 
 export const MEDIA_SCHEME = 'foley-media';
 export const APP_SCHEME = 'foley-app';

@@ -2,8 +2,8 @@
 // accepted only from the app's own page, for a method of the contract, with parameters that pass the
 // contract's validators; then it is forwarded (to the utility process). Errors cross IPC as
 // "code: message" (Electron keeps only an Error's message).
-import { isMethod, validateRequest } from './contract.ts';
-import { ApiError, toApiError } from './errors.ts';
+import { isMethod, validateRequest } from '../core/api/contract.ts';
+import { ApiError, toApiError } from '../core/api/errors.ts';
 
 export const APP_ORIGIN = 'foley-app://app';
 

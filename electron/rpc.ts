@@ -2,10 +2,10 @@
 // (electron/worker.ts), so inference and indexing never run on the main (UI) thread. Messages are
 // structured-cloned (Uint8Array query bytes pass as they are). Both ends validate what they receive:
 // the host runs every call through FoleyApi.call, which checks it against the contract.
-import type { ApiEvent, MediaRef } from './contract.ts';
-import { ApiError, toApiError } from './errors.ts';
-import type { ApiErrorCode } from './errors.ts';
-import type { FoleyApi, ResolvedMedia } from './handlers.ts';
+import type { ApiEvent, MediaRef } from '../core/api/contract.ts';
+import { ApiError, toApiError } from '../core/api/errors.ts';
+import type { ApiErrorCode } from '../core/api/errors.ts';
+import type { FoleyApi, ResolvedMedia } from '../core/api/handlers.ts';
 
 export interface RpcPort {
   postMessage(message: unknown): void;

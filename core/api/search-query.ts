@@ -1,0 +1,51 @@
+// The `search` method over the search service: the API's query kinds (uploaded bytes, microphone
+// samples, a moment and which of its embeddings to use) turned into the service's requests.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { FoleyError } from '../../base/errors.ts';
+import type { ProviderName } from '../../base/types.ts';
+import { modelRecord } from '../library.ts';
+import type { Library } from '../library.ts';
+import { resolveModel } from '../models/store.ts';
+import { search } from '../search/index.ts';
+import { queryEmbeddings } from '../search/query.ts';
+import type { SearchRequest } from '../search/types.ts';
+import type { RequestOf, Responses } from './contract.ts';
+
+export interface SearchSession {
+  readonly provider?: ProviderName | 'auto';
+  readonly threads?: number;
+}
+
+export async function searchMethod(library: Library, req: RequestOf<'search'>, session: SearchSession): Promise<Responses['search']> {
+  const base = {
+    ...(req.in !== undefined ? { in: req.in } : {}),
+    ...(req.top !== undefined ? { top: req.top } : {}),
+    ...(req.offset !== undefined ? { offset: req.offset } : {}),
+    ...(req.model !== undefined ? { model: req.model } : {}),
+  };
+  const q = req.query;
+  if (q.kind === 'upload') {
+    // The bytes go to a private temp file (ffmpeg reads files), removed right after.
+    const uploads = path.join(library.dataDir, 'tmp', 'queries');
+    await mkdir(uploads, { recursive: true });
+    const file = path.join(uploads, `${randomUUID()}${q.media === 'image' ? '.img' : '.media'}`);
+    await writeFile(file, q.bytes, { mode: 0o600 });
+    try {
+      const query: SearchRequest['query'] = q.media === 'image' ? { kind: 'image', file } : { kind: 'audio', file };
+      return await search(library, { ...base, query }, session);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+  if (q.kind === 'pcm') return search(library, { ...base, query: { kind: 'pcm', samples: q.samples, sampleRate: 16_000 } }, session);
+  // A moment. With `use`, only one of its embeddings is the query (frame → sounds, sound → pictures).
+  if (q.use === undefined) return search(library, { ...base, query: { kind: 'moment', file: q.file, at: q.at } }, session);
+  const model = await resolveModel(library.dataDir, req.model);
+  const e = await queryEmbeddings(library.db, model, modelRecord(library, model), { kind: 'moment', file: q.file, at: q.at }, session);
+  const v = e[q.use];
+  if (v === undefined) throw new FoleyError(`this moment has no ${q.use === 'visual' ? 'picture' : 'sound'} to search from`, { code: 'not_found' });
+  const response = await search(library, { ...base, in: req.in ?? (q.use === 'visual' ? 'audio' : 'visual'), query: { kind: 'embedding', [q.use]: Array.from(v) } }, session);
+  return { ...response, query: { ...response.query, kind: 'moment' } };
+}
