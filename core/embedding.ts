@@ -2,9 +2,8 @@
 // `embed`/`features`, indexing and search all go through here, so they share one preprocessing path.
 import { decodeAudio } from '../media/audio.ts';
 import { decodeImageRgb } from '../media/image.ts';
-import { audioFeatures } from '../native-models/preprocess/fbank.ts';
-import { imageToTensor } from '../native-models/preprocess/image.ts';
-import { CavMaeEncoder } from '../native-models/runtime/encoder.ts';
+import { audioInput, imageInput } from '../native-models/cavmae/preprocess.ts';
+import { Encoder } from '../native-models/runtime/encoder.ts';
 import type { SessionOptions } from '../native-models/runtime/session.ts';
 import type { ProviderName } from '../base/types.ts';
 import { FoleyError } from '../base/errors.ts';
@@ -20,14 +19,14 @@ export interface EmbeddingResult {
   readonly provider: ProviderName;
 }
 
-const encoders = new Map<string, CavMaeEncoder>();
+const encoders = new Map<string, Encoder>();
 
 /** One encoder (and so one set of sessions) per model and options for the life of the process. */
-export function encoderFor(model: InstalledModel, options: SessionOptions = {}): CavMaeEncoder {
+export function encoderFor(model: InstalledModel, options: SessionOptions = {}): Encoder {
   const key = `${model.dir}|${options.provider ?? 'auto'}|${options.threads ?? ''}`;
   let e = encoders.get(key);
   if (e === undefined) {
-    e = new CavMaeEncoder(model.dir, model.manifest.config, options);
+    e = new Encoder(model.dir, model.manifest.config, options);
     encoders.set(key, e);
   }
   return e;
@@ -52,7 +51,7 @@ export async function audioWindowFeatures(file: string, frames: number, options:
   const samples = await decodeAudio(file, { start, duration: seconds });
   if (samples.length === 0) throw new FoleyError(`no audio at ${start} s`, { file });
   if (samples.length < 0.025 * SAMPLE_RATE) throw new FoleyError(`only ${samples.length} samples of audio at ${start} s: too short for one 25-ms frame`, { file });
-  return audioFeatures(samples, frames);
+  return audioInput(samples, { audioFrames: frames });
 }
 
 export async function embedAudioFile(model: InstalledModel, file: string, options: AudioWindowOptions & SessionOptions = {}): Promise<EmbeddingResult> {
@@ -65,6 +64,6 @@ export async function embedAudioFile(model: InstalledModel, file: string, option
 export async function embedImageFile(model: InstalledModel, file: string, options: SessionOptions = {}): Promise<EmbeddingResult> {
   const encoder = encoderFor(model, options);
   const rgb = await decodeImageRgb(file);
-  const out = await encoder.encode('visual', imageToTensor(rgb));
+  const out = await encoder.encode('visual', imageInput(rgb));
   return { embedding: out.embeddings, modality: 'visual', model: model.manifest.name, provider: await encoder.provider('visual') };
 }

@@ -1,5 +1,5 @@
 import { audioWindowFeatures } from '../../core/embedding.ts';
-import { TARGET_FRAMES, FBANK_BINS } from '../../native-models/preprocess/fbank.ts';
+import { TARGET_FRAMES, MEL_BINS as FBANK_BINS } from '../../native-models/cavmae/preprocess.ts';
 import { numberOption, parse, printJson, UsageError } from '../args.ts';
 
 export const FEATURES_HELP = `Usage:

@@ -6,9 +6,8 @@ import { decodeWindows } from '../../media/decode-windows.ts';
 import type { WindowFailure } from '../../media/decode-windows.ts';
 import type { MediaInfo } from '../../media/probe.ts';
 import type { RgbFrame } from '../../media/image.ts';
-import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
-import { imageToTensor } from '../../native-models/preprocess/image.ts';
-import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import { audioInput, imageInput } from '../../native-models/cavmae/preprocess.ts';
+import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { NewWindow } from '../../db/windows.ts';
 import type { Modality } from '../../base/types.ts';
 import type { IndexStats } from './progress.ts';
@@ -51,7 +50,7 @@ export async function embedFileWindows(
   file: string,
   info: MediaInfo,
   plan: readonly MediaWindow[],
-  encoder: CavMaeEncoder,
+  encoder: Encoder,
   options: EmbedFileOptions,
 ): Promise<EmbeddedFile> {
   const wantAudio = options.modalities?.includes('audio') ?? true;
@@ -100,7 +99,7 @@ export async function embedFileWindows(
       if (audio !== null && audio.length >= MIN_AUDIO_SAMPLES) {
         slot.hasAudio = true;
         slot.pending++;
-        queued.audio.push({ slot, input: audioFeatures(audio, encoder.config.audioFrames) });
+        queued.audio.push({ slot, input: audioInput(audio, encoder.config) });
       }
       if (stats) stats.featuresMs += performance.now() - t;
       // Thumbnails hook (desktop app): hand the frame over before it is reduced to a tensor.
@@ -111,7 +110,7 @@ export async function embedFileWindows(
       if (frame !== null) {
         slot.hasVisual = true;
         slot.pending++;
-        queued.visual.push({ slot, input: imageToTensor(frame) });
+        queued.visual.push({ slot, input: imageInput(frame) });
       }
       if (stats) stats.featuresMs += performance.now() - t;
       if (slot.pending > 0) slots.push(slot);

@@ -8,10 +8,9 @@ import type { ModelClass } from '../../db/learning.ts';
 import { getFile } from '../../db/files.ts';
 import { decodeWindows } from '../../media/decode-windows.ts';
 import { probeMedia } from '../../media/probe.ts';
-import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
-import { imageToTensor } from '../../native-models/preprocess/image.ts';
-import { classify } from '../../native-models/runtime/classifier.ts';
-import type { ClassifierMode } from '../../native-models/runtime/classifier.ts';
+import { classify } from '../../native-models/cavmae/classifier.ts';
+import type { ClassifierMode } from '../../native-models/cavmae/classifier.ts';
+import { audioInput, imageInput } from '../../native-models/cavmae/preprocess.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { encoderFor } from '../embedding.ts';
 import { FoleyError } from '../../base/errors.ts';
@@ -95,8 +94,8 @@ export async function scoreClasses(library: Library, model: InstalledModel, sess
         if (!hasAudio && !hasVisual) return;
         const mode = modeFor(hasAudio, hasVisual);
         const input = {
-          ...(hasAudio ? { audio: audioFeatures(audio!, encoder.config.audioFrames) } : {}),
-          ...(hasVisual ? { visual: imageToTensor(frame!) } : {}),
+          ...(hasAudio ? { audio: audioInput(audio!, encoder.config) } : {}),
+          ...(hasVisual ? { visual: imageInput(frame!) } : {}),
         };
         jobs.push(
           classify(encoder, mode, input).then((logits) => {

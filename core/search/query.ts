@@ -12,7 +12,7 @@ import type { Model } from '../../db/models.ts';
 import { decodeAudio } from '../../media/audio.ts';
 import { probeMedia } from '../../media/probe.ts';
 import { mediaDuration } from '../../media/decode-windows.ts';
-import { audioFeatures } from '../../native-models/preprocess/fbank.ts';
+import { audioInput } from '../../native-models/cavmae/preprocess.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { embedImageFile, encoderFor } from '../embedding.ts';
 import { FoleyError } from '../../base/errors.ts';
@@ -68,7 +68,7 @@ async function embedSamples(model: InstalledModel, chunks: readonly Float32Array
     const part = usable.slice(i, i + BATCH);
     const size = encoder.inputSize('audio');
     const batch = new Float32Array(part.length * size);
-    part.forEach((c, j) => batch.set(audioFeatures(c, encoder.config.audioFrames), j * size));
+    part.forEach((c, j) => batch.set(audioInput(c, encoder.config), j * size));
     const out = await encoder.encode('audio', batch);
     for (let j = 0; j < part.length; j++) for (let d = 0; d < dim; d++) sum[d]! += out.embeddings[j * dim + d]!;
   }
