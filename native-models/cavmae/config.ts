@@ -8,8 +8,8 @@ import { shapeToString } from '../tensor.ts';
 import { expectedShapes, isDecoderKey } from './keys.ts';
 import { MEL_BINS } from './preprocess.ts';
 
-// No `family` field: configurations written before families existed are CAV-MAE's, and the config
-// is part of the converted graphs' bytes (metadata), which must not change.
+// Never sets `family`: a config without one is CAV-MAE's (so are all manifests written before
+// families existed), and the config is part of the graphs' bytes (metadata), which must not change.
 export interface CavMaeConfig extends FamilyConfig {
   /** Token width D (768 in every released checkpoint). */
   readonly embedDim: number;

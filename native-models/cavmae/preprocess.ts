@@ -18,8 +18,8 @@ export const FBANK_MEAN = -5.081;
 export const FBANK_STD = 4.4849;
 export const IMAGE_SIZE = 224;
 
-/** htk_compat, no energy, symmetric Hann, 128 bins, no dither, 10 ms shift; the loader removes the clip mean. */
-export const FBANK: FbankOptions = { sampleRate: SAMPLE_RATE, melBins: MEL_BINS, window: 'hanning', subtractClipMean: true };
+/** The official call (spec §1.2): 128 bins, 25/10 ms, torchaudio's other defaults; the loader removes the clip mean. */
+export const FBANK: FbankOptions = { sampleRate: SAMPLE_RATE, melBins: MEL_BINS, subtractClipMean: true };
 
 /** ImageNet statistics, as torchvision Normalize gets them in the official loader. */
 const IMAGE: ImageNormalisation = { size: IMAGE_SIZE, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };

@@ -1,6 +1,7 @@
 // Kaldi-compatible log-mel filterbank, as torchaudio.compliance.kaldi.fbank computes it with
-// htk_compat, no energy term, no dither and snip-edges framing. Which window, how many mel bins and
-// the frame timing are options: a model family passes the arguments its training code used (see
+// htk_compat, no energy term, no dither, snip-edges framing and window_type='hanning' (a symmetric
+// Hann, not Kaldi's povey). Rate, mel bins, frame timing, pre-emphasis and the lowest mel edge are
+// options: a model family passes the arguments its training code used (see
 // cavmae/preprocess.ts). The signal path runs in float64; the mel weights reproduce torchaudio's
 // float32 arithmetic because those are the weights models were trained with (a float64 triangle
 // differs by up to 1.6e-3 relative on the smallest edge weights).
@@ -9,8 +10,6 @@ import { createRealPowerSpectrum } from './fft.ts';
 export interface FbankOptions {
   readonly sampleRate: number;
   readonly melBins: number;
-  /** 'hanning' is torch.hann_window(periodic=False); 'povey' (Kaldi's default) is that to the power 0.85. */
-  readonly window: 'hanning' | 'povey';
   readonly frameLengthMs?: number;
   readonly frameShiftMs?: number;
   readonly preemphasis?: number;
@@ -106,19 +105,16 @@ function buildMelBank(sampleRate: number, fftSize: number, melBins: number, lowF
 
 function getPlan(options: FbankOptions): FbankPlan {
   const o = { ...DEFAULTS, ...options };
-  const key = JSON.stringify([o.sampleRate, o.melBins, o.window, o.frameLengthMs, o.frameShiftMs, o.preemphasis, o.lowFreq, o.subtractClipMean]);
+  const key = JSON.stringify([o.sampleRate, o.melBins, o.frameLengthMs, o.frameShiftMs, o.preemphasis, o.lowFreq, o.subtractClipMean]);
   const cached = plans.get(key);
   if (cached) return cached;
   const frameLength = Math.trunc((o.sampleRate * o.frameLengthMs) / 1000);
   const frameShift = Math.trunc((o.sampleRate * o.frameShiftMs) / 1000);
   let fftSize = 1;
   while (fftSize < frameLength) fftSize <<= 1;
-  // Symmetric Hann (torch.hann_window(periodic=False)); Kaldi's povey window raises it to 0.85.
+  // Symmetric Hann ('hanning' in torchaudio = torch.hann_window(periodic=False)).
   const window = new Float64Array(frameLength);
-  for (let k = 0; k < frameLength; k++) {
-    const hann = 0.5 - 0.5 * Math.cos((2 * Math.PI * k) / (frameLength - 1));
-    window[k] = o.window === 'povey' ? hann ** 0.85 : hann;
-  }
+  for (let k = 0; k < frameLength; k++) window[k] = 0.5 - 0.5 * Math.cos((2 * Math.PI * k) / (frameLength - 1));
   const plan: FbankPlan = {
     melBins: o.melBins,
     preemphasis: o.preemphasis,
