@@ -3,6 +3,8 @@
 // its middle unless the user picks another length.
 export const DEFAULT_WINDOW_SECONDS = 10;
 export const SAMPLE_RATE = 16000;
+/** One 25-ms frame of 16 kHz audio: fewer samples than this hold no fbank frame, so no audio a model can see. */
+export const MIN_AUDIO_SAMPLES = 400;
 /** A trailing partial window shorter than this is dropped (unless it is the file's only window). */
 export const DEFAULT_MIN_LAST_SECONDS = 1;
 

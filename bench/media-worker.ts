@@ -1,5 +1,5 @@
 // Child process of bench/media.bench.ts (own process so its peak RSS is its own).
-//   node bench/media-worker.ts e2e FILE SAMPLES_OUT   decodeWindows + fbank + imageToTensor, end to end;
+//   node bench/media-worker.ts e2e FILE SAMPLES_OUT   decodeWindows + fbank + imageInput, end to end;
 //                                                     writes every window's samples to SAMPLES_OUT (.f32)
 //   node bench/media-worker.ts stages FILE            each stage alone, and the two frame strategies
 // Prints one JSON line.
@@ -11,8 +11,7 @@ import type { RgbFrame } from '../media/image.ts';
 import { probeMedia } from '../media/probe.ts';
 import { runTool } from '../media/spawn.ts';
 import { decodeWindows, planMediaWindows } from '../media/decode-windows.ts';
-import { audioFeatures } from '../native-models/preprocess/fbank.ts';
-import { imageToTensor } from '../native-models/preprocess/image.ts';
+import { audioInput, imageInput } from '../native-models/cavmae/preprocess.ts';
 import { peakRssMiB } from './rss.ts';
 
 const [mode, file, samplesOut] = process.argv.slice(2);
@@ -33,13 +32,13 @@ if (mode === 'e2e') {
     onWindow: (_win, audio, frame) => {
       if (audio !== null) {
         const t = performance.now();
-        audioFeatures(audio);
+        audioInput(audio);
         fbankMs += ms(t);
         if (fd !== undefined) writeSync(fd, new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength));
       }
       if (frame !== null) {
         const t = performance.now();
-        imageToTensor(frame);
+        imageInput(frame);
         imageMs += ms(t);
       }
     },
@@ -76,7 +75,7 @@ if (mode === 'e2e') {
   const scanFrames = Math.round(bytes / (f0.width * f0.height * 3 + 17));
 
   t = performance.now();
-  for (const f of frames) imageToTensor(f);
+  for (const f of frames) imageInput(f);
   const imageMs = ms(t);
   console.log(JSON.stringify({ windows: plan.length, audioMs, seekMs, scanMs, scanFrames, imageMs, peakRssMiB: rssMiB() }));
 }

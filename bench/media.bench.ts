@@ -1,5 +1,5 @@
 // Media benchmark: a 10-minute 1080p25 h264/aac file (generated once with ffmpeg, cached in the OS temp
-// dir) decoded window by window (decodeWindows) into CAV-MAE inputs (fbank + imageToTensor):
+// dir) decoded window by window (decodeWindows) into CAV-MAE inputs (fbank + imageInput):
 // windows/s, realtime factor, per-stage time, peak RSS of the worker process; the two frame-extraction
 // strategies side by side; and torchaudio's kaldi.fbank (Debian's /usr/bin/python3) on the very same
 // samples, as a ratio. Run: npx node -e "import('./bench/media.bench.ts').then(m=>m.benchMedia())"
@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { audioFeatures } from '../native-models/preprocess/fbank.ts';
+import { audioInput } from '../native-models/cavmae/preprocess.ts';
 
 const DURATION = 600;
 const CACHE_DIR = path.join(os.tmpdir(), 'foley-bench-media');
@@ -68,7 +68,7 @@ export async function benchMedia(): Promise<Record<string, unknown>> {
       const all = readF32(samples);
       maxDiff = 0;
       for (let k = 0; k < 2; k++) {
-        const ours = audioFeatures(all.subarray(k * 160000, (k + 1) * 160000));
+        const ours = audioInput(all.subarray(k * 160000, (k + 1) * 160000));
         for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i]! - expected[k * ours.length + i]!));
       }
     } else {
@@ -80,7 +80,7 @@ export async function benchMedia(): Promise<Record<string, unknown>> {
     const torchMs = typeof torch === 'object' ? (torch['ms_1_threads'] as number) : undefined;
     const rows: [string, string][] = [
       ['file', `10 min 1080p25 h264 (GOP 2 s) + AAC 48 kHz, ${windows} windows of 10 s`],
-      ['end to end (decodeWindows + fbank + imageToTensor)', `${fmt(totalS)} s`],
+      ['end to end (decodeWindows + fbank + imageInput)', `${fmt(totalS)} s`],
       ['  windows / s', fmt(windows / totalS, 2)],
       ['  realtime factor', `${fmt(e2e['duration']! / totalS)}×`],
       ['  peak RSS (worker)', `${fmt(e2e['peakRssMiB']!, 0)} MiB (audio buffer peak ${e2e['peakBufferedSamples']} samples)`],
@@ -88,7 +88,7 @@ export async function benchMedia(): Promise<Record<string, unknown>> {
       ['stage: frame decode, input seek per window', `${fmt(stages['seekMs']!, 0)} ms (${fmt(stages['seekMs']! / windows)} ms/window)  ← used`],
       ['stage: frame decode, one process + select', `${fmt(stages['scanMs']!, 0)} ms (${fmt(stages['scanMs']! / windows)} ms/window)`],
       ['stage: fbank (TS)', `${fmt(e2e['fbankMs']!, 0)} ms (${fmt(e2e['fbankMs']! / windows)} ms/window)`],
-      ['stage: imageToTensor 1920x1080', `${fmt(e2e['imageMs']!, 0)} ms (${fmt(e2e['imageMs']! / windows)} ms/window)`],
+      ['stage: imageInput 1920x1080', `${fmt(e2e['imageMs']!, 0)} ms (${fmt(e2e['imageMs']! / windows)} ms/window)`],
       ['torchaudio kaldi.fbank (1 thread), same samples', torchMs !== undefined ? `${fmt(torchMs, 0)} ms` : String(torch)],
       ['  TS fbank / torchaudio', torchMs !== undefined ? `${fmt(e2e['fbankMs']! / torchMs, 2)}× the time` : '-'],
       ['  max |TS − torchaudio| (normalised, 2 windows)', maxDiff !== undefined ? maxDiff.toExponential(2) : '-'],

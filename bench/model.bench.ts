@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { encoderStateDict } from '../native-models/cavmae/config.ts';
-import { buildEncoderGraph } from '../native-models/onnx/cavmae-graphs.ts';
+import { buildEncoderGraph } from '../native-models/cavmae/graphs.ts';
 import { int8Linear } from '../native-models/onnx/quantize.ts';
 import { FULL_SIZE, randomStateDict } from './random-checkpoint.ts';
 

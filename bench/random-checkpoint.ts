@@ -1,6 +1,6 @@
 // A full-size CAV-MAE state dict with seeded random weights, built in memory: timing does not depend
 // on the values, and this keeps `npm run bench` free of Python and of a 764 MB download.
-import { expectedShapes } from '../native-models/cavmae/config.ts';
+import { expectedShapes } from '../native-models/cavmae/keys.ts';
 import type { CavMaeConfig } from '../native-models/cavmae/config.ts';
 import type { StateDict } from '../native-models/tensor.ts';
 import { numel } from '../native-models/tensor.ts';

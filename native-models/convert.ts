@@ -1,18 +1,16 @@
 // Checkpoint file → ONNX graphs. Deterministic: the same checkpoint, options and converter version
 // give the same bytes, which is what lets the model store reuse a conversion safely.
+import type { Precision } from '../base/types.ts';
 import { openCheckpoint } from './checkpoint/index.ts';
-import type { StateDict } from './tensor.ts';
-import { inferConfig, isDecoderKey } from './cavmae/config.ts';
-import type { CavMaeConfig } from './cavmae/config.ts';
-import { buildEncoderGraph, buildHeadGraph, buildJointGraph } from './onnx/cavmae-graphs.ts';
+import type { GraphName, ModelFamily } from './family.ts';
 import type { BuiltModel } from './onnx/builder.ts';
 import { int8Linear } from './onnx/quantize.ts';
-import type { Precision } from '../base/types.ts';
+import { familyOfCheckpoint } from './registry.ts';
+import type { ModelConfig } from './registry.ts';
+import type { StateDict } from './tensor.ts';
 
 /** Bump whenever graph construction changes in a way that changes the bytes of a conversion. */
 export const CONVERTER_VERSION = '1';
-
-export type GraphName = 'audio' | 'visual' | 'joint' | 'head';
 
 export interface ConvertOptions {
   readonly heads?: number;
@@ -22,17 +20,27 @@ export interface ConvertOptions {
 }
 
 export interface Conversion {
-  readonly config: CavMaeConfig;
+  readonly config: ModelConfig;
   readonly graphs: ReadonlyArray<{ readonly name: GraphName; readonly model: BuiltModel }>;
   /** Tensors dropped because only the pretraining decoder uses them. */
   readonly droppedKeys: number;
 }
 
-/** The encoder (and head) tensors only: the pretraining decoder's ~27 M values are never read. */
-async function readEncoderTensors(file: string, onProgress: (done: number, total: number) => void): Promise<{ sd: StateDict; droppedKeys: number }> {
+interface UsedTensors {
+  readonly family: ModelFamily<ModelConfig>;
+  readonly sd: StateDict;
+  readonly droppedKeys: number;
+}
+
+/**
+ * The family's tensors that inference uses, nothing else: a pretraining decoder's values (~27 M for
+ * CAV-MAE) are never read, and a checkpoint no family recognises is refused before any weight is.
+ */
+async function readUsedTensors(file: string, onProgress: (done: number, total: number) => void): Promise<UsedTensors> {
   const checkpoint = await openCheckpoint(file);
   try {
-    const wanted = checkpoint.tensors.filter((t) => !isDecoderKey(t.name));
+    const family = familyOfCheckpoint(file, checkpoint.tensors);
+    const wanted = checkpoint.tensors.filter((t) => !family.isUnused(t.name));
     const total = wanted.reduce((s, t) => s + t.byteLength, 0);
     const sd: StateDict = new Map();
     let done = 0;
@@ -42,7 +50,7 @@ async function readEncoderTensors(file: string, onProgress: (done: number, total
       done += t.byteLength;
       onProgress(done, total);
     }
-    return { sd, droppedKeys: checkpoint.tensors.length - wanted.length };
+    return { family, sd, droppedKeys: checkpoint.tensors.length - wanted.length };
   } finally {
     await checkpoint.close();
   }
@@ -58,12 +66,12 @@ export type GraphSink = (name: GraphName, model: BuiltModel) => Promise<void>;
 export async function convertCheckpointTo(
   file: string,
   sink: GraphSink,
-  options: ConvertOptions & { check?: (config: CavMaeConfig) => void } = {},
+  options: ConvertOptions & { check?: (config: ModelConfig) => void } = {},
 ): Promise<Omit<Conversion, 'graphs'>> {
   const onStage = options.onStage ?? (() => undefined);
-  const { sd, droppedKeys } = await readEncoderTensors(file, (done, total) => onStage('read', done, total));
+  const { family, sd, droppedKeys } = await readUsedTensors(file, (done, total) => onStage('read', done, total));
   onStage('check', 0, 1);
-  const config = inferConfig(file, sd, options.heads !== undefined ? { heads: options.heads } : {});
+  const config = family.inferConfig(file, sd, options.heads !== undefined ? { heads: options.heads } : {});
   options.check?.(config);
   onStage('check', 1, 1);
   const precision = options.precision ?? 'fp32';
@@ -74,15 +82,10 @@ export async function convertCheckpointTo(
     'foley.config': JSON.stringify(config),
   };
   const graphOptions = precision === 'int8' ? { metadata, linear: int8Linear } : { metadata };
-  const names: GraphName[] = config.numClasses === null ? ['audio', 'visual'] : ['audio', 'visual', 'joint', 'head'];
+  const names = family.graphNames(config);
   for (const [i, name] of names.entries()) {
     onStage(name, i, names.length);
-    const model =
-      name === 'audio' || name === 'visual'
-        ? buildEncoderGraph(sd, config, name, graphOptions)
-        : name === 'joint'
-          ? buildJointGraph(sd, config, graphOptions)
-          : buildHeadGraph(sd, config, { metadata });
+    const model = family.buildGraph(name, sd, config, graphOptions);
     await sink(name, model);
     onStage(name, i + 1, names.length);
   }

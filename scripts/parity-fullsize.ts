@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { importModel } from '../core/models/store.ts';
-import { CavMaeEncoder } from '../native-models/runtime/encoder.ts';
+import { Encoder } from '../native-models/runtime/encoder.ts';
 import { readNpy } from '../tests/helpers/npy.ts';
 import { maxAbsDiff, rowCosine } from '../tests/helpers/compare.ts';
 
@@ -25,7 +25,7 @@ try {
     const convertS = (performance.now() - t0) / 1000;
     const c = model.manifest.config;
     console.log(`${precision}: converted in ${convertS.toFixed(1)} s: D=${c.embedDim}, heads ${c.numHeads}, ${c.audioDepth}+${c.jointDepth} blocks, graphs ${(model.bytes / 2 ** 20).toFixed(0)} MiB`);
-    const encoder = new CavMaeEncoder(model.dir, c, { provider: 'cpu', threads: 1 });
+    const encoder = new Encoder(model.dir, c, { provider: 'cpu', threads: 1 });
     for (const stream of ['audio', 'visual'] as const) {
       const input = readNpy(path.join(root, 'inputs', `${stream}.npy`));
       const t1 = performance.now();

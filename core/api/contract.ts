@@ -12,6 +12,7 @@ import type { TrainedVersion } from '../../db/learning.ts';
 import { arrayOf, bool, bytes, literal, num, obj, oneOf, optional, str, tagged } from './validate.ts';
 import type { Infer, Validator } from './validate.ts';
 import { ApiError } from './errors.ts';
+import { MIN_AUDIO_SAMPLES } from '../../base/window-plan.ts';
 
 export type { SearchIn, SearchResponse, SearchResult, SearchMoment } from '../search/types.ts';
 export type { LibraryStatus } from '../status.ts';
@@ -63,7 +64,7 @@ export const queryValidator = tagged({
   /** Microphone: mono 16-kHz samples in [-1, 1]. */
   pcm: obj({
     kind: literal('pcm'),
-    samples: arrayOf(num({ min: -1, max: 1 }), { minItems: 400, maxItems: MAX_PCM_SAMPLES }),
+    samples: arrayOf(num({ min: -1, max: 1 }), { minItems: MIN_AUDIO_SAMPLES, maxItems: MAX_PCM_SAMPLES }),
   }),
 });
 export type ApiQuery = Infer<typeof queryValidator>;

@@ -2,7 +2,7 @@
 // the encoder in one call, and each caller gets back its own item's vector. A batch is handed to the
 // encoder without waiting for it, so preparing the next inputs (decoding, fbank) overlaps inference
 // (ONNX Runtime's own threads); `add` waits only once MAX_IN_FLIGHT batches per modality are running.
-import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { Modality } from '../../base/types.ts';
 
 /** Batches per modality that may run while more inputs are prepared. */
@@ -20,14 +20,14 @@ interface Queued {
 }
 
 export class BatchEmbedder {
-  readonly #encoder: CavMaeEncoder;
+  readonly #encoder: Encoder;
   readonly #options: BatchEmbedderOptions;
   readonly #queued: Record<Modality, Queued[]> = { audio: [], visual: [] };
   readonly #inFlight: Promise<void>[] = [];
   #failure: unknown;
   #failed = false;
 
-  constructor(encoder: CavMaeEncoder, options: BatchEmbedderOptions) {
+  constructor(encoder: Encoder, options: BatchEmbedderOptions) {
     this.#encoder = encoder;
     this.#options = options;
   }

@@ -1,16 +1,16 @@
 // The encoder cache: one encoder (and so one set of ONNX Runtime sessions) per model and session
 // options for the life of the process, so a query, an index run and class scoring share sessions.
-import { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import type { InstalledModel } from '../models/store.ts';
 
-const encoders = new Map<string, CavMaeEncoder>();
+const encoders = new Map<string, Encoder>();
 
-export function encoderFor(model: InstalledModel, options: SessionOptions = {}): CavMaeEncoder {
+export function encoderFor(model: InstalledModel, options: SessionOptions = {}): Encoder {
   const key = `${model.dir}|${options.provider ?? 'auto'}|${options.threads ?? ''}`;
   let e = encoders.get(key);
   if (e === undefined) {
-    e = new CavMaeEncoder(model.dir, model.manifest.config, options);
+    e = new Encoder(model.dir, model.manifest.config, options);
     encoders.set(key, e);
   }
   return e;

@@ -2,7 +2,7 @@
 // and image queries. They prepare inputs and run the encoder like indexing does (inputs.ts, batch.ts).
 import { decodeAudio } from '../../media/audio.ts';
 import { decodeImageRgb } from '../../media/image.ts';
-import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import type { Modality, ProviderName } from '../../base/types.ts';
 import { FoleyError } from '../../base/errors.ts';
@@ -46,7 +46,7 @@ export async function audioWindowFeatures(file: string, options: AudioWindowOpti
 }
 
 /** One input through the same batching path as indexing (a batch of one). */
-async function embedOne(encoder: CavMaeEncoder, modality: Modality, input: Float32Array): Promise<Float32Array> {
+async function embedOne(encoder: Encoder, modality: Modality, input: Float32Array): Promise<Float32Array> {
   let embedding: Float32Array = new Float32Array(0);
   const embedder = new BatchEmbedder(encoder, { batchSize: 1 });
   await embedder.add(modality, input, (v) => (embedding = v));

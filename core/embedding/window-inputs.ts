@@ -7,7 +7,7 @@ import { decodeWindows } from '../../media/decode-windows.ts';
 import type { DecodeWindowsResult } from '../../media/decode-windows.ts';
 import type { RgbFrame } from '../../media/image.ts';
 import type { MediaInfo } from '../../media/probe.ts';
-import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import { audioInput, hasUsableAudio, imageInput } from './inputs.ts';
 
 /** One window's inputs; at least one modality is present. */
@@ -44,7 +44,7 @@ export async function decodeWindowInputs(
   file: string,
   info: MediaInfo,
   plan: readonly MediaWindow[],
-  encoder: CavMaeEncoder,
+  encoder: Encoder,
   options: WindowInputOptions,
 ): Promise<DecodeWindowsResult> {
   const times = options.times;

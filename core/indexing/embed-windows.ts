@@ -6,7 +6,7 @@ import type { MediaWindow } from '../../base/window-plan.ts';
 import type { WindowFailure } from '../../media/decode-windows.ts';
 import type { MediaInfo } from '../../media/probe.ts';
 import type { RgbFrame } from '../../media/image.ts';
-import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { NewWindow } from '../../db/windows.ts';
 import type { Modality } from '../../base/types.ts';
 import { BatchEmbedder } from '../embedding/batch.ts';
@@ -47,7 +47,7 @@ export async function embedFileWindows(
   file: string,
   info: MediaInfo,
   plan: readonly MediaWindow[],
-  encoder: CavMaeEncoder,
+  encoder: Encoder,
   options: EmbedFileOptions,
 ): Promise<EmbeddedFile> {
   const stats = options.stats;

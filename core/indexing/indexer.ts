@@ -18,7 +18,7 @@ import type { MediaInfo } from '../../media/probe.ts';
 import { planMediaWindows } from '../../media/decode-windows.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
-import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import { encoderFor } from '../embedding/encoders.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
@@ -80,7 +80,7 @@ interface Run {
   readonly hop: number;
   readonly threads: number | undefined;
   readonly batchSize: number;
-  readonly encoder: CavMaeEncoder;
+  readonly encoder: Encoder;
   readonly control: JobControl;
   readonly tracker: RunTracker;
   /** The inference run's row, started with the first file that needs the encoder. */

@@ -7,8 +7,8 @@ import { findModelClass, listModelClasses, putClassScores, setModelClasses, wind
 import type { ModelClass } from '../../db/learning.ts';
 import { getFile } from '../../db/files.ts';
 import { probeMedia } from '../../media/probe.ts';
-import { classify } from '../../native-models/runtime/classifier.ts';
-import type { ClassifierMode } from '../../native-models/runtime/classifier.ts';
+import { classify } from '../../native-models/cavmae/classifier.ts';
+import type { ClassifierMode } from '../../native-models/cavmae/classifier.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { encoderFor } from '../embedding/encoders.ts';
 import { decodeWindowInputs } from '../embedding/window-inputs.ts';

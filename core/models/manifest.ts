@@ -1,7 +1,7 @@
 // A converted model on disk: graphs + this manifest. The manifest says where the graphs came from
 // (checkpoint hash, converter version, options), so an import can tell whether it is already done.
-import type { CavMaeConfig } from '../../native-models/cavmae/config.ts';
-import type { GraphName } from '../../native-models/convert.ts';
+import type { GraphName } from '../../native-models/family.ts';
+import type { ModelConfig } from '../../native-models/registry.ts';
 import type { Precision } from '../../base/types.ts';
 
 export const MANIFEST_FORMAT = 1;
@@ -29,7 +29,7 @@ export interface ModelManifest {
     readonly origin: 'import' | 'download';
     readonly url?: string;
   };
-  readonly config: CavMaeConfig;
+  readonly config: ModelConfig;
   readonly graphs: Partial<Record<GraphName, GraphEntry>>;
 }
 

@@ -8,9 +8,9 @@ import { FoleyError } from '../../base/errors.ts';
 import { sha256Bytes, sha256File } from '../hash.ts';
 import type { ProgressListener } from '../progress.ts';
 import { CONVERTER_VERSION, convertCheckpointTo } from '../../native-models/convert.ts';
-import type { GraphName } from '../../native-models/convert.ts';
+import type { GraphName } from '../../native-models/family.ts';
 import type { Precision } from '../../base/types.ts';
-import type { CavMaeConfig } from '../../native-models/cavmae/config.ts';
+import type { ModelConfig } from '../../native-models/registry.ts';
 import { isManifest, MANIFEST_FORMAT } from './manifest.ts';
 import type { GraphEntry, ModelManifest } from './manifest.ts';
 
@@ -104,7 +104,7 @@ export interface ImportOptions {
   readonly url?: string;
   readonly onProgress?: ProgressListener;
   /** Checks run on the inferred config before any graph is built (e.g. a download's expected kind). */
-  readonly verify?: (config: CavMaeConfig) => void;
+  readonly verify?: (config: ModelConfig) => void;
 }
 
 export interface ImportResult {

@@ -2,10 +2,15 @@
 // paper's defaults: width, depths, patch size, grids and class count are all read off tensor shapes,
 // so small test checkpoints and the 768-wide release go through the same code.
 import { CheckpointError } from '../../base/errors.ts';
+import type { FamilyConfig, InferOptions } from '../family.ts';
 import type { StateDict, Tensor } from '../tensor.ts';
 import { shapeToString } from '../tensor.ts';
+import { expectedShapes, isDecoderKey } from './keys.ts';
+import { MEL_BINS } from './preprocess.ts';
 
-export interface CavMaeConfig {
+// Never sets `family`: a config without one is CAV-MAE's (so are all manifests written before
+// families existed), and the config is part of the graphs' bytes (metadata), which must not change.
+export interface CavMaeConfig extends FamilyConfig {
   /** Token width D (768 in every released checkpoint). */
   readonly embedDim: number;
   readonly numHeads: number;
@@ -29,62 +34,6 @@ export interface CavMaeConfig {
   readonly layerNormEps: number;
 }
 
-export const MEL_BINS = 128;
-export const LAYER_NORM_EPS = 1e-5;
-
-/** Keys of the pretraining decoder: present in pretrained files, never used for inference. */
-export function isDecoderKey(key: string): boolean {
-  return key.startsWith('decoder_') || key === 'mask_token';
-}
-
-const BLOCK_NORMS = ['norm1', 'norm1_a', 'norm1_v', 'norm2', 'norm2_a', 'norm2_v'] as const;
-
-/** The 20 tensors every block owns, with their shapes for width d and MLP width h. */
-export function blockTensorShapes(prefix: string, d: number, h: number): Array<[string, number[]]> {
-  const shapes: Array<[string, number[]]> = [];
-  for (const n of BLOCK_NORMS) shapes.push([`${prefix}.${n}.weight`, [d]], [`${prefix}.${n}.bias`, [d]]);
-  shapes.push(
-    [`${prefix}.attn.qkv.weight`, [3 * d, d]],
-    [`${prefix}.attn.qkv.bias`, [3 * d]],
-    [`${prefix}.attn.proj.weight`, [d, d]],
-    [`${prefix}.attn.proj.bias`, [d]],
-    [`${prefix}.mlp.fc1.weight`, [h, d]],
-    [`${prefix}.mlp.fc1.bias`, [h]],
-    [`${prefix}.mlp.fc2.weight`, [d, h]],
-    [`${prefix}.mlp.fc2.bias`, [d]],
-  );
-  return shapes;
-}
-
-/** Every encoder (and head) tensor a checkpoint with this config must hold, in a stable order. */
-export function expectedShapes(c: CavMaeConfig): Array<[string, number[]]> {
-  const d = c.embedDim;
-  const p = c.patchSize;
-  const shapes: Array<[string, number[]]> = [
-    ['modality_a', [1, 1, d]],
-    ['modality_v', [1, 1, d]],
-    ['pos_embed_a', [1, c.audioGrid[0] * c.audioGrid[1], d]],
-    ['pos_embed_v', [1, c.visualGrid[0] * c.visualGrid[1], d]],
-    ['patch_embed_a.proj.weight', [d, 1, p, p]],
-    ['patch_embed_a.proj.bias', [d]],
-    ['patch_embed_v.proj.weight', [d, 3, p, p]],
-    ['patch_embed_v.proj.bias', [d]],
-  ];
-  for (let i = 0; i < c.audioDepth; i++) shapes.push(...blockTensorShapes(`blocks_a.${i}`, d, c.mlpHidden));
-  for (let i = 0; i < c.visualDepth; i++) shapes.push(...blockTensorShapes(`blocks_v.${i}`, d, c.mlpHidden));
-  for (let i = 0; i < c.jointDepth; i++) shapes.push(...blockTensorShapes(`blocks_u.${i}`, d, c.mlpHidden));
-  for (const n of ['norm_a', 'norm_v', 'norm']) shapes.push([`${n}.weight`, [d]], [`${n}.bias`, [d]]);
-  if (c.numClasses !== null) {
-    shapes.push(
-      ['mlp_head.0.weight', [d]],
-      ['mlp_head.0.bias', [d]],
-      ['mlp_head.1.weight', [c.numClasses, d]],
-      ['mlp_head.1.bias', [c.numClasses]],
-    );
-  }
-  return shapes;
-}
-
 function countBlocks(keys: Iterable<string>, stack: string): number {
   const indices = new Set<number>();
   const re = new RegExp(`^${stack}\\.(\\d+)\\.`);
@@ -97,13 +46,12 @@ function countBlocks(keys: Iterable<string>, stack: string): number {
   return indices.size;
 }
 
-export interface InferOptions {
-  /** Attention heads; defaults to width / 64 as in every released checkpoint. */
-  readonly heads?: number;
-}
+/** torch.nn.LayerNorm's default, which CAV-MAE uses everywhere (spec §7.1). */
+const LAYER_NORM_EPS = 1e-5;
 
 /**
- * Reads the configuration off the state dict and checks every tensor against it.
+ * Reads the configuration off the state dict and checks every tensor against it. Heads default to
+ * width / 64, as in every released checkpoint.
  * Decoder tensors must already be removed (see {@link encoderStateDict}).
  */
 export function inferConfig(file: string, sd: StateDict, options: InferOptions = {}): CavMaeConfig {

@@ -15,6 +15,14 @@ export interface LayerContext {
 
 export type LinearImpl = (ctx: LayerContext, x: string, weightKey: string, biasKey: string | null) => string;
 
+/** How a family's graphs are built, whatever the family. */
+export interface GraphOptions {
+  /** Swap fp32 MatMuls for another implementation (int8 dynamic quantisation). */
+  readonly linear?: LinearImpl;
+  /** Key/value pairs stored in the model's metadata_props (source hash, converter version…). */
+  readonly metadata?: Record<string, string>;
+}
+
 export function tensor(sd: StateDict, key: string): Tensor {
   const t = sd.get(key);
   if (t === undefined) throw new Error(`state dict has no ${key}`);

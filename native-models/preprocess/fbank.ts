@@ -1,20 +1,29 @@
-// Kaldi-compatible log-mel filterbank exactly as CAV-MAE calls torchaudio.compliance.kaldi.fbank
-// (spec §1): htk_compat, 16 kHz, no energy, symmetric Hann, 128 mel bins, no dither, 10 ms shift.
-// The signal path runs in float64; the mel weights reproduce torchaudio's float32 arithmetic because
-// those are the weights the model was trained with (a float64 triangle differs by up to 1.6e-3
-// relative on the smallest edge weights).
+// Kaldi-compatible log-mel filterbank, as torchaudio.compliance.kaldi.fbank computes it with
+// htk_compat, no energy term, no dither, snip-edges framing and window_type='hanning' (a symmetric
+// Hann, not Kaldi's povey). Rate, mel bins, frame timing, pre-emphasis and the lowest mel edge are
+// options: a model family passes the arguments its training code used (see
+// cavmae/preprocess.ts). The signal path runs in float64; the mel weights reproduce torchaudio's
+// float32 arithmetic because those are the weights models were trained with (a float64 triangle
+// differs by up to 1.6e-3 relative on the smallest edge weights).
 import { createRealPowerSpectrum } from './fft.ts';
 
-export const FBANK_BINS = 128;
-export const TARGET_FRAMES = 1024;
-/** AudioSet statistics used by every CAV-MAE checkpoint (spec §1.4). */
-export const FBANK_MEAN = -5.081;
-export const FBANK_STD = 4.4849;
+export interface FbankOptions {
+  readonly sampleRate: number;
+  readonly melBins: number;
+  readonly frameLengthMs?: number;
+  readonly frameShiftMs?: number;
+  readonly preemphasis?: number;
+  /** Lowest mel edge in Hz; the highest is always Nyquist (torchaudio's high_freq = 0). */
+  readonly lowFreq?: number;
+  /**
+   * Subtract the whole clip's mean before framing (what some models' loaders do to the waveform).
+   * Done here rather than by the caller so the subtraction happens in float64, not on float32 samples.
+   */
+  readonly subtractClipMean?: boolean;
+}
 
-const FRAME_LENGTH_MS = 25;
-const FRAME_SHIFT_MS = 10;
-const PREEMPHASIS = 0.97;
-const LOW_FREQ = 20;
+// torchaudio's defaults for the options a caller may leave out.
+const DEFAULTS = { frameLengthMs: 25, frameShiftMs: 10, preemphasis: 0.97, lowFreq: 20, subtractClipMean: false };
 // torch.finfo(torch.float32).eps: the floor torchaudio applies before the log.
 const LOG_FLOOR = 1.1920928955078125e-7;
 
@@ -27,6 +36,9 @@ interface MelBank {
 }
 
 interface FbankPlan {
+  readonly melBins: number;
+  readonly preemphasis: number;
+  readonly subtractClipMean: boolean;
   readonly frameLength: number;
   readonly frameShift: number;
   readonly fftSize: number;
@@ -38,7 +50,7 @@ interface FbankPlan {
   readonly power: Float64Array;
 }
 
-const plans = new Map<number, FbankPlan>();
+const plans = new Map<string, FbankPlan>();
 
 function f32(x: number): number {
   return Math.fround(x);
@@ -49,21 +61,21 @@ function melScaleF32(freq: number): number {
   return f32(1127 * f32(Math.log(f32(1 + f32(freq / 700)))));
 }
 
-function buildMelBank(sampleRate: number, fftSize: number): MelBank {
+function buildMelBank(sampleRate: number, fftSize: number, melBins: number, lowFreq: number): MelBank {
   const numFftBins = fftSize / 2; // the Nyquist bin is appended later with weight 0
   const binWidth = sampleRate / fftSize;
   const highFreq = sampleRate / 2; // high_freq = 0 → Nyquist
   // The scalar edges are Python floats (float64) in torchaudio; the per-bin tensors are float32.
-  const melLow = 1127 * Math.log(1 + LOW_FREQ / 700);
+  const melLow = 1127 * Math.log(1 + lowFreq / 700);
   const melHigh = 1127 * Math.log(1 + highFreq / 700);
-  const delta = (melHigh - melLow) / (FBANK_BINS + 1);
+  const delta = (melHigh - melLow) / (melBins + 1);
   const melOfBin = new Float64Array(numFftBins);
   for (let i = 0; i < numFftBins; i++) melOfBin[i] = melScaleF32(f32(binWidth * i));
 
-  const start = new Int32Array(FBANK_BINS);
-  const offset = new Int32Array(FBANK_BINS + 1);
+  const start = new Int32Array(melBins);
+  const offset = new Int32Array(melBins + 1);
   const collected: number[] = [];
-  for (let b = 0; b < FBANK_BINS; b++) {
+  for (let b = 0; b < melBins; b++) {
     const left = f32(melLow + f32(b * delta));
     const center = f32(melLow + f32((b + 1) * delta));
     const right = f32(melLow + f32((b + 2) * delta));
@@ -87,55 +99,62 @@ function buildMelBank(sampleRate: number, fftSize: number): MelBank {
     offset[b] = collected.length;
     collected.push(...ws);
   }
-  offset[FBANK_BINS] = collected.length;
+  offset[melBins] = collected.length;
   return { start, offset, weights: Float64Array.from(collected) };
 }
 
-function getPlan(sampleRate: number): FbankPlan {
-  const cached = plans.get(sampleRate);
+function getPlan(options: FbankOptions): FbankPlan {
+  const o = { ...DEFAULTS, ...options };
+  const key = JSON.stringify([o.sampleRate, o.melBins, o.frameLengthMs, o.frameShiftMs, o.preemphasis, o.lowFreq, o.subtractClipMean]);
+  const cached = plans.get(key);
   if (cached) return cached;
-  const frameLength = Math.trunc((sampleRate * FRAME_LENGTH_MS) / 1000);
-  const frameShift = Math.trunc((sampleRate * FRAME_SHIFT_MS) / 1000);
+  const frameLength = Math.trunc((o.sampleRate * o.frameLengthMs) / 1000);
+  const frameShift = Math.trunc((o.sampleRate * o.frameShiftMs) / 1000);
   let fftSize = 1;
   while (fftSize < frameLength) fftSize <<= 1;
   // Symmetric Hann ('hanning' in torchaudio = torch.hann_window(periodic=False)).
   const window = new Float64Array(frameLength);
   for (let k = 0; k < frameLength; k++) window[k] = 0.5 - 0.5 * Math.cos((2 * Math.PI * k) / (frameLength - 1));
   const plan: FbankPlan = {
+    melBins: o.melBins,
+    preemphasis: o.preemphasis,
+    subtractClipMean: o.subtractClipMean,
     frameLength,
     frameShift,
     fftSize,
     window,
-    mel: buildMelBank(sampleRate, fftSize),
+    mel: buildMelBank(o.sampleRate, fftSize, o.melBins, o.lowFreq),
     spectrum: createRealPowerSpectrum(fftSize),
     frame: new Float64Array(fftSize),
     power: new Float64Array(fftSize / 2 + 1),
   };
-  plans.set(sampleRate, plan);
+  plans.set(key, plan);
   return plan;
 }
 
-/** Number of frames snip-edges framing yields: 1 + floor((N − 400) / 160), or 0 below one frame. */
-export function fbankFrameCount(numSamples: number, sampleRate = 16000): number {
-  const { frameLength, frameShift } = getPlan(sampleRate);
+/** Number of frames snip-edges framing yields: 1 + floor((N − length) / shift), or 0 below one frame. */
+export function fbankFrameCount(numSamples: number, options: FbankOptions): number {
+  const { frameLength, frameShift } = getPlan(options);
   return numSamples < frameLength ? 0 : 1 + Math.floor((numSamples - frameLength) / frameShift);
 }
 
 /**
- * Raw log-mel filterbank, [nFrames, 128] row-major (time-major, bin 0 lowest), of a mono clip with
- * samples in [-1, 1). The clip mean is removed first, as the CAV-MAE loader does. A clip shorter
- * than one 25 ms frame gives zero frames.
+ * Raw log-mel filterbank, [nFrames, melBins] row-major (time-major, bin 0 lowest), of a mono clip
+ * with samples in [-1, 1). A clip shorter than one frame gives zero frames.
  */
-export function computeFbank(samples: Float32Array, sampleRate = 16000): Float32Array {
-  const plan = getPlan(sampleRate);
-  const { frameLength, frameShift, window, mel, spectrum, frame, power } = plan;
-  const nFrames = fbankFrameCount(samples.length, sampleRate);
-  const out = new Float32Array(nFrames * FBANK_BINS);
+export function computeFbank(samples: Float32Array, options: FbankOptions): Float32Array {
+  const plan = getPlan(options);
+  const { melBins, preemphasis, frameLength, frameShift, window, mel, spectrum, frame, power } = plan;
+  const nFrames = fbankFrameCount(samples.length, options);
+  const out = new Float32Array(nFrames * melBins);
   if (nFrames === 0) return out;
 
-  let sum = 0;
-  for (let i = 0; i < samples.length; i++) sum += samples[i]!;
-  const clipMean = sum / samples.length;
+  let clipMean = 0;
+  if (plan.subtractClipMean) {
+    let sum = 0;
+    for (let i = 0; i < samples.length; i++) sum += samples[i]!;
+    clipMean = sum / samples.length;
+  }
   // frame[frameLength..fftSize) stays zero: that is the zero padding to the FFT size.
   frame.fill(0);
   const { start, offset, weights } = mel;
@@ -151,14 +170,14 @@ export function computeFbank(samples: Float32Array, sampleRate = 16000): Float32
     const dc = frameSum / frameLength;
     // Pre-emphasis runs backwards so frame[j-1] is still the DC-removed input; sample 0 uses itself.
     for (let j = frameLength - 1; j > 0; j--) {
-      frame[j] = (frame[j]! - dc - PREEMPHASIS * (frame[j - 1]! - dc)) * window[j]!;
+      frame[j] = (frame[j]! - dc - preemphasis * (frame[j - 1]! - dc)) * window[j]!;
     }
-    frame[0] = (frame[0]! - dc) * (1 - PREEMPHASIS) * window[0]!;
+    frame[0] = (frame[0]! - dc) * (1 - preemphasis) * window[0]!;
 
     spectrum.power(frame, power);
 
-    const row = f * FBANK_BINS;
-    for (let b = 0; b < FBANK_BINS; b++) {
+    const row = f * melBins;
+    for (let b = 0; b < melBins; b++) {
       let e = 0;
       const s = start[b]!;
       for (let w = offset[b]!, i = s; w < offset[b + 1]!; w++, i++) e += weights[w]! * power[i]!;
@@ -168,23 +187,26 @@ export function computeFbank(samples: Float32Array, sampleRate = 16000): Float32
   return out;
 }
 
-/**
- * Model input [targetFrames, 128]: zero rows appended (in log-mel space) or the first targetFrames
- * kept, then normalised with (x + 5.081) / 4.4849 — padding therefore becomes +1.13291.
- */
-export function toModelInput(fbank: Float32Array, nFrames: number, targetFrames = TARGET_FRAMES): Float32Array {
-  if (fbank.length < nFrames * FBANK_BINS) {
-    throw new RangeError(`fbank holds ${fbank.length / FBANK_BINS} frames, expected at least ${nFrames}`);
-  }
-  const out = new Float32Array(targetFrames * FBANK_BINS);
-  const keep = Math.min(nFrames, targetFrames) * FBANK_BINS;
-  for (let i = 0; i < keep; i++) out[i] = (fbank[i]! - FBANK_MEAN) / FBANK_STD;
-  out.fill((0 - FBANK_MEAN) / FBANK_STD, keep);
-  return out;
+export interface FrameFit {
+  readonly melBins: number;
+  readonly targetFrames: number;
+  readonly mean: number;
+  readonly std: number;
 }
 
-/** 16 kHz mono samples → the [1024, 128] normalised audio input of CAV-MAE. */
-export function audioFeatures(samples: Float32Array, targetFrames = TARGET_FRAMES): Float32Array {
-  const fbank = computeFbank(samples, 16000);
-  return toModelInput(fbank, fbank.length / FBANK_BINS, targetFrames);
+/**
+ * A fixed-length model input [targetFrames, melBins] from nFrames rows of fbank: zero rows appended
+ * (in log-mel space, so padding becomes (0 − mean) / std) or the first targetFrames kept, then
+ * normalised with (x − mean) / std.
+ */
+export function fitAndNormalise(fbank: Float32Array, nFrames: number, fit: FrameFit): Float32Array {
+  const { melBins, targetFrames, mean, std } = fit;
+  if (fbank.length < nFrames * melBins) {
+    throw new RangeError(`fbank holds ${fbank.length / melBins} frames, expected at least ${nFrames}`);
+  }
+  const out = new Float32Array(targetFrames * melBins);
+  const keep = Math.min(nFrames, targetFrames) * melBins;
+  for (let i = 0; i < keep; i++) out[i] = (fbank[i]! - mean) / std;
+  out.fill((0 - mean) / std, keep);
+  return out;
 }

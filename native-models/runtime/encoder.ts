@@ -1,12 +1,15 @@
-// Runs a converted CAV-MAE model: audio windows and image tensors in, L2-normalised embeddings out.
-// Sessions are created lazily (only the streams a caller uses) and then kept for the process.
+// Runs a converted model of any family: samples and pictures become the family's inputs, audio and
+// visual batches become L2-normalised embeddings. Sessions are created lazily (only the streams a
+// caller uses) and then kept for the process.
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { CavMaeConfig } from '../cavmae/config.ts';
-import type { Stream } from '../onnx/cavmae-graphs.ts';
+import type { Modality, ProviderName } from '../../base/types.ts';
+import type { EncoderExtra, ModelFamily } from '../family.ts';
+import type { RgbImage } from '../preprocess/resample.ts';
+import { familyOfConfig } from '../registry.ts';
+import type { ModelConfig } from '../registry.ts';
 import { createSession } from './session.ts';
 import type { LoadedSession, SessionOptions } from './session.ts';
-import type { ProviderName } from '../../base/types.ts';
 
 export interface EncoderOutput {
   /** [count, D] L2-normalised embeddings, row-major. */
@@ -19,17 +22,18 @@ export interface EncoderOutput {
   readonly hidden?: Float32Array;
 }
 
-export type EncoderExtra = 'tokens' | 'pooled' | 'hidden';
-
-export class CavMaeEncoder {
-  readonly config: CavMaeConfig;
+export class Encoder {
+  readonly config: ModelConfig;
+  /** Named by the config; a config without a family (every manifest so far) is CAV-MAE. */
+  readonly family: ModelFamily<ModelConfig>;
   private readonly dir: string;
   private readonly options: SessionOptions;
   private readonly sessions = new Map<string, Promise<LoadedSession>>();
 
-  constructor(dir: string, config: CavMaeConfig, options: SessionOptions = {}) {
+  constructor(dir: string, config: ModelConfig, options: SessionOptions = {}) {
     this.dir = dir;
     this.config = config;
+    this.family = familyOfConfig(config);
     this.options = options;
   }
 
@@ -45,34 +49,45 @@ export class CavMaeEncoder {
     return s;
   }
 
-  async provider(stream: Stream): Promise<ProviderName> {
+  async provider(stream: Modality): Promise<ProviderName> {
     return (await this.session(stream)).provider;
   }
 
-  /** Per-item input size: audio [T, 128], visual [3, S, S]. */
-  inputSize(stream: Stream): number {
-    const c = this.config;
-    return stream === 'audio' ? c.audioFrames * c.melBins : 3 * c.imageSize * c.imageSize;
+  /** 16 kHz mono samples → one item of the audio input, as this model's family prepares it. */
+  audioInput(samples: Float32Array): Float32Array {
+    return this.family.audioInput(samples, this.config);
   }
 
-  async encode(stream: Stream, batch: Float32Array, extras: readonly EncoderExtra[] = []): Promise<EncoderOutput> {
+  /** RGB picture of any size → one item of the visual input, as this model's family prepares it. */
+  imageInput(rgb: RgbImage): Float32Array {
+    return this.family.imageInput(rgb, this.config);
+  }
+
+  /** Per-item input size (CAV-MAE: audio [T, 128], visual [3, S, S]). */
+  inputSize(stream: Modality): number {
+    return this.family.inputShape(stream, this.config).reduce((a, b) => a * b, 1);
+  }
+
+  async encode(stream: Modality, batch: Float32Array, extras: readonly EncoderExtra[] = []): Promise<EncoderOutput> {
     const size = this.inputSize(stream);
     if (batch.length === 0 || batch.length % size !== 0) {
       throw new Error(`${stream} batch has ${batch.length} values, not a multiple of ${size}`);
     }
     const count = batch.length / size;
-    const c = this.config;
-    const dims = stream === 'audio' ? [count, c.audioFrames, c.melBins] : [count, 3, c.imageSize, c.imageSize];
-    const { session } = await this.session(stream);
-    const fetches = ['embedding', ...extras];
-    const out = await session.run({ [stream]: new ort.Tensor('float32', batch, dims) }, fetches);
-    const get = (name: string): Float32Array => out[name]!.data as Float32Array;
-    return {
-      embeddings: get('embedding'),
-      ...(extras.includes('tokens') ? { tokens: get('tokens') } : {}),
-      ...(extras.includes('pooled') ? { pooled: get('pooled') } : {}),
-      ...(extras.includes('hidden') ? { hidden: get('hidden') } : {}),
+    const io = this.family.encoderIO;
+    const outputName = (extra: EncoderExtra): string => {
+      const name = io.extras[extra];
+      if (name === undefined) throw new Error(`${this.family.title} encoders have no ${extra} output`);
+      return name;
     };
+    const fetches = [io.embedding, ...extras.map(outputName)];
+    const { session } = await this.session(stream);
+    const input = new ort.Tensor('float32', batch, [count, ...this.family.inputShape(stream, this.config)]);
+    const out = await session.run({ [io.input[stream]]: input }, fetches);
+    const get = (name: string): Float32Array => out[name]!.data as Float32Array;
+    const result: { -readonly [K in keyof EncoderOutput]: EncoderOutput[K] } = { embeddings: get(io.embedding) };
+    for (const extra of extras) result[extra] = get(outputName(extra));
+    return result;
   }
 
   async release(): Promise<void> {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchEmbedder, MAX_IN_FLIGHT } from '../../core/embedding/batch.ts';
-import type { CavMaeEncoder } from '../../native-models/runtime/encoder.ts';
+import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { Modality } from '../../base/types.ts';
 
 const D = 2;
@@ -33,7 +33,7 @@ function fakeEncoder(failOnBatch?: number) {
   const releaseAll = (): void => {
     for (const r of pending.splice(0)) r();
   };
-  return { encoder: encoder as unknown as CavMaeEncoder, calls, releaseAll, peak: () => peak };
+  return { encoder: encoder as unknown as Encoder, calls, releaseAll, peak: () => peak };
 }
 
 const input = (x: number): Float32Array => new Float32Array([x, 0, 0]);

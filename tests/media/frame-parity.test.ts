@@ -1,4 +1,4 @@
-// Video-frame parity: decodeFrameRgb + imageToTensor against an independent reference made by
+// Video-frame parity: decodeFrameRgb + imageInput against an independent reference made by
 // scripts/goldens/make_frame_goldens.py — ffmpeg extracts the same frame to PNG, then PIL 9.4 +
 // torchvision 0.14 (Resize(224, BILINEAR), CenterCrop, ToTensor, Normalize). Contract: no value off by
 // more than one 8-bit step (1/255 de-normalised, ≤ 0.0175 normalised); with the same ffmpeg build the
@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeFrameRgb } from '../../media/image.ts';
-import { imageToTensor } from '../../native-models/preprocess/image.ts';
+import { imageInput } from '../../native-models/cavmae/preprocess.ts';
 import { readF32, readJson } from '../preprocess/fixtures.ts';
 
 const FRAME_DIR = fileURLToPath(new URL('../fixtures/frames/', import.meta.url));
@@ -24,7 +24,7 @@ for (const g of manifest.frames) {
     const frame = await decodeFrameRgb(join(FRAME_DIR, g.video), g.time);
     assert.deepEqual([frame.width, frame.height], [g.width, g.height]);
     const sameRgb = createHash('sha256').update(frame.data).digest('hex') === g.rgbSha256;
-    const actual = imageToTensor(frame);
+    const actual = imageInput(frame);
     const expected = readF32(join(FRAME_DIR, `${g.name}.f32`));
     assert.equal(actual.length, expected.length);
     let max = 0;
@@ -41,7 +41,7 @@ for (const g of manifest.frames) {
 }
 
 void test('red-left/blue-right video frame: channel order R,G,B and left/right kept', async () => {
-  const t = imageToTensor(await decodeFrameRgb(join(FRAME_DIR, 'redblue_400x240.mp4'), 1));
+  const t = imageInput(await decodeFrameRgb(join(FRAME_DIR, 'redblue_400x240.mp4'), 1));
   const at = (c: number, y: number, x: number): number => t[c * PLANE + y * 224 + x]!;
   for (const y of [0, 112, 223]) {
     assert.ok(at(0, y, 5) > 1.5 && at(2, y, 5) < -1.5, `left: R high, B low (${at(0, y, 5)}, ${at(2, y, 5)})`);

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { convertCheckpoint } from '../../native-models/convert.ts';
-import type { Conversion, GraphName } from '../../native-models/convert.ts';
-import { CLASSIFIER_MODES } from '../../native-models/runtime/classifier.ts';
+import type { Conversion } from '../../native-models/convert.ts';
+import type { GraphName } from '../../native-models/family.ts';
+import { CLASSIFIER_MODES } from '../../native-models/cavmae/classifier.ts';
 import { maxAbsDiff, rowCosine } from '../helpers/compare.ts';
 import { CAVMAE_VARIANTS, cavmaeDir, cavmaeInputs, goldenArray, readGolden } from '../helpers/fixtures.ts';
 

@@ -3,23 +3,23 @@
 //   visual [B, 3, 224, 224] → the same for 196 tokens
 //   joint  hidden [B, N, D] → joint_pooled [B, D]   (fused path: blocks_u with the shared norms, norm, mean)
 //   head   pooled [B, D]    → logits [B, C]          (fine-tuned checkpoints only)
-// The classifier modes of CAVMAEFT are compositions of these (see runtime/classifier.ts), so no
+// The classifier modes of CAVMAEFT are compositions of these (see classifier.ts), so no
 // weights are stored twice and the modality encoders stay the only heavy graphs.
-import type { CavMaeConfig } from '../cavmae/config.ts';
+import type { Modality } from '../../base/types.ts';
+import type { EncoderGraphIO } from '../family.ts';
+import { GraphBuilder } from '../onnx/builder.ts';
+import type { BuiltModel } from '../onnx/builder.ts';
+import { block, layerNorm, linear, tensor } from '../onnx/layers.ts';
+import type { GraphOptions, LayerContext } from '../onnx/layers.ts';
 import type { StateDict } from '../tensor.ts';
-import { GraphBuilder } from './builder.ts';
-import type { BuiltModel } from './builder.ts';
-import { block, layerNorm, linear, tensor } from './layers.ts';
-import type { LayerContext, LinearImpl } from './layers.ts';
+import type { CavMaeConfig } from './config.ts';
 
-export type Stream = 'audio' | 'visual';
-
-export interface GraphOptions {
-  /** Swap fp32 MatMuls for another implementation (int8 dynamic quantisation). */
-  readonly linear?: LinearImpl;
-  /** Key/value pairs stored in the model's metadata_props (source hash, converter version…). */
-  readonly metadata?: Record<string, string>;
-}
+/** The audio and visual graphs' input and output names, as built below and fed by the runtime. */
+export const ENCODER_IO = {
+  input: { audio: 'audio', visual: 'visual' },
+  embedding: 'embedding',
+  extras: { tokens: 'tokens', pooled: 'pooled', hidden: 'hidden' },
+} as const satisfies EncoderGraphIO;
 
 function context(g: GraphBuilder, sd: StateDict, c: CavMaeConfig, options: GraphOptions): LayerContext {
   const base = { g, sd, eps: c.layerNormEps, numHeads: c.numHeads, embedDim: c.embedDim };
@@ -54,21 +54,21 @@ function poolAndNormalise(g: GraphBuilder, tokens: string): { pooled: string; em
   return { pooled, embedding };
 }
 
-export function buildEncoderGraph(sd: StateDict, c: CavMaeConfig, stream: Stream, options: GraphOptions = {}): BuiltModel {
+export function buildEncoderGraph(sd: StateDict, c: CavMaeConfig, stream: Modality, options: GraphOptions = {}): BuiltModel {
   const g = new GraphBuilder(`cavmae_${stream}_encoder`);
   const ctx = context(g, sd, c, options);
   const batch = 'batch';
   let tokens: string;
   let n: number;
   if (stream === 'audio') {
-    const input = g.input('audio', [batch, c.audioFrames, c.melBins]);
+    const input = g.input(ENCODER_IO.input.audio, [batch, c.audioFrames, c.melBins]);
     // a.unsqueeze(1).transpose(2, 3): mel becomes the conv's height axis, time its width (spec §1.5).
     const image = g.op('Transpose', [g.op('Unsqueeze', [input, g.int64Tensor('axis1', [1])])], { perm: [0, 1, 3, 2] });
     tokens = addTable(ctx, addTable(ctx, patchTokens(ctx, image, 'patch_embed_a'), 'pos_embed_a'), 'modality_a');
     for (let i = 0; i < c.audioDepth; i++) tokens = block(ctx, tokens, `blocks_a.${i}`, '');
     n = c.audioGrid[0] * c.audioGrid[1];
   } else {
-    const input = g.input('visual', [batch, 3, c.imageSize, c.imageSize]);
+    const input = g.input(ENCODER_IO.input.visual, [batch, 3, c.imageSize, c.imageSize]);
     tokens = addTable(ctx, addTable(ctx, patchTokens(ctx, input, 'patch_embed_v'), 'pos_embed_v'), 'modality_v');
     for (let i = 0; i < c.visualDepth; i++) tokens = block(ctx, tokens, `blocks_v.${i}`, '');
     n = c.visualGrid[0] * c.visualGrid[1];
@@ -82,10 +82,11 @@ export function buildEncoderGraph(sd: StateDict, c: CavMaeConfig, stream: Stream
   const { pooled, embedding } = poolAndNormalise(g, normed);
 
   const d = c.embedDim;
-  g.output(g.named(embedding, 'embedding'), [batch, d]);
-  g.output(g.named(normed, 'tokens'), [batch, n, d]);
-  g.output(g.named(pooled, 'pooled'), [batch, d]);
-  g.output(g.named(hidden, 'hidden'), [batch, n, d]);
+  const { extras } = ENCODER_IO;
+  g.output(g.named(embedding, ENCODER_IO.embedding), [batch, d]);
+  g.output(g.named(normed, extras.tokens), [batch, n, d]);
+  g.output(g.named(pooled, extras.pooled), [batch, d]);
+  g.output(g.named(hidden, extras.hidden), [batch, n, d]);
   return g.build({ ...options.metadata, 'foley.graph': `${stream}-encoder` }, `CAV-MAE ${stream} encoder (retrieval path)`);
 }
 
@@ -104,6 +105,7 @@ export function buildJointGraph(sd: StateDict, c: CavMaeConfig, options: GraphOp
 export function buildHeadGraph(sd: StateDict, c: CavMaeConfig, options: GraphOptions = {}): BuiltModel {
   if (c.numClasses === null) throw new Error('a pretrained checkpoint has no classifier head');
   const g = new GraphBuilder('cavmae_head');
+  // Always fp32, whatever options.linear says: one small Linear whose logits are the output.
   const ctx = context(g, sd, c, {});
   const x = g.input('pooled', ['batch', c.embedDim]);
   const logits = linear(ctx, layerNorm(ctx, x, 'mlp_head.0'), 'mlp_head.1');

@@ -4,7 +4,9 @@
 //   missingaudioonly head((joint(hidden_a) + pooled_a) / 2), likewise missingvideoonly
 // Returns raw logits; sigmoid (AudioSet) or softmax (VGGSound) is the caller's choice.
 import * as ort from 'onnxruntime-node';
-import type { CavMaeEncoder } from './encoder.ts';
+import { FoleyError } from '../../base/errors.ts';
+import type { Encoder } from '../runtime/encoder.ts';
+import { cavmae } from './family.ts';
 
 export type ClassifierMode = 'multimodal' | 'audioonly' | 'videoonly' | 'missingaudioonly' | 'missingvideoonly';
 export const CLASSIFIER_MODES: readonly ClassifierMode[] = ['multimodal', 'audioonly', 'videoonly', 'missingaudioonly', 'missingvideoonly'];
@@ -16,7 +18,7 @@ export interface ClassifierInput {
   readonly visual?: Float32Array;
 }
 
-async function runJoint(encoder: CavMaeEncoder, hidden: Float32Array, count: number): Promise<Float32Array> {
+async function runJoint(encoder: Encoder, hidden: Float32Array, count: number): Promise<Float32Array> {
   const d = encoder.config.embedDim;
   const tokens = hidden.length / (count * d);
   const { session } = await encoder.session('joint');
@@ -24,7 +26,7 @@ async function runJoint(encoder: CavMaeEncoder, hidden: Float32Array, count: num
   return out.joint_pooled!.data as Float32Array;
 }
 
-async function runHead(encoder: CavMaeEncoder, pooled: Float32Array, count: number): Promise<Float32Array> {
+async function runHead(encoder: Encoder, pooled: Float32Array, count: number): Promise<Float32Array> {
   const { session } = await encoder.session('head');
   const out = await session.run({ pooled: new ort.Tensor('float32', pooled, [count, encoder.config.embedDim]) });
   return out.logits!.data as Float32Array;
@@ -41,7 +43,8 @@ function concatTokens(a: Float32Array, v: Float32Array, count: number, d: number
   return out;
 }
 
-export async function classify(encoder: CavMaeEncoder, mode: ClassifierMode, input: ClassifierInput): Promise<Float32Array> {
+export async function classify(encoder: Encoder, mode: ClassifierMode, input: ClassifierInput): Promise<Float32Array> {
+  if (encoder.family !== cavmae) throw new FoleyError(`${encoder.family.title} models have no CAV-MAE classifier`, { code: 'unsupported' });
   const c = encoder.config;
   if (c.numClasses === null) throw new Error('this model has no classifier head (it is a pretrained, not a fine-tuned, checkpoint)');
   const d = c.embedDim;

@@ -1,0 +1,72 @@
+// What a model family (CAV-MAE, and next CAV-MAE Sync) provides, so the converter and the runtime
+// need no knowledge of any one family: how to recognise its checkpoints, read its configuration off
+// the tensors, build its graphs, and turn samples and pictures into its inputs. Each family lives in
+// its own folder and configures the shared graph layers (onnx/) and the shared DSP (preprocess/).
+import type { Modality } from '../base/types.ts';
+import type { TensorSource } from './checkpoint/index.ts';
+import type { BuiltModel } from './onnx/builder.ts';
+import type { GraphOptions } from './onnx/layers.ts';
+import type { RgbImage } from './preprocess/resample.ts';
+import type { StateDict } from './tensor.ts';
+
+/** The graph files a converted model may hold (a family builds a subset). */
+export type GraphName = 'audio' | 'visual' | 'joint' | 'head';
+
+/** What every family's configuration says; the rest is the family's own. */
+export interface FamilyConfig {
+  /** The family's name. Absent for CAV-MAE, whose manifests predate families (and whose bytes must not change). */
+  readonly family?: string;
+  /** Width of the embeddings and tokens. */
+  readonly embedDim: number;
+  /** Classifier classes of a fine-tuned checkpoint, null for a pretrained one. */
+  readonly numClasses: number | null;
+  readonly kind: 'pretrained' | 'finetuned';
+}
+
+/** Optional encoder outputs beyond the embedding. */
+export type EncoderExtra = 'tokens' | 'pooled' | 'hidden';
+
+/** Names the audio and visual graphs are fed and fetched by. */
+export interface EncoderGraphIO {
+  readonly input: Readonly<Record<Modality, string>>;
+  /** The L2-normalised embedding. */
+  readonly embedding: string;
+  /** The extras this family's encoders produce. */
+  readonly extras: Readonly<Partial<Record<EncoderExtra, string>>>;
+}
+
+/** A tensor as seen before it is read: enough to recognise a family without loading weights. */
+export type TensorInfo = Pick<TensorSource, 'name' | 'shape'>;
+
+export interface InferOptions {
+  /** Attention heads, when the width alone does not say (small test checkpoints). */
+  readonly heads?: number;
+}
+
+// Methods (not function-valued properties) so that a ModelFamily<CavMaeConfig> is usable where the
+// registry holds ModelFamily<FamilyConfig>: the registry only pairs a family with its own configs.
+export interface ModelFamily<C extends FamilyConfig = FamilyConfig> {
+  /** Stored as `config.family` (except for CAV-MAE, the default). */
+  readonly name: string;
+  /** For messages: 'CAV-MAE'. */
+  readonly title: string;
+  readonly encoderIO: EncoderGraphIO;
+  /**
+   * Why a checkpoint's tensors are not this family's (a sentence naming the first offending tensor),
+   * or undefined when they are. Families' tensor vocabularies are disjoint, so at most one says yes.
+   */
+  mismatch(tensors: readonly TensorInfo[]): string | undefined;
+  /** Tensors inference never reads (a pretraining decoder): skipped without being read. */
+  isUnused(name: string): boolean;
+  /** Reads the configuration off the (used) tensors and checks every tensor against it. */
+  inferConfig(file: string, sd: StateDict, options: InferOptions): C;
+  /** The graphs a conversion writes for this configuration, in order. */
+  graphNames(config: C): readonly GraphName[];
+  buildGraph(name: GraphName, sd: StateDict, config: C, options: GraphOptions): BuiltModel;
+  /** Per-item input dimensions of the audio or visual graph (without the batch axis). */
+  inputShape(stream: Modality, config: C): readonly number[];
+  /** 16 kHz mono samples → one item of the audio graph's input. */
+  audioInput(samples: Float32Array, config: C): Float32Array;
+  /** RGB picture of any size → one item of the visual graph's input. */
+  imageInput(rgb: RgbImage, config: C): Float32Array;
+}
