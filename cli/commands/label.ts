@@ -2,12 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { openLibrary, modelRecord } from '../../core/library.ts';
 import type { Library } from '../../core/library.ts';
 import { resolveModel } from '../../core/models/store.ts';
-import { scoreClasses, setClassNames } from '../../core/labels/classes.ts';
-import { searchByLabelOnDemand } from '../../core/labels/search.ts';
-import type { LabelMoment } from '../../core/labels/search.ts';
-import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, removeLabels, renameLabel } from '../../core/labels/service.ts';
-import type { LabelFormat, LabelView } from '../../core/labels/service.ts';
-import { answerSuggestion, suggestions } from '../../core/training/suggestions.ts';
+import { scoreClasses, setClassNames } from '../../core/learning/classes.ts';
+import { searchByLabelOnDemand } from '../../core/learning/label-search.ts';
+import type { LabelMoment } from '../../core/learning/label-search.ts';
+import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, removeLabels, renameLabel } from '../../core/learning/labels.ts';
+import type { LabelFormat, LabelView } from '../../core/learning/labels.ts';
+import { answerSuggestion, suggestions } from '../../core/learning/suggestions.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 

@@ -1,10 +1,10 @@
 import { openLibrary, modelRecord } from '../../core/library.ts';
 import type { Library } from '../../core/library.ts';
 import { resolveModel } from '../../core/models/store.ts';
-import { runningTrainingJob, startTraining } from '../../core/training/job.ts';
-import type { TrainingOutcome } from '../../core/training/job.ts';
-import { rollback, trainedVersions, trainingStatus } from '../../core/training/service.ts';
-import type { TrainOptions, TrainSummary } from '../../core/training/trainer.ts';
+import { runningTrainingJob, startTraining } from '../../core/learning/training/job.ts';
+import type { TrainingOutcome } from '../../core/learning/training/job.ts';
+import { rollback, trainedVersions, trainingStatus } from '../../core/learning/training/scheduler.ts';
+import type { TrainOptions, TrainSummary } from '../../core/learning/training/trainer.ts';
 import { getJob } from '../../db/jobs.ts';
 import type { TrainedVersion } from '../../db/learning.ts';
 import { dataDirFrom, numberOption, parse, printJson, UsageError } from '../args.ts';

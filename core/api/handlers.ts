@@ -28,7 +28,7 @@ import type { ApiEvent, ApiQuery, DownloadState, IndexState, MediaRef, Method, M
 import { ApiError } from './errors.ts';
 import { confineToRoots, contentTypeOf } from './media.ts';
 import { createLearning, debounceFromEnv, isLearningMethod } from './learning.ts';
-import type { TrainOptions } from '../training/trainer.ts';
+import type { TrainOptions } from '../learning/training/trainer.ts';
 
 export interface ApiOptions {
   readonly dataDir: string;

@@ -8,9 +8,9 @@ import type { Answer } from '../../db/learning.ts';
 import { getWindow, momentsForWindows } from '../../db/windows.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
-import { addLabelTo } from '../labels/service.ts';
-import type { LabelView } from '../labels/service.ts';
-import { labelWindows } from './dataset.ts';
+import { addLabelTo } from './labels.ts';
+import type { LabelView } from './labels.ts';
+import { labelWindows } from './training/dataset.ts';
 
 export interface Suggestion {
   readonly label: string;

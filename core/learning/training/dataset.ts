@@ -7,10 +7,10 @@
 // positive label of another name and no positive l: "closed world" among the moments the user looked
 // at), or unknown. Unknown windows enter training as weak negatives (a seeded sample, small weight),
 // never the held-out evaluation.
-import type { Database } from '../../db/connection.ts';
-import { readAllEmbeddings } from '../../db/embeddings.ts';
-import { labelsFingerprint, listLabels } from '../../db/labels.ts';
-import type { Label } from '../../db/labels.ts';
+import type { Database } from '../../../db/connection.ts';
+import { readAllEmbeddings } from '../../../db/embeddings.ts';
+import { labelsFingerprint, listLabels } from '../../../db/labels.ts';
+import type { Label } from '../../../db/labels.ts';
 import { rng, shuffle } from './math.ts';
 
 export interface WindowRef {

@@ -7,11 +7,11 @@
 // training_checkpoints let it continue from the last finished epoch (same labels and options), or it
 // starts from scratch.
 import { Worker } from 'node:worker_threads';
-import { databasePath } from '../../db/connection.ts';
-import { createJob, getJob, listJobs, setJobStatus } from '../../db/jobs.ts';
-import type { Job } from '../../db/jobs.ts';
-import { FoleyError } from '../../base/errors.ts';
-import type { Library } from '../library.ts';
+import { databasePath } from '../../../db/connection.ts';
+import { createJob, getJob, listJobs, setJobStatus } from '../../../db/jobs.ts';
+import type { Job } from '../../../db/jobs.ts';
+import { FoleyError } from '../../../base/errors.ts';
+import type { Library } from '../../library.ts';
 import type { TrainOptions, TrainProgress, TrainSummary } from './trainer.ts';
 import type { WorkerCommand, WorkerInput, WorkerMessage } from './worker.ts';
 

@@ -1,11 +1,11 @@
 // Training services for the front doors (JSON in, JSON out): versions and their metrics, rollback,
 // status, and the scheduler that starts training by itself a while after labels change.
-import { labelsFingerprint } from '../../db/labels.ts';
-import { activateVersion, activeVersion, deactivateVersions, getVersion, listVersions } from '../../db/learning.ts';
-import type { TrainedVersion, VersionKind } from '../../db/learning.ts';
-import { FoleyError } from '../../base/errors.ts';
-import type { Library } from '../library.ts';
-import { onLabelsChanged } from '../labels/service.ts';
+import { labelsFingerprint } from '../../../db/labels.ts';
+import { activateVersion, activeVersion, deactivateVersions, getVersion, listVersions } from '../../../db/learning.ts';
+import type { TrainedVersion, VersionKind } from '../../../db/learning.ts';
+import { FoleyError } from '../../../base/errors.ts';
+import type { Library } from '../../library.ts';
+import { onLabelsChanged } from '../labels.ts';
 import { readStore } from './dataset.ts';
 import { runningTrainingJob, startTraining } from './job.ts';
 import type { StartTrainingOptions, TrainingHandle, TrainingOutcome } from './job.ts';

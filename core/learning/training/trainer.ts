@@ -3,10 +3,10 @@
 // Every finished epoch is checkpointed in training_checkpoints under the dataset's hash, so a run
 // that crashes (or is stopped) restarts from its last finished epoch if the labels and windows are
 // unchanged, and from scratch otherwise. A stage already stored by this job is not trained again.
-import type { Database } from '../../db/connection.ts';
-import { clearCheckpoints, getCheckpoint, listVersions, putCheckpoint, activeVersion, addVersion, putPredictions, dropInactivePredictions, versionParams } from '../../db/learning.ts';
-import type { TrainedVersion, VersionKind } from '../../db/learning.ts';
-import type { JsonValue } from '../../db/jobs.ts';
+import type { Database } from '../../../db/connection.ts';
+import { clearCheckpoints, getCheckpoint, listVersions, putCheckpoint, activeVersion, addVersion, putPredictions, dropInactivePredictions, versionParams } from '../../../db/learning.ts';
+import type { TrainedVersion, VersionKind } from '../../../db/learning.ts';
+import type { JsonValue } from '../../../db/jobs.ts';
 import { trainAdapter } from './adapter.ts';
 import type { AdapterOptions, AdapterResult } from './adapter.ts';
 import { buildDataset, readStore } from './dataset.ts';
