@@ -3,7 +3,7 @@ import type { Library } from '../../core/library.ts';
 import { resolveModel } from '../../core/models/store.ts';
 import { runningTrainingJob, startTraining } from '../../core/learning/training/job.ts';
 import type { TrainingOutcome } from '../../core/learning/training/job.ts';
-import { rollback, trainedVersions, trainingStatus } from '../../core/learning/training/scheduler.ts';
+import { rollback, trainedVersions, trainingStatus } from '../../core/learning/training/versions.ts';
 import type { TrainOptions, TrainSummary } from '../../core/learning/training/trainer.ts';
 import { getJob } from '../../db/jobs.ts';
 import type { TrainedVersion } from '../../db/learning.ts';

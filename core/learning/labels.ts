@@ -13,6 +13,7 @@ import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { DEFAULT_WINDOW_SECONDS } from '../../base/window-plan.ts';
 import { formatCsv, parseCsv } from './csv.ts';
+import { notifyLabelsChanged } from './label-events.ts';
 
 export interface LabelView {
   readonly id: number;
@@ -35,20 +36,6 @@ export interface LabelInput {
   /** Omitted with a start: the window containing startS. */
   readonly endS?: number | null;
   readonly polarity?: Polarity;
-}
-
-// ---- change notification (the training scheduler listens; other processes are seen by polling) ----
-
-const listeners = new Set<() => void>();
-
-/** Called after every label change made through these services in this process. */
-export function onLabelsChanged(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-export function notifyLabelsChanged(): void {
-  for (const l of listeners) l();
 }
 
 // ---- helpers ----

@@ -5,7 +5,7 @@ import { getFile } from '../../db/files.ts';
 import { listLabels } from '../../db/labels.ts';
 import { activeVersion, listAnswers, predictionScore, putAnswer, topPredictions } from '../../db/learning.ts';
 import type { Answer } from '../../db/learning.ts';
-import { getWindow, momentsForWindows } from '../../db/windows.ts';
+import { getWindow, listWindows, momentsForWindows } from '../../db/windows.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { addLabelTo } from './labels.ts';
@@ -29,11 +29,7 @@ export function suggestions(library: Library, modelId: number, label: string, li
   if (head === undefined || !head.labelSet.includes(label)) return [];
   const skip = new Set(listAnswers(db, label).map((a) => a.windowId));
   for (const l of listLabels(db, { name: label })) {
-    const ws = db
-      .prepare<[number], { id: number; file_id: number; start_s: number; end_s: number }>('SELECT id, file_id, start_s, end_s FROM windows WHERE file_id = ?')
-      .all(l.fileId)
-      .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s }));
-    for (const w of labelWindows(l, ws)) skip.add(w.id);
+    for (const w of labelWindows(l, listWindows(db, l.fileId))) skip.add(w.id);
   }
   const preds = topPredictions(db, head.id, label, limit + skip.size).filter((p) => !skip.has(p.windowId)).slice(0, limit);
   const scores = new Map(preds.map((p) => [p.windowId, p.score]));
