@@ -24,10 +24,12 @@ import { ensureThumbnail, thumbnailWriter } from '../thumbnails.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
 import { isMethod, validateRequest } from './contract.ts';
-import type { ApiEvent, ApiQuery, DownloadState, IndexState, MediaRef, Method, ModelInfo, ModelsResponse, RequestOf, Responses, RootsResponse } from './contract.ts';
+import type { ApiEvent, ApiQuery, Handler, DownloadState, IndexState, MediaRef, Method, ModelInfo, ModelsResponse, RequestOf, Responses, RootsResponse } from './contract.ts';
 import { ApiError } from './errors.ts';
 import { confineToRoots, contentTypeOf } from './media.ts';
-import { createLearning, debounceFromEnv, isLearningMethod } from './learning.ts';
+import { debounceFromEnv, isLearningMethod, learningHandlers } from './learning.ts';
+import type { LearningMethod } from './learning.ts';
+import { createLearning } from '../learning/learning-service.ts';
 import type { TrainOptions } from '../learning/training/trainer.ts';
 
 export interface ApiOptions {
@@ -100,6 +102,7 @@ export function createApi(options: ApiOptions): FoleyApi {
     ...(options.trainOptions !== undefined ? { trainOptions: options.trainOptions } : {}),
     ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
   });
+  const learningTable = learningHandlers(learning);
 
   // Indexing, in this process: runIndex is asynchronous (ffmpeg and ONNX Runtime work off this thread).
   let control: JobControl | null = null;
@@ -212,7 +215,7 @@ export function createApi(options: ApiOptions): FoleyApi {
   }
 
   async function dispatch(method: Method, params: RequestOf<Method>): Promise<Responses[Method]> {
-    if (isLearningMethod(method)) return learning.dispatch(method, params as RequestOf<typeof method>);
+    if (isLearningMethod(method)) return (learningTable[method] as Handler<LearningMethod>)(params as RequestOf<LearningMethod>);
     switch (method) {
       case 'status': {
         const def = await defaultModelName();

@@ -64,7 +64,7 @@ function claimJob(library: Library, modelId: number, staleMs: number): Job {
   for (const j of listJobs(db, { kind: TRAIN_JOB, status: 'running' })) {
     if ((j.params as unknown as Params).modelId !== modelId) continue;
     if (Date.now() - j.updatedAt > staleMs) setJobStatus(db, j.id, 'queued');
-    else throw new FoleyError(`training job ${j.id} is already running for this model`);
+    else throw new FoleyError(`training job ${j.id} is already running for this model`, { code: 'conflict' });
   }
   const open = [...listJobs(db, { kind: TRAIN_JOB, status: 'paused' }), ...listJobs(db, { kind: TRAIN_JOB, status: 'queued' })];
   const same = open.find((j) => (j.params as unknown as Params).modelId === modelId);
@@ -102,13 +102,13 @@ export function startTraining(library: Library, o: StartTrainingOptions): Traini
       else if (m.type === 'resumed') paused = false;
       else if (m.type === 'done') outcome = { status: 'done', jobId: job.id, summary: m.summary };
       else if (m.type === 'stopped') outcome = { status: m.status, jobId: job.id };
-      else failure = new FoleyError(`training failed: ${m.message}`);
+      else failure = new FoleyError(`training failed: ${m.message}`, { code: 'failed' });
     });
     worker.on('error', (e) => (failure = e));
     worker.on('exit', (code) => {
       settled = true;
       if (outcome !== undefined) resolve(outcome);
-      else reject(failure ?? new FoleyError(`training worker ended (exit code ${code}) before finishing job ${job.id}; run it again to resume`));
+      else reject(failure ?? new FoleyError(`training worker ended (exit code ${code}) before finishing job ${job.id}; run it again to resume`, { code: 'failed' }));
     });
   });
   const setStatus = (status: 'paused' | 'running' | 'cancelled'): void => {

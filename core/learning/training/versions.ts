@@ -46,7 +46,7 @@ export function rollback(library: Library, modelId: number, kind: VersionKind, v
   let target: TrainedVersion | undefined;
   if (versionId !== undefined) {
     target = getVersion(db, versionId);
-    if (target === undefined || target.modelId !== modelId || target.kind !== kind) throw new FoleyError(`no ${kind} version ${versionId} for this model`);
+    if (target === undefined || target.modelId !== modelId || target.kind !== kind) throw new FoleyError(`no ${kind} version ${versionId} for this model`, { code: 'not_found' });
   } else {
     const kept = listVersions(db, { modelId, kind }).filter((v) => v.kept);
     const at = kept.findIndex((v) => v.active);
