@@ -143,3 +143,12 @@ export function startTraining(library: Library, o: StartTrainingOptions): Traini
     },
   };
 }
+
+/** Waits (polling each second) until a train job has ended, in whichever process runs it; its final row. */
+export async function waitForTrainingJob(library: Library, jobId: number): Promise<Job | undefined> {
+  for (;;) {
+    const j = getJob(library.db, jobId);
+    if (j === undefined || j.status === 'done' || j.status === 'failed' || j.status === 'cancelled') return j;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
