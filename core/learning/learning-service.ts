@@ -11,6 +11,7 @@ import { resolveModel } from '../models/store.ts';
 import type { ApiEvent, TrainingState } from '../api/contract.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { DefaultModelScheduler } from './default-model-scheduler.ts';
+import type { ScheduledModel } from './default-model-scheduler.ts';
 import { onLabelsChanged } from './label-events.ts';
 import { searchByLabelOnDemand } from './label-search.ts';
 import type { LabelSearchResponse } from './label-search.ts';
@@ -88,24 +89,7 @@ export function createLearning(options: LearningOptions): LearningService {
     },
   });
 
-  function state(): TrainingState {
-    const c = models.current;
-    const s = c !== null ? trainingStatus(library, c.modelId) : null;
-    const phase: TrainingState['state'] = run.phase ?? (c?.scheduler.pending === true ? 'scheduled' : s !== null && s.runningJobId !== null ? 'elsewhere' : 'idle');
-    return {
-      state: phase,
-      model: c?.model.manifest.name ?? null,
-      jobId: run.handle?.jobId ?? s?.runningJobId ?? null,
-      progress: run.progress,
-      startsAt: phase === 'scheduled' ? run.startsAt : null,
-      debounceMs,
-      last: run.last,
-      activeHead: s?.activeHead ?? null,
-      activeAdapter: s?.activeAdapter ?? null,
-      labelsChanged: s?.labelsChanged ?? false,
-      versions: s?.versions ?? 0,
-    };
-  }
+  const state = (): TrainingState => trainingStateOf(library, models.current, run, debounceMs);
 
   function emitState(): void {
     if (!closed) emit({ type: 'training', state: state() });
@@ -148,13 +132,7 @@ export function createLearning(options: LearningOptions): LearningService {
     },
     async startTraining() {
       const c = await models.need();
-      if (run.handle !== null) return state();
-      if (runningTrainingJob(library, c.modelId) !== undefined) {
-        throw new FoleyError('another process is training this model (foley train); wait for it or pause it there', { code: 'conflict' });
-      }
-      if (!labelSummary(library).some((n) => n.positives > 0)) throw new FoleyError('label a few moments first: training learns from positive labels');
-      // trainNow starts the worker synchronously (onStart has run when it returns) and resolves when the run ends.
-      c.scheduler.trainNow().catch((e: unknown) => run.failed(e));
+      if (run.handle === null) trainNow(library, c, run);
       return state();
     },
     pauseTraining() {
@@ -194,6 +172,35 @@ export function createLearning(options: LearningOptions): LearningService {
       await models.close();
     },
   };
+}
+
+/** What the UI shows of training: this process's run, else a scheduled run, else another process's. */
+function trainingStateOf(library: Library, c: ScheduledModel | null, run: TrainingRun, debounceMs: number): TrainingState {
+  const s = c !== null ? trainingStatus(library, c.modelId) : null;
+  const phase: TrainingState['state'] = run.phase ?? (c?.scheduler.pending === true ? 'scheduled' : s !== null && s.runningJobId !== null ? 'elsewhere' : 'idle');
+  return {
+    state: phase,
+    model: c?.model.manifest.name ?? null,
+    jobId: run.handle?.jobId ?? s?.runningJobId ?? null,
+    progress: run.progress,
+    startsAt: phase === 'scheduled' ? run.startsAt : null,
+    debounceMs,
+    last: run.last,
+    activeHead: s?.activeHead ?? null,
+    activeAdapter: s?.activeAdapter ?? null,
+    labelsChanged: s?.labelsChanged ?? false,
+    versions: s?.versions ?? 0,
+  };
+}
+
+/** Starts a run of the default model now (training.start), unless another process trains it or no label is positive. */
+function trainNow(library: Library, c: ScheduledModel, run: TrainingRun): void {
+  if (runningTrainingJob(library, c.modelId) !== undefined) {
+    throw new FoleyError('another process is training this model (foley train); wait for it or pause it there', { code: 'conflict' });
+  }
+  if (!labelSummary(library).some((n) => n.positives > 0)) throw new FoleyError('label a few moments first: training learns from positive labels');
+  // trainNow starts the worker synchronously (onStart has run when it returns) and resolves when the run ends.
+  c.scheduler.trainNow().catch((e: unknown) => run.failed(e));
 }
 
 /**

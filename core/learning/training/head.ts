@@ -193,19 +193,15 @@ function bootstrapSupport(base: Float64Array, trained: Float64Array, rel: boolea
 
 const mean = (xs: readonly number[]): number | null => (xs.length > 0 ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
 
-export async function trainHeads(ds: Dataset, options: HeadOptions, hooks: StageHooks): Promise<HeadResult> {
-  const table = ds.table;
-  const L = ds.names.length;
-  const F = featureCount(table.dim);
-  const shape: HeadShape = { labels: L, features: F };
-  const bgWeight = options.backgroundWeight ?? 0.2;
-  const sp = split(ds, bgWeight);
+/**
+ * The zero-shot start, from training positives only: per label the baseline weights scaled and biased
+ * by calibrate (the prior the loss pulls towards), and the same as one parameter vector.
+ */
+function zeroShotStart(ds: Dataset, sp: Split, x: Float32Array, shape: HeadShape): { prior: Float32Array; bias0: Float32Array; start: Float32Array } {
+  const { labels: L, features: F } = shape;
   const N = sp.trainRows.length;
-  const x = headFeatures(table, sp.trainRows);
-
-  // The zero-shot start, from training positives only.
   const trainPos = ds.names.map((_, l) => sp.trainRows.filter((_, i) => sp.y[i * L + l] === 1 && sp.m[i * L + l] === 1));
-  const w0 = baselineWeights(table, trainPos);
+  const w0 = baselineWeights(ds.table, trainPos);
   const prior = new Float32Array(L * F);
   const bias0 = new Float32Array(L);
   const zeroBias = new Float32Array(L * F + L);
@@ -227,6 +223,20 @@ export async function trainHeads(ds: Dataset, options: HeadOptions, hooks: Stage
   const start = new Float32Array(L * F + L);
   start.set(prior);
   start.set(bias0, L * F);
+  return { prior, bias0, start };
+}
+
+export async function trainHeads(ds: Dataset, options: HeadOptions, hooks: StageHooks): Promise<HeadResult> {
+  const table = ds.table;
+  const L = ds.names.length;
+  const F = featureCount(table.dim);
+  const shape: HeadShape = { labels: L, features: F };
+  const bgWeight = options.backgroundWeight ?? 0.2;
+  const sp = split(ds, bgWeight);
+  const N = sp.trainRows.length;
+  const x = headFeatures(table, sp.trainRows);
+
+  const { prior, bias0, start } = zeroShotStart(ds, sp, x, shape);
 
   const epochs = options.epochs ?? 30;
   const batch = Math.max(1, Math.min(options.batchSize ?? 256, N));
