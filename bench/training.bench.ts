@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createJob } from '../db/jobs.ts';
-import { runTraining } from '../core/training/trainer.ts';
-import type { TrainProgress } from '../core/training/trainer.ts';
+import { runTraining } from '../core/learning/training/trainer.ts';
+import type { TrainProgress } from '../core/learning/training/trainer.ts';
 import { makeSyntheticLibrary } from '../tests/training/synthetic.ts';
 
 const SIZES = [100, 1000, 10_000];

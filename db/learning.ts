@@ -313,3 +313,11 @@ export function windowsWithoutClassScores(db: Database, modelId: number): { id: 
     .all(modelId)
     .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s, hasAudio: r.has_audio === 1, hasVisual: r.has_visual === 1 }));
 }
+
+/** Every window's id, file and times, by id: the rows of the embedding table training reads. */
+export function listWindowRefs(db: Database): { id: number; fileId: number; startS: number; endS: number }[] {
+  return db
+    .prepare<[], { id: number; file_id: number; start_s: number; end_s: number }>('SELECT id, file_id, start_s, end_s FROM windows ORDER BY id')
+    .all()
+    .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s }));
+}

@@ -2,14 +2,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { openLibrary, modelRecord } from '../../core/library.ts';
 import type { Library } from '../../core/library.ts';
 import { resolveModel } from '../../core/models/store.ts';
-import { scoreClasses, setClassNames } from '../../core/labels/classes.ts';
-import { searchByLabelOnDemand } from '../../core/labels/search.ts';
-import type { LabelMoment } from '../../core/labels/search.ts';
-import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, removeLabels, renameLabel } from '../../core/labels/service.ts';
-import type { LabelFormat, LabelView } from '../../core/labels/service.ts';
-import { answerSuggestion, suggestions } from '../../core/training/suggestions.ts';
-import type { SessionOptions } from '../../native-models/runtime/session.ts';
+import { scoreClasses, setClassNames } from '../../core/learning/classes.ts';
+import { searchByLabelOnDemand } from '../../core/learning/label-search.ts';
+import type { LabelMoment } from '../../core/learning/label-search.ts';
+import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, removeLabels, renameLabel } from '../../core/learning/labels.ts';
+import type { LabelFormat, LabelView } from '../../core/learning/labels.ts';
+import { answerSuggestion, suggestions } from '../../core/learning/suggestions.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
+
+/** ONNX Runtime settings from --provider / --threads. */
+type Runtime = ReturnType<typeof runtimeFrom>;
 
 export const LABEL_HELP = `Usage:
   foley label add NAME FILE[@START[-END]] [--negative]   label a moment (snapped to windows) or a whole file
@@ -54,7 +56,7 @@ function formatOf(value: unknown, file: string | undefined): LabelFormat {
   return file?.toLowerCase().endsWith('.json') === true ? 'json' : 'csv';
 }
 
-async function printLabelSearch(library: Library, name: string, o: { model?: string | undefined; top?: string | undefined; json: boolean; runtime: SessionOptions }): Promise<void> {
+async function printLabelSearch(library: Library, name: string, o: { model?: string | undefined; top?: string | undefined; json: boolean; runtime: Runtime }): Promise<void> {
   const top = numberOption('top', o.top, { min: 1, integer: true }) ?? 20;
   const r = await searchByLabelOnDemand(library, await resolveModel(library.dataDir, o.model), { name, top }, o.runtime);
   if (o.json) printJson(r);
@@ -67,7 +69,7 @@ async function printLabelSearch(library: Library, name: string, o: { model?: str
 /** `foley search --label NAME` (cli/commands/search.ts) lands here. */
 export async function labelSearchCommand(
   name: string,
-  o: { dataDir?: string | boolean | undefined; model?: string | undefined; top?: string | undefined; json: boolean; runtime: SessionOptions },
+  o: { dataDir?: string | boolean | undefined; model?: string | undefined; top?: string | undefined; json: boolean; runtime: Runtime },
 ): Promise<void> {
   const library = openLibrary(dataDirFrom({ 'data-dir': o.dataDir }));
   try {

@@ -1,12 +1,10 @@
 import { openLibrary, modelRecord } from '../../core/library.ts';
-import type { Library } from '../../core/library.ts';
 import { resolveModel } from '../../core/models/store.ts';
-import { runningTrainingJob, startTraining } from '../../core/training/job.ts';
-import type { TrainingOutcome } from '../../core/training/job.ts';
-import { rollback, trainedVersions, trainingStatus } from '../../core/training/service.ts';
-import type { TrainOptions, TrainSummary } from '../../core/training/trainer.ts';
-import { getJob } from '../../db/jobs.ts';
-import type { TrainedVersion } from '../../db/learning.ts';
+import { runningTrainingJob, startTraining, waitForTrainingJob } from '../../core/learning/training/job.ts';
+import type { TrainingOutcome } from '../../core/learning/training/job.ts';
+import { rollback, trainedVersions, trainingStatus } from '../../core/learning/training/versions.ts';
+import type { TrainedVersion } from '../../core/learning/training/versions.ts';
+import type { TrainOptions, TrainSummary } from '../../core/learning/training/trainer.ts';
 import { dataDirFrom, numberOption, parse, printJson, UsageError } from '../args.ts';
 import { formatDuration } from '../progress-bar.ts';
 
@@ -47,14 +45,6 @@ function versionLine(v: TrainedVersion): string {
   const m = v.metrics as Record<string, unknown>;
   const detail = v.kind === 'head' ? `AP ${pct(m.apBaseline)} → ${pct(m.apFinal)}` : `recall a→v ${pct((m.after as { audioToVisual?: { mean?: number } } | null)?.audioToVisual?.mean)}`;
   return `${String(v.id).padStart(4)} ${v.kind.padEnd(7)} ${v.active ? 'active ' : v.kept ? 'kept   ' : 'dropped'} ${new Date(v.createdAt).toISOString().slice(0, 19)} train ${v.trainSize} held-out ${v.heldoutSize} ${detail}`;
-}
-
-async function waitForJob(library: Library, jobId: number): Promise<void> {
-  for (;;) {
-    const j = getJob(library.db, jobId);
-    if (j === undefined || j.status === 'done' || j.status === 'failed' || j.status === 'cancelled') return;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }
 
 export async function trainCommand(argv: readonly string[]): Promise<void> {
@@ -102,9 +92,9 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
         else console.log(`Training job ${other.id} is running in another process (${other.progressDone}/${other.progressTotal ?? '?'}); --wait to wait for it`);
         return;
       }
-      await waitForJob(library, other.id);
+      const job = await waitForTrainingJob(library, other.id);
       const versions = trainedVersions(library, modelId).filter((v) => v.jobId === other.id);
-      if (json) printJson({ job: getJob(library.db, other.id), versions });
+      if (json) printJson({ job, versions });
       else for (const v of versions) console.log(versionLine(v));
       return;
     }

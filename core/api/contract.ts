@@ -5,9 +5,9 @@
 import type { SearchResponse } from '../search/types.ts';
 import type { LibraryStatus } from '../status.ts';
 import type { IndexProgress, IndexSummary } from '../indexing/progress.ts';
-import type { LabelSearchResponse } from '../labels/search.ts';
-import type { ImportResult, LabelView } from '../labels/service.ts';
-import type { TrainProgress, TrainSummary } from '../training/trainer.ts';
+import type { LabelSearchResponse } from '../learning/label-search.ts';
+import type { ImportResult, LabelView } from '../learning/labels.ts';
+import type { TrainProgress, TrainSummary } from '../learning/training/trainer.ts';
 import type { TrainedVersion } from '../../db/learning.ts';
 import { arrayOf, bool, bytes, literal, num, obj, oneOf, optional, str, tagged } from './validate.ts';
 import type { Infer, Validator } from './validate.ts';
@@ -17,9 +17,9 @@ import { MIN_AUDIO_SAMPLES } from '../../base/window-plan.ts';
 export type { SearchIn, SearchResponse, SearchResult, SearchMoment } from '../search/types.ts';
 export type { LibraryStatus } from '../status.ts';
 export type { IndexProgress, IndexSummary } from '../indexing/progress.ts';
-export type { LabelMoment, LabelSearchResponse } from '../labels/search.ts';
-export type { ImportResult, LabelView } from '../labels/service.ts';
-export type { TrainProgress, TrainSummary } from '../training/trainer.ts';
+export type { LabelMoment, LabelSearchResponse } from '../learning/label-search.ts';
+export type { ImportResult, LabelView } from '../learning/labels.ts';
+export type { TrainProgress, TrainSummary } from '../learning/training/trainer.ts';
 export type { TrainedVersion } from '../../db/learning.ts';
 
 /** Largest query file (audio, video or image) accepted over IPC or HTTP. */

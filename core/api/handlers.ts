@@ -12,14 +12,15 @@ import { ModelCatalog } from '../models/catalog.ts';
 import { libraryStatus } from '../status.ts';
 import type { ProviderName } from '../../base/types.ts';
 import { FoleyError } from '../../base/errors.ts';
-import { isMethod, METHODS, validateRequest } from './contract.ts';
+import { isMethod, validateRequest } from './contract.ts';
 import type { ApiEvent, HandlerTable, MediaRef, Method, RequestOf, Responses, RootsResponse } from './contract.ts';
 import { ApiError } from './errors.ts';
 import { confineToRoots, contentTypeOf } from './media.ts';
-import { createLearning, debounceFromEnv, isLearningMethod } from './learning.ts';
-import type { Learning, LearningMethod } from './learning.ts';
+import { debounceFromEnv, learningHandlers } from './learning.ts';
+import { createLearning } from '../learning/learning-service.ts';
+import type { LearningService } from '../learning/learning-service.ts';
 import { searchMethod } from './search-query.ts';
-import type { TrainOptions } from '../training/trainer.ts';
+import type { TrainOptions } from '../learning/training/trainer.ts';
 
 export interface ApiOptions {
   readonly dataDir: string;
@@ -73,21 +74,11 @@ class EventHub {
   }
 }
 
-/**
- * Today's learning service answers through one dispatch function: one table entry per learning method
- * forwarding to it (to be replaced by the learning service's own table).
- */
-function learningTable(learning: Learning): HandlerTable<LearningMethod> {
-  const table: Partial<Record<LearningMethod, (params: never) => Promise<unknown>>> = {};
-  for (const m of METHODS) if (isLearningMethod(m)) table[m] = (params: RequestOf<typeof m>) => learning.dispatch(m, params);
-  return table as HandlerTable<LearningMethod>;
-}
-
 interface Services {
   readonly library: Library;
   readonly indexing: IndexSession;
   readonly models: ModelCatalog;
-  readonly learning: Learning;
+  readonly learning: LearningService;
   readonly hub: EventHub;
   readonly session: { readonly provider?: ProviderName | 'auto'; readonly threads?: number };
 }
@@ -125,7 +116,7 @@ function handlerTable(s: Services): HandlerTable<Method> {
     'models.import': (req) => s.models.import(req),
     'models.download': async (req) => s.models.startDownload(req.name),
     'models.setDefault': (req) => s.models.setDefault(req.name),
-    ...learningTable(s.learning),
+    ...learningHandlers(s.learning),
   };
 }
 

@@ -27,7 +27,7 @@ import { groupByFile, page, toMoments } from './moments.ts';
 import type { ScoredWindow } from './moments.ts';
 import { queryEmbeddings } from './query.ts';
 import { activeVersion, versionParams } from '../../db/learning.ts';
-import { adaptVectors } from '../training/adapter.ts';
+import { adaptVectors } from '../learning/training/adapter.ts';
 import type { QueryEmbeddings } from './query.ts';
 import type { SearchIn, SearchRequest, SearchResponse, SearchResult } from './types.ts';
 import type { Modality } from '../../base/types.ts';

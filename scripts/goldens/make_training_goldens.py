@@ -3,7 +3,7 @@
 
 Run with Debian's python (torch 1.13):  /usr/bin/python3 scripts/goldens/make_training_goldens.py
 Writes tests/fixtures/training/{head,adapter}_golden.json: small fixed inputs (seeded), the loss and
-the gradient of every parameter, in float64, so the TypeScript gradients (core/training/math.ts) can
+the gradient of every parameter, in float64, so the TypeScript gradients (core/learning/training/math.ts) can
 be compared with an independent implementation, not only with finite differences of themselves.
 """
 import json

@@ -7,13 +7,15 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { openLibrary } from '../../core/library.ts';
 import type { Library } from '../../core/library.ts';
-import { parseClassCsv } from '../../core/labels/classes.ts';
-import { searchByLabel } from '../../core/labels/search.ts';
-import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, parseTime, removeLabels, renameLabel } from '../../core/labels/service.ts';
-import { runTraining } from '../../core/training/trainer.ts';
-import { answerSuggestion, suggestions } from '../../core/training/suggestions.ts';
+import { parseClassCsv } from '../../core/learning/classes.ts';
+import { searchByLabel } from '../../core/learning/label-search.ts';
+import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, parseTime, removeLabels, renameLabel } from '../../core/learning/labels.ts';
+import { runTraining } from '../../core/learning/training/trainer.ts';
+import { answerSuggestion, suggestions } from '../../core/learning/suggestions.ts';
 import { createJob } from '../../db/jobs.ts';
 import { listAnswers } from '../../db/learning.ts';
+import { FoleyError } from '../../base/errors.ts';
+import { rollback } from '../../core/learning/training/versions.ts';
 import { makeSyntheticLibrary } from '../training/synthetic.ts';
 
 function lib(labelled = 0, files = 6): { library: Library; modelId: number } {
@@ -67,6 +69,27 @@ test('rename, merge and remove', () => {
   assert.deepEqual(removeLabels(library, { ids: [id] }), { removed: 1 });
   assert.deepEqual(removeLabels(library, { name: 'dog' }), { removed: 2 });
   assert.equal(listLabelViews(library).length, 0);
+  library.close();
+});
+
+test('user errors carry a code: missing things are not_found, bad input bad_request', () => {
+  const { library, modelId } = lib();
+  const code = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+    } catch (e) {
+      assert.ok(e instanceof FoleyError, String(e));
+      return e.code;
+    }
+    assert.fail('expected an error');
+  };
+  assert.equal(code(() => addLabelTo(library, { name: 'dog', file: '/not/there.mp4' })), 'not_found');
+  assert.equal(code(() => addLabelTo(library, { name: 'dog', file: FILE, startS: 500, endS: 600 })), 'not_found');
+  assert.equal(code(() => addLabelTo(library, { name: ' ', file: FILE })), 'bad_request');
+  assert.equal(code(() => renameLabel(library, 'nothing', 'else')), 'not_found');
+  assert.equal(code(() => removeLabels(library, { ids: [999] })), 'not_found');
+  assert.equal(code(() => answerSuggestion(library, modelId, 'dog', 999_999, 'accepted')), 'not_found');
+  assert.equal(code(() => rollback(library, modelId, 'head', 999)), 'not_found');
   library.close();
 });
 

@@ -1,12 +1,12 @@
-// The hand-written gradients of core/training/math.ts against finite differences (central, in float32
+// The hand-written gradients of core/learning/training/math.ts against finite differences (central, in float32
 // parameters, so tolerances are loose-ish) and against PyTorch autograd goldens
 // (scripts/goldens/make_training_goldens.py → tests/fixtures/training/*.json).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { adapterLossGrad, averagePrecision, headLossGrad, identityAdapter, pairRecall, rng } from '../../core/training/math.ts';
-import type { AdapterBatch, HeadBatch, HeadShape } from '../../core/training/math.ts';
+import { adapterLossGrad, averagePrecision, headLossGrad, identityAdapter, pairRecall, rng } from '../../core/learning/training/math.ts';
+import type { AdapterBatch, HeadBatch, HeadShape } from '../../core/learning/training/math.ts';
 
 const FIX = path.join(import.meta.dirname, '..', 'fixtures', 'training');
 

@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openLibrary } from '../../core/library.ts';
-import { searchByLabel, zeroShotScores } from '../../core/labels/search.ts';
-import { readStore, labelWindows } from '../../core/training/dataset.ts';
-import { averagePrecision } from '../../core/training/math.ts';
-import { runTraining } from '../../core/training/trainer.ts';
-import type { TrainSummary } from '../../core/training/trainer.ts';
+import { searchByLabel, zeroShotScores } from '../../core/learning/label-search.ts';
+import { labelWindows } from '../../core/learning/training/dataset.ts';
+import { readEmbeddingTable } from '../../core/learning/training/embedding-table.ts';
+import { averagePrecision } from '../../core/learning/training/math.ts';
+import { runTraining } from '../../core/learning/training/trainer.ts';
+import type { TrainSummary } from '../../core/learning/training/trainer.ts';
 import { createJob } from '../../db/jobs.ts';
 import { listLabels } from '../../db/labels.ts';
 import { activeVersion, countPredictions, topPredictions } from '../../db/learning.ts';
@@ -31,9 +32,9 @@ async function train(lib: SyntheticLibrary): Promise<TrainSummary> {
 function unlabelledAp(lib: SyntheticLibrary, name: string, score: (windowId: number) => number): number {
   const db = lib.db;
   const labelled = new Set<number>();
-  const store = readStore(db, lib.modelId);
-  const byFile = new Map<number, typeof store.windows[number][]>();
-  for (const w of store.windows) byFile.set(w.fileId, [...(byFile.get(w.fileId) ?? []), w]);
+  const table = readEmbeddingTable(db, lib.modelId);
+  const byFile = new Map<number, typeof table.windows[number][]>();
+  for (const w of table.windows) byFile.set(w.fileId, [...(byFile.get(w.fileId) ?? []), w]);
   for (const l of listLabels(db)) for (const w of labelWindows(l, byFile.get(l.fileId) ?? [])) labelled.add(w.id);
   const ids = lib.windowIds.filter((id) => !labelled.has(id));
   return averagePrecision(ids.map(score), ids.map((id) => lib.truth.get(name)!.has(id)));
@@ -72,11 +73,11 @@ test('learnable labels: trained heads beat the zero-shot baseline; the adapter i
     // Search quality on the windows nobody labelled, against the hidden rule.
     for (const name of ['dog', 'rain', 'siren']) {
       const pos = new Set<number>();
-      const store = readStore(lib.db, lib.modelId);
-      const byFile = new Map<number, typeof store.windows[number][]>();
-      for (const w of store.windows) byFile.set(w.fileId, [...(byFile.get(w.fileId) ?? []), w]);
+      const table = readEmbeddingTable(lib.db, lib.modelId);
+      const byFile = new Map<number, typeof table.windows[number][]>();
+      for (const w of table.windows) byFile.set(w.fileId, [...(byFile.get(w.fileId) ?? []), w]);
       for (const l of listLabels(lib.db, { name })) if (l.polarity === 'positive') for (const w of labelWindows(l, byFile.get(l.fileId) ?? [])) pos.add(w.id);
-      const zs = zeroShotScores(store, pos);
+      const zs = zeroShotScores(table, pos);
       const trained = new Map(topPredictions(lib.db, head.id, name, 1e6).map((p) => [p.windowId, p.score]));
       const apZero = unlabelledAp(lib, name, (id) => zs.get(id)!);
       const apTrained = unlabelledAp(lib, name, (id) => trained.get(id)!);

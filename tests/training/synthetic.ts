@@ -13,7 +13,7 @@ import { addLabel } from '../../db/labels.ts';
 import { ensureModel } from '../../db/models.ts';
 import { finishRun, startRun } from '../../db/runs.ts';
 import { replaceFileWindows } from '../../db/windows.ts';
-import { rng } from '../../core/training/math.ts';
+import { rng } from '../../core/learning/training/math.ts';
 
 export interface SyntheticOptions {
   readonly dim?: number;

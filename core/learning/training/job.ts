@@ -7,11 +7,11 @@
 // training_checkpoints let it continue from the last finished epoch (same labels and options), or it
 // starts from scratch.
 import { Worker } from 'node:worker_threads';
-import { databasePath } from '../../db/connection.ts';
-import { createJob, getJob, listJobs, setJobStatus } from '../../db/jobs.ts';
-import type { Job } from '../../db/jobs.ts';
-import { FoleyError } from '../../base/errors.ts';
-import type { Library } from '../library.ts';
+import { databasePath } from '../../../db/connection.ts';
+import { createJob, getJob, listJobs, setJobStatus } from '../../../db/jobs.ts';
+import type { Job } from '../../../db/jobs.ts';
+import { FoleyError } from '../../../base/errors.ts';
+import type { Library } from '../../library.ts';
 import type { TrainOptions, TrainProgress, TrainSummary } from './trainer.ts';
 import type { WorkerCommand, WorkerInput, WorkerMessage } from './worker.ts';
 
@@ -64,7 +64,7 @@ function claimJob(library: Library, modelId: number, staleMs: number): Job {
   for (const j of listJobs(db, { kind: TRAIN_JOB, status: 'running' })) {
     if ((j.params as unknown as Params).modelId !== modelId) continue;
     if (Date.now() - j.updatedAt > staleMs) setJobStatus(db, j.id, 'queued');
-    else throw new FoleyError(`training job ${j.id} is already running for this model`);
+    else throw new FoleyError(`training job ${j.id} is already running for this model`, { code: 'conflict' });
   }
   const open = [...listJobs(db, { kind: TRAIN_JOB, status: 'paused' }), ...listJobs(db, { kind: TRAIN_JOB, status: 'queued' })];
   const same = open.find((j) => (j.params as unknown as Params).modelId === modelId);
@@ -102,13 +102,13 @@ export function startTraining(library: Library, o: StartTrainingOptions): Traini
       else if (m.type === 'resumed') paused = false;
       else if (m.type === 'done') outcome = { status: 'done', jobId: job.id, summary: m.summary };
       else if (m.type === 'stopped') outcome = { status: m.status, jobId: job.id };
-      else failure = new FoleyError(`training failed: ${m.message}`);
+      else failure = new FoleyError(`training failed: ${m.message}`, { code: 'failed' });
     });
     worker.on('error', (e) => (failure = e));
     worker.on('exit', (code) => {
       settled = true;
       if (outcome !== undefined) resolve(outcome);
-      else reject(failure ?? new FoleyError(`training worker ended (exit code ${code}) before finishing job ${job.id}; run it again to resume`));
+      else reject(failure ?? new FoleyError(`training worker ended (exit code ${code}) before finishing job ${job.id}; run it again to resume`, { code: 'failed' }));
     });
   });
   const setStatus = (status: 'paused' | 'running' | 'cancelled'): void => {
@@ -142,4 +142,13 @@ export function startTraining(library: Library, o: StartTrainingOptions): Traini
       await worker.terminate();
     },
   };
+}
+
+/** Waits (polling each second) until a train job has ended, in whichever process runs it; its final row. */
+export async function waitForTrainingJob(library: Library, jobId: number): Promise<Job | undefined> {
+  for (;;) {
+    const j = getJob(library.db, jobId);
+    if (j === undefined || j.status === 'done' || j.status === 'failed' || j.status === 'cancelled') return j;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }

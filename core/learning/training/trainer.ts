@@ -1,16 +1,18 @@
-// One training run over the store, as the worker runs it: build the dataset, train the heads, store
-// the version (kept or not), train the adapter, store it, refresh the active head's predictions.
+// One training run over the embedding table, as the worker runs it: build the dataset, train the heads,
+// store the version (kept or not), train the adapter, store it, refresh the active head's predictions.
 // Every finished epoch is checkpointed in training_checkpoints under the dataset's hash, so a run
 // that crashes (or is stopped) restarts from its last finished epoch if the labels and windows are
 // unchanged, and from scratch otherwise. A stage already stored by this job is not trained again.
-import type { Database } from '../../db/connection.ts';
-import { clearCheckpoints, getCheckpoint, listVersions, putCheckpoint, activeVersion, addVersion, putPredictions, dropInactivePredictions, versionParams } from '../../db/learning.ts';
-import type { TrainedVersion, VersionKind } from '../../db/learning.ts';
-import type { JsonValue } from '../../db/jobs.ts';
+import type { Database } from '../../../db/connection.ts';
+import { clearCheckpoints, getCheckpoint, listVersions, putCheckpoint, activeVersion, addVersion, putPredictions, dropInactivePredictions, versionParams } from '../../../db/learning.ts';
+import type { TrainedVersion, VersionKind } from '../../../db/learning.ts';
+import type { JsonValue } from '../../../db/jobs.ts';
 import { trainAdapter } from './adapter.ts';
 import type { AdapterOptions, AdapterResult } from './adapter.ts';
-import { buildDataset, readStore } from './dataset.ts';
-import type { Dataset, DatasetOptions, Store } from './dataset.ts';
+import { buildDataset } from './dataset.ts';
+import { readEmbeddingTable } from './embedding-table.ts';
+import type { Dataset, DatasetOptions } from './dataset.ts';
+import type { EmbeddingTable } from './embedding-table.ts';
 import { featureCount, scoreRows, trainHeads } from './head.ts';
 import type { HeadOptions, HeadResult } from './head.ts';
 import type { StageHooks } from './stage.ts';
@@ -69,17 +71,17 @@ export function adapterMetrics(a: AdapterResult): JsonValue {
 }
 
 /** Scores every window for each label of a head version; stores the best `limit` per label. */
-export function refreshPredictions(db: Database, version: TrainedVersion, store: Store, limit: number): number {
+export function refreshPredictions(db: Database, version: TrainedVersion, table: EmbeddingTable, limit: number): number {
   const params = versionParams(db, version.id);
-  const shape = { labels: version.labelSet.length, features: featureCount(store.dim) };
+  const shape = { labels: version.labelSet.length, features: featureCount(table.dim) };
   if (params.length !== shape.labels * shape.features + shape.labels) return 0;
   const rows: number[] = [];
-  for (let r = 0; r < store.windows.length; r++) if (store.hasAudio[r] === 1 || store.hasVisual[r] === 1) rows.push(r);
+  for (let r = 0; r < table.windows.length; r++) if (table.hasAudio[r] === 1 || table.hasVisual[r] === 1) rows.push(r);
   let n = 0;
   version.labelSet.forEach((label, l) => {
-    const scores = scoreRows(store, shape, params, l, rows);
+    const scores = scoreRows(table, shape, params, l, rows);
     const order = rows.map((_, i) => i).sort((p, q) => scores[q]! - scores[p]!).slice(0, limit);
-    putPredictions(db, version.id, label, order.map((i) => ({ windowId: store.windows[rows[i]!]!.id, score: scores[i]! })));
+    putPredictions(db, version.id, label, order.map((i) => ({ windowId: table.windows[rows[i]!]!.id, score: scores[i]! })));
     n += order.length;
   });
   dropInactivePredictions(db, version.modelId);
@@ -103,8 +105,8 @@ export async function runTraining(ctx: TrainContext): Promise<TrainSummary> {
     ctx.onProgress?.({ stage, done, total, etaSeconds: eta, elapsedSeconds: elapsed });
   };
   report('dataset', 0, true);
-  const store = readStore(db, modelId);
-  const ds: Dataset = buildDataset(db, modelId, options.dataset ?? {}, store);
+  const table = readEmbeddingTable(db, modelId);
+  const ds: Dataset = buildDataset(db, modelId, options.dataset ?? {}, table);
   const resumed: { head: number | null; adapter: number | null } = { head: null, adapter: null };
   // Checkpoints are only valid for the same labels, windows, split and training options.
   const runHash = `${ds.hash}|${JSON.stringify(options)}`;
@@ -167,7 +169,7 @@ export async function runTraining(ctx: TrainContext): Promise<TrainSummary> {
   await ctx.checkpoint();
   report('predictions', base, true);
   const active = activeVersion(db, modelId, 'head');
-  const predictions = active !== undefined ? refreshPredictions(db, active, store, options.maxPredictionsPerLabel ?? 5000) : 0;
+  const predictions = active !== undefined ? refreshPredictions(db, active, table, options.maxPredictionsPerLabel ?? 5000) : 0;
   clearCheckpoints(db, jobId);
   report('done', total, true);
   return {

@@ -3,14 +3,14 @@
 // Predictions come from the active trained head when it knows the label (stored after training), else
 // from the zero-shot baseline computed now (cosine to the mean embedding of the label's positives).
 // Windows labelled for this name, either way, are never repeated as predictions.
-import type { Database } from '../../db/connection.ts';
 import { getFile } from '../../db/files.ts';
 import { listLabels } from '../../db/labels.ts';
 import { activeVersion, classScoreRanking, topPredictions } from '../../db/learning.ts';
-import { momentsForWindows } from '../../db/windows.ts';
+import { listWindows, momentsForWindows } from '../../db/windows.ts';
 import type { Library } from '../library.ts';
-import { labelWindows, readStore } from '../training/dataset.ts';
-import type { Store, WindowRef } from '../training/dataset.ts';
+import { labelWindows } from './training/dataset.ts';
+import { readEmbeddingTable } from './training/embedding-table.ts';
+import type { EmbeddingTable, WindowRef } from './training/embedding-table.ts';
 import { modelRecord } from '../library.ts';
 import type { InstalledModel } from '../models/store.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
@@ -50,33 +50,26 @@ export interface LabelSearchResponse {
   readonly negatives?: LabelMoment[];
 }
 
-function windowRefs(db: Database, fileId: number): WindowRef[] {
-  return db
-    .prepare<[number], { id: number; file_id: number; start_s: number; end_s: number }>('SELECT id, file_id, start_s, end_s FROM windows WHERE file_id = ? ORDER BY start_s')
-    .all(fileId)
-    .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s }));
-}
-
 /** Zero-shot scores (½ a·μ̂a + ½ v·μ̂v) of every window for the mean of `positives` (window ids). */
-export function zeroShotScores(store: Store, positives: ReadonlySet<number>): Map<number, number> {
-  const d = store.dim;
+export function zeroShotScores(table: EmbeddingTable, positives: ReadonlySet<number>): Map<number, number> {
+  const d = table.dim;
   const ma = new Float64Array(d);
   const mv = new Float64Array(d);
   for (const id of positives) {
-    const r = store.row.get(id);
+    const r = table.row.get(id);
     if (r === undefined) continue;
     for (let c = 0; c < d; c++) {
-      ma[c] = ma[c]! + store.audio[r * d + c]!;
-      mv[c] = mv[c]! + store.visual[r * d + c]!;
+      ma[c] = ma[c]! + table.audio[r * d + c]!;
+      mv[c] = mv[c]! + table.visual[r * d + c]!;
     }
   }
   const na = Math.hypot(...ma) || 1;
   const nv = Math.hypot(...mv) || 1;
   const out = new Map<number, number>();
-  store.windows.forEach((w, r) => {
-    if (store.hasAudio[r] === 0 && store.hasVisual[r] === 0) return;
+  table.windows.forEach((w, r) => {
+    if (table.hasAudio[r] === 0 && table.hasVisual[r] === 0) return;
     let s = 0;
-    for (let c = 0; c < d; c++) s += (store.audio[r * d + c]! * ma[c]!) / na / 2 + (store.visual[r * d + c]! * mv[c]!) / nv / 2;
+    for (let c = 0; c < d; c++) s += (table.audio[r * d + c]! * ma[c]!) / na / 2 + (table.visual[r * d + c]! * mv[c]!) / nv / 2;
     out.set(w.id, s);
   });
   return out;
@@ -90,12 +83,12 @@ export function searchByLabel(library: Library, request: LabelSearchRequest): La
   const negatives: LabelMoment[] = [];
   const covered = new Set<number>();
   const positiveWindows = new Set<number>();
-  const refs = new Map<number, WindowRef[]>();
+  const refs = new Map<number, readonly WindowRef[]>();
   for (const l of labels) {
     const file = getFile(db, l.fileId);
     if (file === undefined) continue;
     let ws = refs.get(l.fileId);
-    if (ws === undefined) refs.set(l.fileId, (ws = windowRefs(db, l.fileId)));
+    if (ws === undefined) refs.set(l.fileId, (ws = listWindows(db, l.fileId)));
     const on = labelWindows(l, ws);
     for (const w of on) covered.add(w.id);
     if (l.polarity === 'positive') for (const w of on) positiveWindows.add(w.id);
@@ -120,8 +113,8 @@ export function searchByLabel(library: Library, request: LabelSearchRequest): La
     scored = topPredictions(db, head.id, request.name, top + covered.size).filter((p) => !covered.has(p.windowId));
   } else if (positiveWindows.size > 0) {
     predictions = { kind: 'zero-shot' };
-    const store = readStore(db, request.modelId);
-    scored = [...zeroShotScores(store, positiveWindows)]
+    const table = readEmbeddingTable(db, request.modelId);
+    scored = [...zeroShotScores(table, positiveWindows)]
       .filter(([id]) => !covered.has(id))
       .map(([windowId, score]) => ({ windowId, score }))
       .sort((p, q) => q.score - p.score || p.windowId - q.windowId);

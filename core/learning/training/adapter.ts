@@ -54,12 +54,12 @@ function gather(src: Float32Array, rows: readonly number[], d: number): Float32A
 }
 
 export async function trainAdapter(ds: Dataset, options: AdapterOptions, hooks: StageHooks): Promise<AdapterResult> {
-  const store = ds.store;
-  const d = store.dim;
+  const table = ds.table;
+  const d = table.dim;
   const seed = options.seed ?? 1;
   const epochs = options.epochs ?? 10;
   const paired: number[] = [];
-  for (let r = 0; r < store.windows.length; r++) if (store.hasAudio[r] === 1 && store.hasVisual[r] === 1) paired.push(r);
+  for (let r = 0; r < table.windows.length; r++) if (table.hasAudio[r] === 1 && table.hasVisual[r] === 1) paired.push(r);
   const minPairs = options.minPairs ?? 40;
   if (paired.length < minPairs) {
     return { params: null, skipped: `${paired.length} windows with both audio and picture; need ${minPairs}`, before: null, after: null, kept: false, trainSize: 0, heldoutSize: 0, epochs };
@@ -69,7 +69,7 @@ export async function trainAdapter(ds: Dataset, options: AdapterOptions, hooks: 
   const nHeld = Math.min(options.maxHeldout ?? 1000, Math.max(10, Math.round((options.heldoutFraction ?? 0.2) * paired.length)));
   const held = paired.slice(0, nHeld);
   const train = paired.slice(nHeld);
-  // Positive label names per store row, for supervised positives.
+  // Positive label names per table row, for supervised positives.
   const L = ds.names.length;
   const labelsOf = new Map<number, number[]>();
   ds.labelled.forEach((r, i) => {
@@ -78,8 +78,8 @@ export async function trainAdapter(ds: Dataset, options: AdapterOptions, hooks: 
     if (ls.length > 0) labelsOf.set(r, ls);
   });
 
-  const ha = gather(store.audio, held, d);
-  const hv = gather(store.visual, held, d);
+  const ha = gather(table.audio, held, d);
+  const hv = gather(table.visual, held, d);
   const before = { audioToVisual: recall(ha, hv, held.length, d), visualToAudio: recall(hv, ha, held.length, d) };
 
   const P = 2 * d * d;
@@ -119,7 +119,7 @@ export async function trainAdapter(ds: Dataset, options: AdapterOptions, hooks: 
           if (j !== i && lj !== undefined && li.some((l) => lj.includes(l))) pos[i * b + j] = 1;
         }
       }
-      adapterLossGrad(params, d, tau, lambda, { a: gather(store.audio, rows, d), v: gather(store.visual, rows, d), pos, b }, grad);
+      adapterLossGrad(params, d, tau, lambda, { a: gather(table.audio, rows, d), v: gather(table.visual, rows, d), pos, b }, grad);
       adamStep(opt, params, grad, lr);
       hooks.progress(epoch + (step + 1) / steps, epochs);
     }

@@ -6,7 +6,8 @@
 // ranking. Training (Adam, mini-batches) regularises towards that start, not towards zero.
 // Kept per label only if held-out AP beats the baseline's by minGain with ≥ 95% bootstrap support;
 // the other labels keep their baseline weights, so a label with nothing to learn does not regress.
-import type { Dataset, Store } from './dataset.ts';
+import type { Dataset } from './dataset.ts';
+import type { EmbeddingTable } from './embedding-table.ts';
 import { adam, adamStep, averagePrecision, headLogits, headLossGrad, packState, rng, shuffle, sigmoid, unpackState } from './math.ts';
 import type { HeadShape } from './math.ts';
 import type { StageHooks } from './stage.ts';
@@ -58,14 +59,14 @@ export function featureCount(dim: number): number {
   return 3 * dim;
 }
 
-/** Features of store rows into an N×3D array. */
-export function headFeatures(store: Store, rows: readonly number[], out = new Float32Array(rows.length * 3 * store.dim)): Float32Array {
-  const d = store.dim;
+/** Features of table rows into an N×3D array. */
+export function headFeatures(table: EmbeddingTable, rows: readonly number[], out = new Float32Array(rows.length * 3 * table.dim)): Float32Array {
+  const d = table.dim;
   const s = Math.sqrt(d);
   rows.forEach((r, i) => {
     const o = i * 3 * d;
-    const a = store.audio.subarray(r * d, (r + 1) * d);
-    const v = store.visual.subarray(r * d, (r + 1) * d);
+    const a = table.audio.subarray(r * d, (r + 1) * d);
+    const v = table.visual.subarray(r * d, (r + 1) * d);
     out.set(a, o);
     out.set(v, o + d);
     for (let c = 0; c < d; c++) out[o + 2 * d + c] = s * a[c]! * v[c]!;
@@ -81,8 +82,8 @@ function unit(x: Float64Array): Float64Array {
 }
 
 /** Zero-shot weights (L×3D) from the mean embeddings of each name's positive rows. */
-export function baselineWeights(store: Store, positives: readonly (readonly number[])[]): Float32Array {
-  const d = store.dim;
+export function baselineWeights(table: EmbeddingTable, positives: readonly (readonly number[])[]): Float32Array {
+  const d = table.dim;
   const F = 3 * d;
   const w = new Float32Array(positives.length * F);
   positives.forEach((rows, l) => {
@@ -90,8 +91,8 @@ export function baselineWeights(store: Store, positives: readonly (readonly numb
     const mv = new Float64Array(d);
     for (const r of rows) {
       for (let c = 0; c < d; c++) {
-        ma[c] = ma[c]! + store.audio[r * d + c]!;
-        mv[c] = mv[c]! + store.visual[r * d + c]!;
+        ma[c] = ma[c]! + table.audio[r * d + c]!;
+        mv[c] = mv[c]! + table.visual[r * d + c]!;
       }
     }
     const ua = unit(ma);
@@ -192,19 +193,15 @@ function bootstrapSupport(base: Float64Array, trained: Float64Array, rel: boolea
 
 const mean = (xs: readonly number[]): number | null => (xs.length > 0 ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
 
-export async function trainHeads(ds: Dataset, options: HeadOptions, hooks: StageHooks): Promise<HeadResult> {
-  const store = ds.store;
-  const L = ds.names.length;
-  const F = featureCount(store.dim);
-  const shape: HeadShape = { labels: L, features: F };
-  const bgWeight = options.backgroundWeight ?? 0.2;
-  const sp = split(ds, bgWeight);
+/**
+ * The zero-shot start, from training positives only: per label the baseline weights scaled and biased
+ * by calibrate (the prior the loss pulls towards), and the same as one parameter vector.
+ */
+function zeroShotStart(ds: Dataset, sp: Split, x: Float32Array, shape: HeadShape): { prior: Float32Array; bias0: Float32Array; start: Float32Array } {
+  const { labels: L, features: F } = shape;
   const N = sp.trainRows.length;
-  const x = headFeatures(store, sp.trainRows);
-
-  // The zero-shot start, from training positives only.
   const trainPos = ds.names.map((_, l) => sp.trainRows.filter((_, i) => sp.y[i * L + l] === 1 && sp.m[i * L + l] === 1));
-  const w0 = baselineWeights(store, trainPos);
+  const w0 = baselineWeights(ds.table, trainPos);
   const prior = new Float32Array(L * F);
   const bias0 = new Float32Array(L);
   const zeroBias = new Float32Array(L * F + L);
@@ -226,6 +223,20 @@ export async function trainHeads(ds: Dataset, options: HeadOptions, hooks: Stage
   const start = new Float32Array(L * F + L);
   start.set(prior);
   start.set(bias0, L * F);
+  return { prior, bias0, start };
+}
+
+export async function trainHeads(ds: Dataset, options: HeadOptions, hooks: StageHooks): Promise<HeadResult> {
+  const table = ds.table;
+  const L = ds.names.length;
+  const F = featureCount(table.dim);
+  const shape: HeadShape = { labels: L, features: F };
+  const bgWeight = options.backgroundWeight ?? 0.2;
+  const sp = split(ds, bgWeight);
+  const N = sp.trainRows.length;
+  const x = headFeatures(table, sp.trainRows);
+
+  const { prior, bias0, start } = zeroShotStart(ds, sp, x, shape);
 
   const epochs = options.epochs ?? 30;
   const batch = Math.max(1, Math.min(options.batchSize ?? 256, N));
@@ -270,7 +281,7 @@ export async function trainHeads(ds: Dataset, options: HeadOptions, hooks: Stage
   }
 
   // Held-out judgement, per label.
-  const hx = headFeatures(store, sp.heldRows);
+  const hx = headFeatures(table, sp.heldRows);
   const H = sp.heldRows.length;
   const zBase = headLogits(shape, start, hx, H);
   const zTrained = headLogits(shape, params, hx, H);
@@ -314,10 +325,10 @@ export async function trainHeads(ds: Dataset, options: HeadOptions, hooks: Stage
   };
 }
 
-/** Probabilities of a head for store rows, one label: σ(w_l·x + b_l). */
-export function scoreRows(store: Store, shape: HeadShape, params: Float32Array, label: number, rows: readonly number[]): Float32Array {
+/** Probabilities of a head for table rows, one label: σ(w_l·x + b_l). */
+export function scoreRows(table: EmbeddingTable, shape: HeadShape, params: Float32Array, label: number, rows: readonly number[]): Float32Array {
   const F = shape.features;
-  const d = store.dim;
+  const d = table.dim;
   const s = Math.sqrt(d);
   const w = params.subarray(label * F, (label + 1) * F);
   const b = params[shape.labels * F + label]!;
@@ -325,8 +336,8 @@ export function scoreRows(store: Store, shape: HeadShape, params: Float32Array, 
   rows.forEach((r, i) => {
     let z = b;
     for (let c = 0; c < d; c++) {
-      const a = store.audio[r * d + c]!;
-      const v = store.visual[r * d + c]!;
+      const a = table.audio[r * d + c]!;
+      const v = table.visual[r * d + c]!;
       z += w[c]! * a + w[d + c]! * v + w[2 * d + c]! * s * a * v;
     }
     out[i] = sigmoid(z);

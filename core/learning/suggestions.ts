@@ -5,12 +5,15 @@ import { getFile } from '../../db/files.ts';
 import { listLabels } from '../../db/labels.ts';
 import { activeVersion, listAnswers, predictionScore, putAnswer, topPredictions } from '../../db/learning.ts';
 import type { Answer } from '../../db/learning.ts';
-import { getWindow, momentsForWindows } from '../../db/windows.ts';
+import { searchByLabel } from './label-search.ts';
+import { getWindow, listWindows, momentsForWindows } from '../../db/windows.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
-import { addLabelTo } from '../labels/service.ts';
-import type { LabelView } from '../labels/service.ts';
-import { labelWindows } from './dataset.ts';
+import { addLabelTo } from './labels.ts';
+import type { LabelView } from './labels.ts';
+import { labelWindows } from './training/dataset.ts';
+
+export type { Answer };
 
 export interface Suggestion {
   readonly label: string;
@@ -29,11 +32,7 @@ export function suggestions(library: Library, modelId: number, label: string, li
   if (head === undefined || !head.labelSet.includes(label)) return [];
   const skip = new Set(listAnswers(db, label).map((a) => a.windowId));
   for (const l of listLabels(db, { name: label })) {
-    const ws = db
-      .prepare<[number], { id: number; file_id: number; start_s: number; end_s: number }>('SELECT id, file_id, start_s, end_s FROM windows WHERE file_id = ?')
-      .all(l.fileId)
-      .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s }));
-    for (const w of labelWindows(l, ws)) skip.add(w.id);
+    for (const w of labelWindows(l, listWindows(db, l.fileId))) skip.add(w.id);
   }
   const preds = topPredictions(db, head.id, label, limit + skip.size).filter((p) => !skip.has(p.windowId)).slice(0, limit);
   const scores = new Map(preds.map((p) => [p.windowId, p.score]));
@@ -46,10 +45,36 @@ export function suggestions(library: Library, modelId: number, label: string, li
 export function answerSuggestion(library: Library, modelId: number, label: string, windowId: number, answer: Answer): { label: LabelView; answer: Answer } {
   const db = library.db;
   const w = getWindow(db, windowId);
-  if (w === undefined || getFile(db, w.fileId) === undefined) throw new FoleyError(`no window with id ${windowId}`);
+  if (w === undefined || getFile(db, w.fileId) === undefined) throw new FoleyError(`no window with id ${windowId}`, { code: 'not_found' });
   const head = activeVersion(db, modelId, 'head');
   const score = head !== undefined ? predictionScore(db, head.id, label, windowId) : null;
   const { label: added } = addLabelTo(library, { name: label, file: w.fileId, startS: w.startS, endS: w.endS, polarity: answer === 'accepted' ? 'positive' : 'negative' });
   putAnswer(db, { label, windowId, answer, versionId: head?.id ?? null, score, labelId: added.id });
   return { label: added, answer };
+}
+
+/** Suggestions for a label, trained or from the zero-shot baseline; source null: no positives yet. */
+export interface SuggestionList {
+  readonly name: string;
+  readonly source: 'trained' | 'zero-shot' | null;
+  readonly suggestions: readonly Omit<Suggestion, 'versionId'>[];
+}
+
+/**
+ * The active head's suggestions when it knows the label; otherwise (no trained head knows it yet) the
+ * zero-shot baseline's best windows that are neither labelled nor answered.
+ */
+export function suggestionsOrBaseline(library: Library, modelId: number, name: string, top: number): SuggestionList {
+  const trained = suggestions(library, modelId, name, top);
+  if (trained.length > 0 || activeVersion(library.db, modelId, 'head')?.labelSet.includes(name) === true) {
+    return { name, source: 'trained', suggestions: trained.map((s) => ({ label: s.label, windowId: s.windowId, fileId: s.fileId, path: s.path, startS: s.startS, endS: s.endS, score: s.score })) };
+  }
+  const r = searchByLabel(library, { name, modelId, top: top + 50 });
+  if (r.predictions === null) return { name, source: null, suggestions: [] };
+  const answered = new Set(listAnswers(library.db, name).map((a) => a.windowId));
+  const list = r.moments
+    .filter((m) => m.source === 'prediction' && m.windowId !== null && !answered.has(m.windowId))
+    .slice(0, top)
+    .map((m) => ({ label: name, windowId: m.windowId!, fileId: m.fileId, path: m.path, startS: m.startS, endS: m.endS ?? m.startS, score: m.score }));
+  return { name, source: 'zero-shot', suggestions: list };
 }

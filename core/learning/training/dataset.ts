@@ -1,4 +1,4 @@
-// What training learns from, read from the store: every window's frozen CAV-MAE embeddings, the
+// What training learns from, read from the database: every window's frozen CAV-MAE embeddings, the
 // labels mapped onto windows, and a seeded split into training and held-out windows.
 //
 // A label covers the windows that overlap it by at least half of the window or half of the label (so
@@ -7,58 +7,12 @@
 // positive label of another name and no positive l: "closed world" among the moments the user looked
 // at), or unknown. Unknown windows enter training as weak negatives (a seeded sample, small weight),
 // never the held-out evaluation.
-import type { Database } from '../../db/connection.ts';
-import { readAllEmbeddings } from '../../db/embeddings.ts';
-import { labelsFingerprint, listLabels } from '../../db/labels.ts';
-import type { Label } from '../../db/labels.ts';
+import type { Database } from '../../../db/connection.ts';
+import { labelsFingerprint, listLabels } from '../../../db/labels.ts';
+import type { Label } from '../../../db/labels.ts';
+import { readEmbeddingTable } from './embedding-table.ts';
+import type { EmbeddingTable, WindowRef } from './embedding-table.ts';
 import { rng, shuffle } from './math.ts';
-
-export interface WindowRef {
-  readonly id: number;
-  readonly fileId: number;
-  readonly startS: number;
-  readonly endS: number;
-}
-
-export interface Store {
-  readonly dim: number;
-  readonly windows: readonly WindowRef[];
-  /** Row of a window id in windows / audio / visual. */
-  readonly row: ReadonlyMap<number, number>;
-  /** count×dim; a missing modality is a zero row (hasAudio / hasVisual say which). */
-  readonly audio: Float32Array;
-  readonly visual: Float32Array;
-  readonly hasAudio: Uint8Array;
-  readonly hasVisual: Uint8Array;
-}
-
-export function readStore(db: Database, modelId: number): Store {
-  return db.transaction(() => {
-    const windows = db
-      .prepare<[], { id: number; file_id: number; start_s: number; end_s: number }>('SELECT id, file_id, start_s, end_s FROM windows ORDER BY id')
-      .all()
-      .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s }));
-    const row = new Map<number, number>(windows.map((w, i) => [w.id, i]));
-    const a = readAllEmbeddings(db, modelId, 'audio');
-    const v = readAllEmbeddings(db, modelId, 'visual');
-    const dim = a.dim || v.dim;
-    const audio = new Float32Array(windows.length * dim);
-    const visual = new Float32Array(windows.length * dim);
-    const hasAudio = new Uint8Array(windows.length);
-    const hasVisual = new Uint8Array(windows.length);
-    const place = (batch: typeof a, out: Float32Array, has: Uint8Array): void => {
-      for (let i = 0; i < batch.ids.length; i++) {
-        const r = row.get(batch.ids[i]!);
-        if (r === undefined) continue;
-        out.set(batch.vectors.subarray(i * dim, (i + 1) * dim), r * dim);
-        has[r] = 1;
-      }
-    };
-    place(a, audio, hasAudio);
-    place(v, visual, hasVisual);
-    return { dim, windows, row, audio, visual, hasAudio, hasVisual };
-  })();
-}
 
 /** Windows a label covers (see the header for the overlap rule). */
 export function labelWindows(label: Pick<Label, 'fileId' | 'startS' | 'endS'>, windowsOfFile: readonly WindowRef[]): WindowRef[] {
@@ -72,15 +26,15 @@ export function labelWindows(label: Pick<Label, 'fileId' | 'startS' | 'endS'>, w
 }
 
 export interface Dataset {
-  readonly store: Store;
+  readonly table: EmbeddingTable;
   /** Label names, one head output each, sorted. */
   readonly names: string[];
-  /** Rows (into store) of labelled windows with at least one embedding. */
+  /** Rows (into table) of labelled windows with at least one embedding. */
   readonly labelled: number[];
   /** Per labelled row: +1 positive, −1 negative, 0 unknown, for each name (row-major labelled×names). */
   readonly state: Int8Array;
   readonly heldout: Uint8Array;
-  /** Store rows of unlabelled windows used as weak negatives. */
+  /** EmbeddingTable rows of unlabelled windows used as weak negatives. */
   readonly background: number[];
   readonly labelsHash: string;
   readonly hash: string;
@@ -96,12 +50,12 @@ export interface DatasetOptions {
   readonly minBackground?: number;
 }
 
-export function buildDataset(db: Database, modelId: number, options: DatasetOptions = {}, store = readStore(db, modelId)): Dataset {
+export function buildDataset(db: Database, modelId: number, options: DatasetOptions = {}, table = readEmbeddingTable(db, modelId)): Dataset {
   const seed = options.seed ?? 1;
   const frac = options.heldoutFraction ?? 0.25;
   const labels = listLabels(db);
   const byFile = new Map<number, WindowRef[]>();
-  for (const w of store.windows) {
+  for (const w of table.windows) {
     let list = byFile.get(w.fileId);
     if (list === undefined) byFile.set(w.fileId, (list = []));
     list.push(w);
@@ -114,8 +68,8 @@ export function buildDataset(db: Database, modelId: number, options: DatasetOpti
     let set = map.get(l.name);
     if (set === undefined) map.set(l.name, (set = new Set()));
     for (const w of labelWindows(l, byFile.get(l.fileId) ?? [])) {
-      const r = store.row.get(w.id)!;
-      if (store.hasAudio[r] === 0 && store.hasVisual[r] === 0) continue;
+      const r = table.row.get(w.id)!;
+      if (table.hasAudio[r] === 0 && table.hasVisual[r] === 0) continue;
       set.add(r);
       touched.add(r);
     }
@@ -156,12 +110,12 @@ export function buildDataset(db: Database, modelId: number, options: DatasetOpti
     if (random() < frac) heldout[i] = 1;
   }
   const unlabelled: number[] = [];
-  for (let r = 0; r < store.windows.length; r++) if (!touched.has(r) && (store.hasAudio[r] === 1 || store.hasVisual[r] === 1)) unlabelled.push(r);
+  for (let r = 0; r < table.windows.length; r++) if (!touched.has(r) && (table.hasAudio[r] === 1 || table.hasVisual[r] === 1)) unlabelled.push(r);
   const bgCount = Math.min(unlabelled.length, Math.max(options.minBackground ?? 200, Math.round((options.backgroundRatio ?? 1) * labelled.length)));
   const background = shuffle(unlabelled, random).slice(0, bgCount).sort((p, q) => p - q);
   const labelsHash = labelsFingerprint(db);
-  const hash = `${labelsHash}|w${store.windows.length}|a${store.hasAudio.reduce((s, x) => s + x, 0)}|v${store.hasVisual.reduce((s, x) => s + x, 0)}|s${seed}|f${frac}`;
+  const hash = `${labelsHash}|w${table.windows.length}|a${table.hasAudio.reduce((s, x) => s + x, 0)}|v${table.hasVisual.reduce((s, x) => s + x, 0)}|s${seed}|f${frac}`;
   const positives: Record<string, number> = {};
   for (const n of names) positives[n] = pos.get(n)!.size;
-  return { store, names, labelled, state, heldout, background, labelsHash, hash, positives };
+  return { table, names, labelled, state, heldout, background, labelsHash, hash, positives };
 }

@@ -16,7 +16,7 @@ import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { modelRecord } from '../library.ts';
 import type { InstalledModel } from '../models/store.ts';
-import { sigmoid } from '../training/math.ts';
+import { sigmoid } from './training/math.ts';
 import { parseCsv } from './csv.ts';
 
 export function parseClassCsv(text: string): ModelClass[] {

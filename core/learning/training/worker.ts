@@ -8,10 +8,10 @@
 // `foley jobs pause ID` from another process works. Messages out: WorkerMessage.
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from '../../db/connection.ts';
-import { getJob, setJobProgress, setJobStatus } from '../../db/jobs.ts';
-import { clearCheckpoints } from '../../db/learning.ts';
-import { Cancelled, JobControl } from '../indexing/control.ts';
+import { openDatabase } from '../../../db/connection.ts';
+import { getJob, setJobProgress, setJobStatus } from '../../../db/jobs.ts';
+import { clearCheckpoints } from '../../../db/learning.ts';
+import { Cancelled, JobControl } from '../../indexing/control.ts';
 import { runTraining } from './trainer.ts';
 import type { TrainOptions, TrainProgress, TrainSummary } from './trainer.ts';
 

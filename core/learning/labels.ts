@@ -13,6 +13,7 @@ import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library.ts';
 import { DEFAULT_WINDOW_SECONDS } from '../../base/window-plan.ts';
 import { formatCsv, parseCsv } from './csv.ts';
+import { notifyLabelsChanged } from './label-events.ts';
 
 export interface LabelView {
   readonly id: number;
@@ -35,20 +36,6 @@ export interface LabelInput {
   /** Omitted with a start: the window containing startS. */
   readonly endS?: number | null;
   readonly polarity?: Polarity;
-}
-
-// ---- change notification (the training scheduler listens; other processes are seen by polling) ----
-
-const listeners = new Set<() => void>();
-
-/** Called after every label change made through these services in this process. */
-export function onLabelsChanged(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-export function notifyLabelsChanged(): void {
-  for (const l of listeners) l();
 }
 
 // ---- helpers ----
@@ -85,7 +72,7 @@ export function parseMoment(spec: string): { file: string; startS: number | null
 
 export function resolveFile(db: Database, file: string | number): MediaFile {
   const f = typeof file === 'number' ? getFile(db, file) : (getFileByPath(db, path.resolve(file)) ?? getFileByPath(db, file));
-  if (f === undefined) throw new FoleyError(`not in the library: ${String(file)} (index it first)`);
+  if (f === undefined) throw new FoleyError(`not in the library: ${String(file)} (index it first)`, { code: 'not_found' });
   return f;
 }
 
@@ -99,7 +86,7 @@ export function snapToWindows(db: Database, fileId: number, startS: number, endS
     return { startS: w.startS, endS: w.endS };
   }
   const over = windows.filter((w) => Math.min(endS, w.endS) - Math.max(startS, w.startS) > 0);
-  if (over.length === 0) throw new FoleyError(`no window of the file overlaps ${startS}-${endS} s (it has ${windows.length} windows up to ${Math.max(...windows.map((w) => w.endS))} s)`);
+  if (over.length === 0) throw new FoleyError(`no window of the file overlaps ${startS}-${endS} s (it has ${windows.length} windows up to ${Math.max(...windows.map((w) => w.endS))} s)`, { code: 'not_found' });
   return { startS: Math.min(...over.map((w) => w.startS)), endS: Math.max(...over.map((w) => w.endS)) };
 }
 
@@ -145,7 +132,7 @@ export function renameLabel(library: Library, from: string, to: string): { renam
     throw new FoleyError(`a label "${target}" exists already; merge into it instead`);
   }
   const renamed = renameLabels(library.db, from, target);
-  if (renamed === 0) throw new FoleyError(`no label called "${from}"`);
+  if (renamed === 0) throw new FoleyError(`no label called "${from}"`, { code: 'not_found' });
   notifyLabelsChanged();
   return { renamed };
 }
@@ -161,7 +148,7 @@ export function removeLabels(library: Library, target: { ids: readonly number[] 
   let removed = 0;
   if ('ids' in target) {
     for (const id of target.ids) {
-      if (getLabel(library.db, id) === undefined) throw new FoleyError(`no label with id ${id}`);
+      if (getLabel(library.db, id) === undefined) throw new FoleyError(`no label with id ${id}`, { code: 'not_found' });
       removed += removeLabel(library.db, id) ? 1 : 0;
     }
   } else removed = removeLabelsByName(library.db, target.name);
