@@ -1,4 +1,4 @@
-// Indexing-time decoding of a whole file as windows (core/windows.ts plans them): the audio is
+// Indexing-time decoding of a whole file as windows (base/window-plan.ts plans them): the audio is
 // streamed once through ffmpeg and cut into exact [start·16000, end·16000) slices, each window's
 // frame is decoded at its middle. Nothing holds the whole file: only the samples of the windows still
 // in flight (with hop < window, the overlap) plus one decode chunk.

@@ -30,7 +30,7 @@ export const MAX_JSON_BYTES = 1 * 2 ** 20;
 export const MAX_PCM_SAMPLES = 16_000 * 60;
 export const MAX_PATH_LENGTH = 4096;
 export const MAX_TOP = 200;
-/** Label names: what core/labels accepts (trimmed, no tabs or line breaks). */
+/** Label names: what core/learning/labels.ts accepts (trimmed, no tabs or line breaks). */
 export const MAX_LABEL_NAME = 200;
 /** An imported label file travels inside a JSON body (MAX_JSON_BYTES): a little under it. */
 export const MAX_LABEL_TEXT = 900_000;

@@ -20,7 +20,7 @@ export interface EmbedFileOptions {
   readonly modalities?: readonly Modality[];
   readonly onWindowEmbedded?: () => void;
   /**
-   * (Added for the desktop app's thumbnails, core/thumbnails.ts.) Each window's full-resolution frame,
+   * (Indexing writes thumbnails through this, core/indexing/thumbnails.ts.) Each window's full-resolution frame,
    * as decoded; a returned promise is awaited before decoding goes on. A throw here fails the file.
    */
   readonly onFrame?: (win: MediaWindow, frame: RgbFrame) => void | Promise<void>;

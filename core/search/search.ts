@@ -150,7 +150,7 @@ interface Adapter {
   readonly dim: number;
 }
 
-/** The active trained adapter of this model (core/training/adapter.ts), if the learning job kept one. */
+/** The active trained adapter of this model (core/learning/training/adapter.ts), if the learning job kept one. */
 function activeAdapter(db: Database, modelRow: Model): Adapter | undefined {
   const v = activeVersion(db, modelRow.id, 'adapter');
   return v === undefined ? undefined : { versionId: v.id, params: versionParams(db, v.id), dim: modelRow.dim };

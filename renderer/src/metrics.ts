@@ -1,4 +1,4 @@
-// Reading trained versions' metrics (JSON from core/training) for display: heads report held-out
+// Reading trained versions' metrics (JSON from core/learning/training) for display: heads report held-out
 // average precision before (zero-shot baseline) and after training, the adapter cross-modal recall.
 import type { TrainedVersion, TrainSummary } from '../../core/api/contract.ts';
 
