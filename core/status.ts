@@ -1,6 +1,7 @@
 // A library's state in one JSON-able object: what `foley status` prints and the UI's library page shows.
 import { existsSync, statSync } from 'node:fs';
 import { statusCounts } from '../db/status.ts';
+import type { StatusCounts } from '../db/status.ts';
 import type { Library } from './library.ts';
 
 export interface LibraryStatus {
@@ -9,15 +10,7 @@ export interface LibraryStatus {
   readonly files: { readonly total: number; readonly pending: number; readonly indexed: number; readonly failed: number; readonly offline: number };
   readonly windows: number;
   readonly hours: number;
-  readonly models: ReadonlyArray<{
-    readonly name: string;
-    readonly precision: string;
-    readonly dim: number;
-    readonly audioVectors: number;
-    readonly visualVectors: number;
-    readonly indexes: ReadonlyArray<{ readonly modality: string; readonly vectors: number; readonly bytes: number; readonly generation: number }>;
-    readonly providers: readonly string[];
-  }>;
+  readonly models: StatusCounts['models'];
   readonly failures: ReadonlyArray<{ readonly path: string; readonly error: string }>;
   readonly jobs: ReadonlyArray<{ readonly id: number; readonly kind: string; readonly status: string; readonly done: number; readonly total: number | null; readonly error: string | null }>;
 }

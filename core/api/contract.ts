@@ -9,6 +9,7 @@ import type { LabelSearchResponse } from '../learning/label-search.ts';
 import type { ImportResult, LabelView } from '../learning/labels.ts';
 import type { TrainProgress, TrainSummary } from '../learning/training/trainer.ts';
 import type { TrainedVersion } from '../../db/learning.ts';
+import type { Suggestion as LearnedSuggestion } from '../learning/suggestions.ts';
 import { arrayOf, bool, bytes, literal, num, obj, oneOf, optional, str, tagged } from './validate.ts';
 import type { Infer, Validator } from './validate.ts';
 import { ApiError } from './errors.ts';
@@ -246,15 +247,8 @@ export interface TrainingState {
   readonly versions: number;
 }
 
-export interface Suggestion {
-  readonly label: string;
-  readonly windowId: number;
-  readonly fileId: number;
-  readonly path: string;
-  readonly startS: number;
-  readonly endS: number;
-  readonly score: number;
-}
+/** A suggested window for a label (the trained version that scored it stays on the server). */
+export type Suggestion = Omit<LearnedSuggestion, 'versionId'>;
 
 export interface SuggestionsResponse {
   readonly name: string;
