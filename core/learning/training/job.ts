@@ -8,7 +8,7 @@
 // starts from scratch.
 import { Worker } from 'node:worker_threads';
 import { databasePath } from '../../../db/connection.ts';
-import { createJob, getJob, listJobs, setJobStatus } from '../../../db/jobs.ts';
+import { claimJob, getJob, listJobs, setJobStatus } from '../../../db/jobs.ts';
 import type { Job } from '../../../db/jobs.ts';
 import { FoleyError } from '../../../base/errors.ts';
 import type { Library } from '../../library.ts';
@@ -59,21 +59,15 @@ export function runningTrainingJob(library: Library, modelId: number, staleMs = 
   );
 }
 
-function claimJob(library: Library, modelId: number, staleMs: number): Job {
-  const db = library.db;
-  for (const j of listJobs(db, { kind: TRAIN_JOB, status: 'running' })) {
-    if ((j.params as unknown as Params).modelId !== modelId) continue;
-    if (Date.now() - j.updatedAt > staleMs) setJobStatus(db, j.id, 'queued');
-    else throw new FoleyError(`training job ${j.id} is already running for this model`, { code: 'conflict' });
-  }
-  const open = [...listJobs(db, { kind: TRAIN_JOB, status: 'paused' }), ...listJobs(db, { kind: TRAIN_JOB, status: 'queued' })];
-  const same = open.find((j) => (j.params as unknown as Params).modelId === modelId);
-  const job = same ?? createJob(db, TRAIN_JOB, { modelId });
-  return setJobStatus(db, job.id, 'running');
-}
-
 export function startTraining(library: Library, o: StartTrainingOptions): TrainingHandle {
-  const job = claimJob(library, o.modelId, o.staleMs ?? STALE_MS);
+  // The job this model's training continues (stopped, paused or left by a dead process), else a new one.
+  const job = claimJob(library.db, {
+    kind: TRAIN_JOB,
+    params: { modelId: o.modelId },
+    staleMs: o.staleMs ?? STALE_MS,
+    same: (p) => (p as unknown as Params).modelId === o.modelId,
+    busy: (j) => `training job ${j.id} is already running for this model`,
+  });
   const input: WorkerInput = {
     dbFile: databasePath(library.dataDir),
     jobId: job.id,
