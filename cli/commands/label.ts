@@ -79,139 +79,160 @@ export async function labelSearchCommand(
   }
 }
 
+const LABEL_OPTIONS = {
+  negative: { type: 'boolean' },
+  file: { type: 'string' },
+  name: { type: 'string' },
+  into: { type: 'string' },
+  format: { type: 'string' },
+  top: { type: 'string' },
+  model: { type: 'string' },
+  score: { type: 'boolean' },
+  ...RUNTIME_OPTIONS,
+} as const;
+
+type Values = ReturnType<typeof parse<typeof LABEL_OPTIONS>>['values'];
+
+/** One `foley label SUB` call: the open library, the positionals after SUB, the options. */
+interface Call {
+  readonly library: Library;
+  readonly sub: string;
+  readonly args: readonly string[];
+  readonly values: Values;
+  readonly json: boolean;
+}
+
+/** Prints `r` as JSON, or `text(r)` for people. */
+function report<T>(c: Call, r: T, text: (r: T) => string): void {
+  if (c.json) printJson(r);
+  else console.log(text(r));
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function add(c: Call): void {
+  const [name, spec] = c.args;
+  if (name === undefined || spec === undefined) throw new UsageError('label add takes NAME and FILE[@START[-END]]');
+  const m = parseMoment(spec);
+  const r = addLabelTo(c.library, { name, file: m.file, startS: m.startS, endS: m.endS, polarity: c.values.negative === true ? 'negative' : 'positive' });
+  report(c, r, ({ label, added }) => `${added ? 'Added' : 'Already there'}: ${labelLine(label)}`);
+}
+
+function list(c: Call): void {
+  const labels = listLabelViews(c.library, { ...(c.args[0] !== undefined ? { name: c.args[0] } : {}), ...(c.values.file !== undefined ? { file: c.values.file } : {}) });
+  if (c.json) printJson({ labels });
+  else for (const l of labels) console.log(labelLine(l));
+}
+
+function names(c: Call): void {
+  const all = labelSummary(c.library);
+  if (c.json) printJson({ names: all });
+  else for (const n of all) console.log(`${n.name}  ${n.positives} positive, ${n.negatives} negative`);
+}
+
+function remove(c: Call): void {
+  const ids = c.args.map((p) => {
+    const id = Number(p);
+    if (!Number.isInteger(id)) throw new UsageError(`"${p}" is not a label id`);
+    return id;
+  });
+  if (c.values.name === undefined && ids.length === 0) throw new UsageError('label remove takes label ids or --name NAME');
+  const r = removeLabels(c.library, c.values.name !== undefined ? { name: c.values.name } : { ids });
+  report(c, r, ({ removed }) => `Removed ${plural(removed, 'label')}`);
+}
+
+function rename(c: Call): void {
+  const [from, to] = c.args;
+  if (from === undefined || to === undefined) throw new UsageError('label rename takes OLD and NEW');
+  report(c, renameLabel(c.library, from, to), ({ renamed }) => `Renamed ${plural(renamed, 'label')}: ${from} → ${to}`);
+}
+
+function merge(c: Call): void {
+  const into = c.values.into;
+  if (into === undefined || c.args.length === 0) throw new UsageError('label merge takes FROM… and --into NAME');
+  report(c, mergeLabelNames(c.library, c.args, into), ({ merged }) => `Merged ${plural(merged, 'label')} into ${into}`);
+}
+
+function exportTo(c: Call): void {
+  const file = c.args[0];
+  const text = exportLabels(c.library, formatOf(c.values.format, file), c.values.name !== undefined ? { name: c.values.name } : {});
+  if (file === undefined) process.stdout.write(text);
+  else {
+    writeFileSync(file, text);
+    if (!c.json) console.log(`Wrote ${file}`);
+  }
+}
+
+function importFrom(c: Call): void {
+  const file = c.args[0];
+  if (file === undefined) throw new UsageError('label import takes FILE');
+  const r = importLabels(c.library, readFileSync(file, 'utf8'), formatOf(c.values.format, file));
+  report(c, r, ({ added, duplicates, skipped }) =>
+    [`Imported ${plural(added, 'label')} (${duplicates} already there, ${skipped.length} skipped)`, ...skipped.map((k) => `  row ${k.row}: ${k.path}: ${k.reason}`)].join('\n'),
+  );
+}
+
+async function searchLabel(c: Call): Promise<void> {
+  const name = c.args[0];
+  if (name === undefined) throw new UsageError('label search takes NAME');
+  await printLabelSearch(c.library, name, { model: c.values.model, top: c.values.top, json: c.json, runtime: runtimeFrom(c.values) });
+}
+
+async function suggest(c: Call): Promise<void> {
+  const name = c.args[0];
+  if (name === undefined) throw new UsageError('label suggest takes NAME');
+  const top = numberOption('top', c.values.top, { min: 1, integer: true }) ?? 10;
+  const found = suggestions(c.library, await modelId(c.library, c.values.model), name, top);
+  if (c.json) printJson({ suggestions: found });
+  else for (const s of found) console.log(`${String(s.windowId).padStart(7)} ${s.score.toFixed(3)}  ${s.path}  ${fmtTime(s.startS)}-${fmtTime(s.endS)}`);
+}
+
+async function answer(c: Call): Promise<void> {
+  const [name, id] = c.args;
+  const windowId = Number(id);
+  if (name === undefined || !Number.isInteger(windowId)) throw new UsageError(`label ${c.sub} takes NAME and WINDOW_ID`);
+  const r = answerSuggestion(c.library, await modelId(c.library, c.values.model), name, windowId, c.sub === 'accept' ? 'accepted' : 'rejected');
+  report(c, r, ({ answer: a, label }) => `${a}: ${labelLine(label)}`);
+}
+
+async function classes(c: Call): Promise<void> {
+  const file = c.args[0];
+  if (file === undefined) throw new UsageError('label classes takes a CSV (index,mid,display_name)');
+  const model = await resolveModel(c.library.dataDir, c.values.model);
+  const r = setClassNames(c.library, model, file);
+  const score = c.values.score === true;
+  const scored = score ? await scoreClasses(c.library, model, runtimeFrom(c.values)) : 0;
+  report(c, { ...r, scored }, () => `Stored ${r.classes} class names for ${model.manifest.name}${score ? `; scored ${scored} windows` : ''}`);
+}
+
+const SUBCOMMANDS: Readonly<Record<string, (c: Call) => void | Promise<void>>> = {
+  add,
+  list,
+  names,
+  remove,
+  rename,
+  merge,
+  export: exportTo,
+  import: importFrom,
+  search: searchLabel,
+  suggest,
+  accept: answer,
+  reject: answer,
+  classes,
+};
+
 export async function labelCommand(argv: readonly string[]): Promise<void> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parse(
-    rest,
-    {
-      negative: { type: 'boolean' },
-      file: { type: 'string' },
-      name: { type: 'string' },
-      into: { type: 'string' },
-      format: { type: 'string' },
-      top: { type: 'string' },
-      model: { type: 'string' },
-      score: { type: 'boolean' },
-      ...RUNTIME_OPTIONS,
-    },
-    true,
-  );
+  const { values, positionals } = parse(rest, LABEL_OPTIONS, true);
   if (sub === undefined || sub === '--help' || sub === '-h' || values.help === true) {
     console.log(LABEL_HELP);
     return;
   }
-  const json = values.json === true;
+  const run = Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+  if (run === undefined) throw new UsageError(`unknown label command "${sub}"`);
   const library = openLibrary(dataDirFrom(values));
   try {
-    switch (sub) {
-      case 'add': {
-        const [name, spec] = positionals;
-        if (name === undefined || spec === undefined) throw new UsageError('label add takes NAME and FILE[@START[-END]]');
-        const m = parseMoment(spec);
-        const { label, added } = addLabelTo(library, { name, file: m.file, startS: m.startS, endS: m.endS, polarity: values.negative === true ? 'negative' : 'positive' });
-        if (json) printJson({ label, added });
-        else console.log(`${added ? 'Added' : 'Already there'}: ${labelLine(label)}`);
-        return;
-      }
-      case 'list': {
-        const labels = listLabelViews(library, { ...(positionals[0] !== undefined ? { name: positionals[0] } : {}), ...(values.file !== undefined ? { file: values.file } : {}) });
-        if (json) printJson({ labels });
-        else for (const l of labels) console.log(labelLine(l));
-        return;
-      }
-      case 'names': {
-        const names = labelSummary(library);
-        if (json) printJson({ names });
-        else for (const n of names) console.log(`${n.name}  ${n.positives} positive, ${n.negatives} negative`);
-        return;
-      }
-      case 'remove': {
-        const ids = positionals.map((p) => {
-          const id = Number(p);
-          if (!Number.isInteger(id)) throw new UsageError(`"${p}" is not a label id`);
-          return id;
-        });
-        if (values.name === undefined && ids.length === 0) throw new UsageError('label remove takes label ids or --name NAME');
-        const target = values.name !== undefined ? { name: values.name } : { ids };
-        const r = removeLabels(library, target);
-        if (json) printJson(r);
-        else console.log(`Removed ${r.removed} label${r.removed === 1 ? '' : 's'}`);
-        return;
-      }
-      case 'rename': {
-        const [from, to] = positionals;
-        if (from === undefined || to === undefined) throw new UsageError('label rename takes OLD and NEW');
-        const r = renameLabel(library, from, to);
-        if (json) printJson(r);
-        else console.log(`Renamed ${r.renamed} label${r.renamed === 1 ? '' : 's'}: ${from} → ${to}`);
-        return;
-      }
-      case 'merge': {
-        if (values.into === undefined || positionals.length === 0) throw new UsageError('label merge takes FROM… and --into NAME');
-        const r = mergeLabelNames(library, positionals, values.into);
-        if (json) printJson(r);
-        else console.log(`Merged ${r.merged} label${r.merged === 1 ? '' : 's'} into ${values.into}`);
-        return;
-      }
-      case 'export': {
-        const file = positionals[0];
-        const text = exportLabels(library, formatOf(values.format, file), values.name !== undefined ? { name: values.name } : {});
-        if (file === undefined) process.stdout.write(text);
-        else {
-          writeFileSync(file, text);
-          if (!json) console.log(`Wrote ${file}`);
-        }
-        return;
-      }
-      case 'import': {
-        const file = positionals[0];
-        if (file === undefined) throw new UsageError('label import takes FILE');
-        const r = importLabels(library, readFileSync(file, 'utf8'), formatOf(values.format, file));
-        if (json) printJson(r);
-        else {
-          console.log(`Imported ${r.added} label${r.added === 1 ? '' : 's'} (${r.duplicates} already there, ${r.skipped.length} skipped)`);
-          for (const s of r.skipped) console.log(`  row ${s.row}: ${s.path}: ${s.reason}`);
-        }
-        return;
-      }
-      case 'search': {
-        const name = positionals[0];
-        if (name === undefined) throw new UsageError('label search takes NAME');
-        await printLabelSearch(library, name, { model: values.model, top: values.top, json, runtime: runtimeFrom(values) });
-        return;
-      }
-      case 'suggest': {
-        const name = positionals[0];
-        if (name === undefined) throw new UsageError('label suggest takes NAME');
-        const top = numberOption('top', values.top, { min: 1, integer: true }) ?? 10;
-        const list = suggestions(library, await modelId(library, values.model), name, top);
-        if (json) printJson({ suggestions: list });
-        else for (const s of list) console.log(`${String(s.windowId).padStart(7)} ${s.score.toFixed(3)}  ${s.path}  ${fmtTime(s.startS)}-${fmtTime(s.endS)}`);
-        return;
-      }
-      case 'accept':
-      case 'reject': {
-        const [name, id] = positionals;
-        const windowId = Number(id);
-        if (name === undefined || !Number.isInteger(windowId)) throw new UsageError(`label ${sub} takes NAME and WINDOW_ID`);
-        const r = answerSuggestion(library, await modelId(library, values.model), name, windowId, sub === 'accept' ? 'accepted' : 'rejected');
-        if (json) printJson(r);
-        else console.log(`${r.answer}: ${labelLine(r.label)}`);
-        return;
-      }
-      case 'classes': {
-        const file = positionals[0];
-        if (file === undefined) throw new UsageError('label classes takes a CSV (index,mid,display_name)');
-        const model = await resolveModel(library.dataDir, values.model);
-        const r = setClassNames(library, model, file);
-        const scored = values.score === true ? await scoreClasses(library, model, runtimeFrom(values)) : 0;
-        if (json) printJson({ ...r, scored });
-        else console.log(`Stored ${r.classes} class names for ${model.manifest.name}${values.score === true ? `; scored ${scored} windows` : ''}`);
-        return;
-      }
-      default:
-        throw new UsageError(`unknown label command "${sub}"`);
-    }
+    await run({ library, sub, args: positionals, values, json: values.json === true });
   } finally {
     library.close();
   }
