@@ -9,7 +9,7 @@ import path from 'node:path';
 import { releaseEncoders } from '../core/embedding/encoders.ts';
 import { runIndex } from '../core/indexing/indexer.ts';
 import { emptyStats } from '../core/indexing/progress.ts';
-import { openLibrary } from '../core/library.ts';
+import { openLibrary } from '../core/library/handle.ts';
 import { importModel } from '../core/models/store.ts';
 import type { StateDict } from '../native-models/tensor.ts';
 import { randomStateDict } from './random-checkpoint.ts';

@@ -3,7 +3,7 @@
 import { FoleyError } from '../base/errors.ts';
 import { getJob, listJobs, setJobStatus } from '../db/jobs.ts';
 import type { Job, JobStatus } from '../db/jobs.ts';
-import type { Library } from './library.ts';
+import type { Library } from './library/handle.ts';
 
 export type JobAction = 'pause' | 'resume' | 'cancel';
 

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { statusCounts } from '../db/status.ts';
 import type { StatusCounts } from '../db/status.ts';
-import type { Library } from './library.ts';
+import type { Library } from './library/handle.ts';
 
 export interface LibraryStatus {
   readonly dataDir: string;

@@ -1,4 +1,4 @@
-import { openLibrary } from '../../core/library.ts';
+import { openLibrary } from '../../core/library/handle.ts';
 import { controlJob, isJobAction, recentJobs, requireJob } from '../../core/jobs.ts';
 import { dataDirFrom, parse, printJson, UsageError } from '../args.ts';
 

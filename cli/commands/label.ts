@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { openLibrary, modelRecord } from '../../core/library.ts';
-import type { Library } from '../../core/library.ts';
+import { openLibrary, modelRecord } from '../../core/library/handle.ts';
+import type { Library } from '../../core/library/handle.ts';
 import { resolveModel } from '../../core/models/store.ts';
 import { scoreClasses, setClassNames } from '../../core/learning/classes.ts';
 import { searchByLabelOnDemand } from '../../core/learning/label-search.ts';

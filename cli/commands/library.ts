@@ -1,4 +1,4 @@
-import { openLibrary } from '../../core/library.ts';
+import { openLibrary } from '../../core/library/handle.ts';
 import { addFolders, listFolders, removeFolders } from '../../core/library/folders.ts';
 import { dataDirFrom, parse, printJson, UsageError } from '../args.ts';
 

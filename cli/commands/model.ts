@@ -1,5 +1,5 @@
 import { downloadOfficialModel } from '../../core/models/official.ts';
-import { DEFAULT_CHECKPOINT, OFFICIAL_CHECKPOINTS } from '../../core/models/registry.ts';
+import { DEFAULT_CHECKPOINT, OFFICIAL_CHECKPOINTS } from '../../core/models/official-checkpoints.ts';
 import { importModel, listModels, removeModel, resolveModel, setDefaultModel, checkModelName } from '../../core/models/store.ts';
 import type { ImportResult, InstalledModel } from '../../core/models/store.ts';
 import { providerChoice, providerNotes } from '../../core/models/providers.ts';

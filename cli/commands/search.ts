@@ -1,5 +1,5 @@
 import { releaseEncoders } from '../../core/embedding/encoders.ts';
-import { openLibrary } from '../../core/library.ts';
+import { openLibrary } from '../../core/library/handle.ts';
 import { search } from '../../core/search/search.ts';
 import type { QuerySource, SearchFilters, SearchIn, SearchRequest } from '../../core/search/types.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';

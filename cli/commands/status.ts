@@ -1,4 +1,4 @@
-import { openLibrary } from '../../core/library.ts';
+import { openLibrary } from '../../core/library/handle.ts';
 import { libraryStatus } from '../../core/status.ts';
 import { dataDirFrom, parse, printJson } from '../args.ts';
 

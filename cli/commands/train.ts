@@ -1,4 +1,4 @@
-import { openLibrary, modelRecord } from '../../core/library.ts';
+import { openLibrary, modelRecord } from '../../core/library/handle.ts';
 import { resolveModel } from '../../core/models/store.ts';
 import { runningTrainingJob, startTraining, waitForTrainingJob } from '../../core/learning/training/job.ts';
 import type { TrainingOutcome } from '../../core/learning/training/job.ts';

@@ -5,8 +5,8 @@
 import { releaseEncoders } from '../embedding/encoders.ts';
 import { IndexSession } from '../indexing/session.ts';
 import { ensureThumbnail } from '../indexing/thumbnails.ts';
-import { openLibrary } from '../library.ts';
-import type { Library } from '../library.ts';
+import { openLibrary } from '../library/handle.ts';
+import type { Library } from '../library/handle.ts';
 import { addFolders, listFolders, removeFolders } from '../library/folders.ts';
 import { ModelCatalog } from '../models/catalog.ts';
 import { libraryStatus } from '../status.ts';

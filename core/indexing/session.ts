@@ -3,7 +3,7 @@
 // calls and pushed as events — progress at most every `progressIntervalMs`, state changes at once.
 import type { ProviderName } from '../../base/types.ts';
 import type { IndexState } from '../api/contract.ts';
-import type { Library } from '../library.ts';
+import type { Library } from '../library/handle.ts';
 import { hasFolders, requireFolder } from '../library/folders.ts';
 import { resolveModel } from '../models/store.ts';
 import { FoleyError } from '../../base/errors.ts';

@@ -2,8 +2,8 @@
 // default model changes (the old one is closed first, which stops its run resumably), none while no
 // model is installed. Concurrent callers share one opening.
 import { FoleyError } from '../../base/errors.ts';
-import { modelRecord } from '../library.ts';
-import type { Library } from '../library.ts';
+import { modelRecord } from '../library/handle.ts';
+import type { Library } from '../library/handle.ts';
 import { resolveModel } from '../models/store.ts';
 import type { InstalledModel } from '../models/store.ts';
 import { TrainingScheduler } from './training/scheduler.ts';

@@ -10,7 +10,7 @@ import type { Label, Polarity } from '../../db/labels.ts';
 import { listWindows } from '../../db/windows.ts';
 import type { Database } from '../../db/connection.ts';
 import { FoleyError } from '../../base/errors.ts';
-import type { Library } from '../library.ts';
+import type { Library } from '../library/handle.ts';
 import { DEFAULT_WINDOW_SECONDS } from '../../base/window-plan.ts';
 import { formatCsv, parseCsv } from './csv.ts';
 import { notifyLabelsChanged } from './label-events.ts';

@@ -6,7 +6,7 @@
 // run of this process is doing), and here the label-change reaction and the calls themselves.
 import { listRoots } from '../../db/roots.ts';
 import { FoleyError } from '../../base/errors.ts';
-import type { Library } from '../library.ts';
+import type { Library } from '../library/handle.ts';
 import { resolveModel } from '../models/store.ts';
 import type { ApiEvent, TrainingState } from '../api/contract.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';

@@ -8,7 +8,7 @@ import type { Answer } from '../../db/learning.ts';
 import { searchByLabel } from './label-search.ts';
 import { getWindow, listWindows, momentsForWindows } from '../../db/windows.ts';
 import { FoleyError } from '../../base/errors.ts';
-import type { Library } from '../library.ts';
+import type { Library } from '../library/handle.ts';
 import { addLabelTo } from './labels.ts';
 import type { LabelView } from './labels.ts';
 import { labelWindows } from './training/dataset.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { FoleyError } from '../../base/errors.ts';
 import { addRoot, listRoots, removeRoot } from '../../db/roots.ts';
 import type { Root } from '../../db/roots.ts';
-import type { Library } from '../library.ts';
+import type { Library } from './handle.ts';
 
 export interface Folder {
   readonly path: string;

@@ -7,7 +7,7 @@ import type { ProviderName } from '../../base/types.ts';
 import type { DownloadState, ModelInfo, ModelsResponse } from '../api/contract.ts';
 import type { Progress } from '../progress.ts';
 import { downloadOfficialModel } from './official.ts';
-import { findOfficial, OFFICIAL_CHECKPOINTS } from './registry.ts';
+import { findOfficial, OFFICIAL_CHECKPOINTS } from './official-checkpoints.ts';
 import { importModel, listModels, resolveModel, setDefaultModel } from './store.ts';
 import type { InstalledModel } from './store.ts';
 import { providerChoice, providerNotes } from './providers.ts';

@@ -6,7 +6,7 @@ import { FoleyError } from '../../base/errors.ts';
 import type { ProgressListener } from '../progress.ts';
 import type { Precision } from '../../base/types.ts';
 import { downloadFile } from './download.ts';
-import { findOfficial, OFFICIAL_CHECKPOINTS } from './registry.ts';
+import { findOfficial, OFFICIAL_CHECKPOINTS } from './official-checkpoints.ts';
 import { importModel } from './store.ts';
 import type { ImportResult } from './store.ts';
 

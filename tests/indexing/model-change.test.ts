@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { runIndex } from '../../core/indexing/indexer.ts';
-import { modelRecord, openLibrary } from '../../core/library.ts';
+import { modelRecord, openLibrary } from '../../core/library/handle.ts';
 import { importModel } from '../../core/models/store.ts';
 import { countEmbeddings } from '../../db/embeddings.ts';
 import { openDatabase, databasePath } from '../../db/connection.ts';

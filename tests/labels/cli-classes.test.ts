@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runIndex } from '../../core/indexing/indexer.ts';
-import { openLibrary, modelRecord } from '../../core/library.ts';
+import { openLibrary, modelRecord } from '../../core/library/handle.ts';
 import { importModel } from '../../core/models/store.ts';
 import { listModelClasses } from '../../db/learning.ts';
 import { cavmaeDir } from '../helpers/fixtures.ts';

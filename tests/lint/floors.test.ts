@@ -35,9 +35,9 @@ async function messages(file: string, code: string): Promise<string[]> {
 }
 
 test('a planted wrong-way import fails the lint, naming both ends', async () => {
-  const up = await messages('db/planted.ts', "import { openLibrary } from '../core/library.ts';\nexport const x = openLibrary;\n");
+  const up = await messages('db/planted.ts', "import { openLibrary } from '../core/library/handle.ts';\nexport const x = openLibrary;\n");
   assert.equal(up.length, 1);
-  assert.match(up[0]!, /^db\/ may not import core\/library\.ts/);
+  assert.match(up[0]!, /^db\/ may not import core\/library\/handle\.ts/);
   const sideways = await messages('media/planted.ts', "import { openDatabase } from '../db/connection.ts';\nexport const x = openDatabase;\n");
   assert.match(sideways[0] ?? '', /media\/ may not import db\/connection\.ts/);
   const skipping = await messages('cli/commands/planted.ts', "import { listRoots } from '../../db/roots.ts';\nexport const x = listRoots;\n");

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { openLibrary } from '../../core/library.ts';
+import { openLibrary } from '../../core/library/handle.ts';
 import { searchByLabel, zeroShotScores } from '../../core/learning/label-search.ts';
 import { labelWindows } from '../../core/learning/training/dataset.ts';
 import { readEmbeddingTable } from '../../core/learning/training/embedding-table.ts';

@@ -11,7 +11,7 @@ import { databasePath } from '../../../db/connection.ts';
 import { claimJob, getJob, listJobs, setJobStatus } from '../../../db/jobs.ts';
 import type { Job } from '../../../db/jobs.ts';
 import { FoleyError } from '../../../base/errors.ts';
-import type { Library } from '../../library.ts';
+import type { Library } from '../../library/handle.ts';
 import type { TrainOptions, TrainProgress, TrainSummary } from './trainer.ts';
 import type { WorkerCommand, WorkerInput, WorkerMessage } from './worker.ts';
 

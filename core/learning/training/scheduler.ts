@@ -1,7 +1,7 @@
 // Starts training by itself a while after labels change (debounced), or on demand, one job at a time.
 import { labelsFingerprint } from '../../../db/labels.ts';
 import { listVersions } from '../../../db/learning.ts';
-import type { Library } from '../../library.ts';
+import type { Library } from '../../library/handle.ts';
 import { onLabelsChanged } from '../label-events.ts';
 import { startTraining } from './job.ts';
 import type { StartTrainingOptions, TrainingHandle, TrainingOutcome } from './job.ts';

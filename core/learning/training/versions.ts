@@ -4,7 +4,7 @@ import { labelsFingerprint } from '../../../db/labels.ts';
 import { activateVersion, activeVersion, deactivateVersions, getVersion, listVersions } from '../../../db/learning.ts';
 import type { TrainedVersion, VersionKind } from '../../../db/learning.ts';
 import { FoleyError } from '../../../base/errors.ts';
-import type { Library } from '../../library.ts';
+import type { Library } from '../../library/handle.ts';
 import { readEmbeddingTable } from './embedding-table.ts';
 import { runningTrainingJob } from './job.ts';
 import { refreshPredictions } from './trainer.ts';

@@ -1,10 +1,10 @@
 // A library is the data directory's database plus the model rows it knows. Every front door opens one
 // (the CLI per command, `foley serve` and Electron once) and passes it to the services.
-import { databasePath, openDatabase } from '../db/connection.ts';
-import type { Database } from '../db/connection.ts';
-import { ensureModel } from '../db/models.ts';
-import type { Model } from '../db/models.ts';
-import type { InstalledModel } from './models/store.ts';
+import { databasePath, openDatabase } from '../../db/connection.ts';
+import type { Database } from '../../db/connection.ts';
+import { ensureModel } from '../../db/models.ts';
+import type { Model } from '../../db/models.ts';
+import type { InstalledModel } from '../models/store.ts';
 
 export interface Library {
   readonly dataDir: string;
