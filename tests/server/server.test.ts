@@ -135,6 +135,27 @@ describe('foley serve HTTP', () => {
     assert.doesNotMatch(noModel.body.toString(), /at .*\.ts:\d+/);
   });
 
+  test('one user error, one status: "no model" is 409 from search, label search, training and suggestions alike', async () => {
+    const json = { ...auth, 'Content-Type': 'application/json' };
+    const call = async (method: string, params: object): Promise<{ status: number; code: string | undefined; message: string }> => {
+      const r = await request(port, `/api/call/${method}`, { method: 'POST', headers: json, body: JSON.stringify(params) });
+      return { status: r.status, code: r.json().error?.code, message: r.json().error?.message ?? '' };
+    };
+    const answers = [
+      await call('search', { query: { kind: 'moment', file: path.join(root, 'clip.mp4'), at: 1 } }),
+      await call('labels.search', { name: 'dog' }),
+      await call('training.start', {}),
+      await call('suggestions.list', { name: 'dog' }),
+    ];
+    for (const a of answers) {
+      assert.equal(a.status, 409, a.message);
+      assert.equal(a.code, 'conflict');
+    }
+    // A missing thing is 404 whoever reports it: an unknown label id, a folder that is not in the library.
+    assert.equal((await call('labels.remove', { ids: [12345] })).status, 404);
+    assert.equal((await call('library.removeRoot', { path: path.join(base, 'not-a-root') })).status, 404);
+  });
+
   test('media: inside the library only, with byte ranges', async () => {
     const media = (p: string): string => `/api/media/file/${encodeURIComponent(p)}`;
     const full = await request(port, media(path.join(root, 'clip.mp4')), { headers: auth });
