@@ -188,6 +188,33 @@ export interface AdapterBatch {
 }
 
 /**
+ * Half the mean soft-target cross-entropy of the B lines of the B×B logits S (rows: lineStride B,
+ * stepStride 1; columns: lineStride 1, stepStride B), targets = pos normalised per line. Adds its
+ * gradient ½(softmax − T)/B into dS and returns its loss.
+ */
+function softTargetCrossEntropy(s: Float64Array, pos: Float32Array, b: number, lineStride: number, stepStride: number, dS: Float64Array): number {
+  let loss = 0;
+  for (let i = 0; i < b; i++) {
+    const at = (j: number): number => i * lineStride + j * stepStride;
+    let mx = -Infinity;
+    for (let j = 0; j < b; j++) mx = Math.max(mx, s[at(j)]!);
+    let se = 0;
+    for (let j = 0; j < b; j++) se += Math.exp(s[at(j)]! - mx);
+    const lse = mx + Math.log(se);
+    let tp = 0;
+    for (let j = 0; j < b; j++) tp += pos[at(j)]!;
+    for (let j = 0; j < b; j++) {
+      const k = at(j);
+      const t = pos[k]! / tp;
+      const p = Math.exp(s[k]! - lse);
+      if (t > 0) loss -= (0.5 / b) * t * (s[k]! - lse);
+      dS[k] = dS[k]! + (0.5 / b) * (p - t);
+    }
+  }
+  return loss;
+}
+
+/**
  * Symmetric InfoNCE: ½(CE over rows of S + CE over columns of S), S = z_a z_vᵀ / τ, targets = pos
  * normalised per row (resp. column), each averaged over B; plus (λ/2)(||W_a − I||² + ||W_v − I||²).
  * grad (layout of params) is overwritten.
@@ -208,37 +235,7 @@ export function adapterLossGrad(params: Float32Array, d: number, tau: number, la
   }
   // dS = ½ (softmax_rows − T_rows)/B + ½ (softmax_cols − T_cols)/B
   const dS = new Float64Array(b * b);
-  let loss = 0;
-  for (let i = 0; i < b; i++) {
-    let mx = -Infinity;
-    for (let j = 0; j < b; j++) mx = Math.max(mx, s[i * b + j]!);
-    let se = 0;
-    for (let j = 0; j < b; j++) se += Math.exp(s[i * b + j]! - mx);
-    const lse = mx + Math.log(se);
-    let tp = 0;
-    for (let j = 0; j < b; j++) tp += pos[i * b + j]!;
-    for (let j = 0; j < b; j++) {
-      const t = pos[i * b + j]! / tp;
-      const p = Math.exp(s[i * b + j]! - lse);
-      if (t > 0) loss -= (0.5 / b) * t * (s[i * b + j]! - lse);
-      dS[i * b + j] = dS[i * b + j]! + (0.5 / b) * (p - t);
-    }
-  }
-  for (let j = 0; j < b; j++) {
-    let mx = -Infinity;
-    for (let i = 0; i < b; i++) mx = Math.max(mx, s[i * b + j]!);
-    let se = 0;
-    for (let i = 0; i < b; i++) se += Math.exp(s[i * b + j]! - mx);
-    const lse = mx + Math.log(se);
-    let tp = 0;
-    for (let i = 0; i < b; i++) tp += pos[i * b + j]!;
-    for (let i = 0; i < b; i++) {
-      const t = pos[i * b + j]! / tp;
-      const p = Math.exp(s[i * b + j]! - lse);
-      if (t > 0) loss -= (0.5 / b) * t * (s[i * b + j]! - lse);
-      dS[i * b + j] = dS[i * b + j]! + (0.5 / b) * (p - t);
-    }
-  }
+  const loss = softTargetCrossEntropy(s, pos, b, b, 1, dS) + softTargetCrossEntropy(s, pos, b, 1, b, dS);
   // dz_a = dS z_v / τ, dz_v = dSᵀ z_a / τ; then through the normalisation: du = (dz − z (z·dz)) / |u|.
   const dza = new Float64Array(b * d);
   const dzv = new Float64Array(b * d);
