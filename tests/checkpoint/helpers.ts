@@ -131,14 +131,5 @@ export function fixCrc(zip: Buffer, at: EntryLocation): void {
   zip.writeUInt32LE(crc, at.centralHeader + 16);
 }
 
-/** Deterministic PRNG (mulberry32), so every fuzz failure can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, the one training uses), so every fuzz failure can be replayed. */
+export { rng } from '../../core/learning/training/math.ts';
