@@ -4,7 +4,7 @@
 // for it; its state goes out as `training` events, and label changes made in this process as `labels`
 // events. The parts: DefaultModelScheduler (which scheduler, for which model), TrainingRun (what the
 // run of this process is doing), and here the label-change reaction and the calls themselves.
-import { listRoots } from '../../db/roots.ts';
+import { listFolders } from '../library/folders.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
 import { resolveModel } from '../models/store.ts';
@@ -113,7 +113,7 @@ export function createLearning(options: LearningOptions): LearningService {
   }
 
   return {
-    folders: () => listRoots(library.db).map((r) => r.path),
+    folders: () => listFolders(library).map((r) => r.path),
     labelNames: () => labelSummary(library),
     listLabels: (filter) => listLabelViews(library, filter),
     addLabel: (input) => changingLabels(() => addLabelTo(library, input)),
