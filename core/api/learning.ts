@@ -1,7 +1,6 @@
 // The labels.*, training.* and suggestions.* methods of the API: one call of the learning service
 // (core/learning/learning-service.ts) each, plus the checks that are about the contract (a range's end
 // needs its start, a path must lie in a library folder, at most MAX_LISTED_LABELS labels listed).
-import { FoleyError } from '../../base/errors.ts';
 import type { LearningService } from '../learning/learning-service.ts';
 import { MAX_LISTED_LABELS } from './contract.ts';
 import type { HandlerTable, Responses } from './contract.ts';
@@ -30,7 +29,7 @@ export function learningHandlers(service: LearningService): HandlerTable<Learnin
     return file;
   }
 
-  const table: HandlerTable<LearningMethod> = {
+  return {
     'labels.list': async (req) => {
       const names = service.labelNames();
       if (req.name === undefined && req.file === undefined) return { names, labels: [], truncated: false };
@@ -70,25 +69,5 @@ export function learningHandlers(service: LearningService): HandlerTable<Learnin
     'suggestions.list': (req) => service.suggestions(req.name, req.top ?? 10),
     'suggestions.answer': (req) => service.answerSuggestion(req.name, req.windowId, req.answer),
   };
-  return withCodedErrors(table);
 }
 
-/**
- * The learning service throws FoleyErrors with a code; the API reports them as ApiErrors with that
- * code and the message's first line. (Once core/api/errors.ts toApiError maps FoleyError.code itself,
- * this wrapper is redundant and can go.)
- */
-function withCodedErrors(table: HandlerTable<LearningMethod>): HandlerTable<LearningMethod> {
-  const wrapped: Record<string, (params: never) => Promise<unknown>> = {};
-  for (const [method, handler] of Object.entries(table) as [LearningMethod, (params: never) => Promise<unknown>][]) {
-    wrapped[method] = async (params) => {
-      try {
-        return await handler(params);
-      } catch (e) {
-        if (e instanceof FoleyError && !(e instanceof ApiError)) throw new ApiError(e.code, e.message.split('\n')[0]!);
-        throw e;
-      }
-    };
-  }
-  return wrapped as unknown as HandlerTable<LearningMethod>;
-}

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { MAX_LABEL_TEXT, validateRequest } from '../../core/api/contract.ts';
 import type { ApiEvent } from '../../core/api/contract.ts';
+import { FoleyError } from '../../base/errors.ts';
 import { ApiError } from '../../core/api/errors.ts';
 import { createApi } from '../../core/api/handlers.ts';
 import type { FoleyApi } from '../../core/api/handlers.ts';
@@ -25,7 +26,8 @@ function refused(fn: () => unknown, code: string, message?: RegExp): void {
 
 async function rejected(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof ApiError, `ApiError, got ${String(e)}`);
+    // Services throw FoleyErrors with their code; ApiError is the API layer's own kind of FoleyError.
+    assert.ok(e instanceof FoleyError, `FoleyError, got ${String(e)}`);
     assert.equal(e.code, code, (e as Error).message);
     if (message !== undefined) assert.match(e.message, message);
     return true;
