@@ -41,3 +41,29 @@ function dot(a: Float32Array, b: Float32Array, offset: number): number {
   for (let k = 0; k < a.length; k++) s += a[k]! * b[offset + k]!;
   return s;
 }
+
+/** Spectrogram frame hop of the CAV-MAE fbank (10 ms), spec §3.4. */
+const FRAME_SECONDS = 0.01;
+
+/**
+ * Where in the window the sound peaks: the time column whose mean over frequency bands is highest,
+ * as the seconds at that column's centre. Column t covers input frames [t·f, (t+1)·f) with
+ * f = inputFrames / cols; the result is clamped to the window's real length, because a short
+ * window is padded out to the full input and its padding columns are not time that exists.
+ */
+export function peakSeconds(audio: TokenMap, inputFrames: number, windowSeconds: number): number {
+  const [rows, cols] = audio.shape;
+  let best = 0;
+  let bestSum = -Infinity;
+  for (let t = 0; t < cols; t++) {
+    let sum = 0;
+    for (let r = 0; r < rows; r++) sum += audio.data[r * cols + t]!;
+    if (sum > bestSum) {
+      bestSum = sum;
+      best = t;
+    }
+  }
+  const framesPerColumn = inputFrames / cols;
+  const centre = (best + 0.5) * framesPerColumn * FRAME_SECONDS;
+  return Math.min(Math.max(centre, 0), windowSeconds);
+}
