@@ -65,6 +65,12 @@ export interface ModelFamily<C extends FamilyConfig = FamilyConfig> {
   buildGraph(name: GraphName, sd: StateDict, config: C, options: GraphOptions): BuiltModel;
   /** Per-item input dimensions of the audio or visual graph (without the batch axis). */
   inputShape(stream: Modality, config: C): readonly number[];
+  /**
+   * The grid of the encoder's `tokens` output for a stream, [rows, cols] row-major (token index
+   * row·cols + col). Audio rows are frequency bands (row 0 the lowest mel bins), cols time steps;
+   * visual rows run top to bottom. Localisation maps take this shape.
+   */
+  tokenGrid(stream: Modality, config: C): readonly [rows: number, cols: number];
   /** 16 kHz mono samples → one item of the audio graph's input. */
   audioInput(samples: Float32Array, config: C): Float32Array;
   /** RGB picture of any size → one item of the visual graph's input. */

@@ -26,6 +26,10 @@ export const cavmae: ModelFamily<CavMaeConfig> = {
   inputShape(stream, config) {
     return stream === 'audio' ? [config.audioFrames, config.melBins] : [3, config.imageSize, config.imageSize];
   },
+  tokenGrid(stream, config) {
+    // Read off the checkpoint's positional embeddings (8×64 audio, 14×14 visual when released).
+    return stream === 'audio' ? config.audioGrid : config.visualGrid;
+  },
   audioInput,
   imageInput,
 };
