@@ -202,6 +202,7 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   const p = url.pathname;
   if (p === '/api/status' && method === 'GET') return sendJson(res, 200, await api.call('status', {}));
   if (p === '/api/search' && method === 'POST') return sendJson(res, 200, await searchRoute(ctx, req, url));
+  if (p === '/api/localize' && method === 'POST') return sendJson(res, 200, await localizeRoute(ctx, req, url));
   if (p.startsWith('/api/call/') && method === 'POST') {
     const body = parseJson(await readBody(req, ctx.maxJson));
     return sendJson(res, 200, await api.call(decodeURIComponent(p.slice('/api/call/'.length)), body));
@@ -254,10 +255,29 @@ async function searchRoute(ctx: ServerContext, req: IncomingMessage, url: URL): 
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('bad_request', 'search: expected an object');
     return ctx.api.call('search', { ...extra, ...body });
   }
-  const media = mime.startsWith('image/') ? 'image' : mime.startsWith('audio/') || mime.startsWith('video/') ? 'audio' : undefined;
-  if (media === undefined) throw new ApiError('unsupported', `send the query file as audio/*, video/* or image/* (got "${mime.slice(0, 60)}")`);
+  const media = queryMediaOf(mime);
   const bytes = await readBody(req, ctx.maxUpload);
   return ctx.api.call('search', { ...extra, query: { kind: 'upload', media, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) } });
+}
+
+/**
+ * POST /api/localize: like /api/search, the query file may be the body (its Content-Type says which
+ * kind), with the rest of the request as JSON in `?request=` ({targets, model}); or a JSON request.
+ */
+async function localizeRoute(ctx: ServerContext, req: IncomingMessage, url: URL): Promise<unknown> {
+  const mime = mimeOf(req);
+  if (mime === 'application/json') return ctx.api.call('localize', parseJson(await readBody(req, ctx.maxJson)));
+  const rest = parseJson(Buffer.from(url.searchParams.get('request') ?? '', 'utf8'));
+  if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) throw new ApiError('bad_request', 'localize: ?request= must be a JSON object');
+  const media = queryMediaOf(mime);
+  const bytes = await readBody(req, ctx.maxUpload);
+  return ctx.api.call('localize', { ...rest, query: { kind: 'upload', media, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) } });
+}
+
+function queryMediaOf(mime: string): 'audio' | 'image' {
+  const media = mime.startsWith('image/') ? 'image' : mime.startsWith('audio/') || mime.startsWith('video/') ? 'audio' : undefined;
+  if (media === undefined) throw new ApiError('unsupported', `send the query file as audio/*, video/* or image/* (got "${mime.slice(0, 60)}")`);
+  return media;
 }
 
 function sendFile(req: IncomingMessage, res: ServerResponse, file: string, contentType: string): void {

@@ -10,6 +10,7 @@ import type { ImportResult, LabelView } from '../learning/labels.ts';
 import type { TrainProgress, TrainSummary } from '../learning/training/trainer.ts';
 import type { TrainedVersion } from '../../db/learning.ts';
 import type { Suggestion as LearnedSuggestion } from '../learning/suggestions.ts';
+import type { LocalizeResponse } from '../localisation/types.ts';
 import { arrayOf, bool, bytes, literal, num, obj, oneOf, optional, str, tagged } from './validate.ts';
 import type { Infer, Validator } from './validate.ts';
 import { ApiError } from './errors.ts';
@@ -22,6 +23,7 @@ export type { LabelMoment, LabelSearchResponse } from '../learning/label-search.
 export type { ImportResult, LabelView } from '../learning/labels.ts';
 export type { TrainProgress, TrainSummary } from '../learning/training/trainer.ts';
 export type { TrainedVersion } from '../../db/learning.ts';
+export type { LocalizeResponse, LocalisedMoment, Localisation, MapJson } from '../localisation/types.ts';
 
 /** Largest query file (audio, video or image) accepted over IPC or HTTP. */
 export const MAX_UPLOAD_BYTES = 64 * 2 ** 20;
@@ -35,6 +37,8 @@ export const MAX_TOP = 200;
 export const MAX_LABEL_NAME = 200;
 /** An imported label file travels inside a JSON body (MAX_JSON_BYTES): a little under it. */
 export const MAX_LABEL_TEXT = 900_000;
+/** Moments localised by one `localize` call (a page of results). */
+export const MAX_LOCALIZE_TARGETS = 50;
 /** Seconds into a file: finite, ≥ 0, at most ~115 days. */
 export const MAX_SECONDS = 1e7;
 
@@ -94,6 +98,16 @@ export const requestValidators = {
     in: optional(searchIn),
     top: optional(num({ min: 1, max: MAX_TOP, integer: true })),
     offset: optional(num({ min: 0, max: 10_000, integer: true })),
+    model: optional(modelName),
+  }),
+  /**
+   * Where the query's sound is in each target's picture and where the query's picture is heard in each
+   * target's sound (spec §9). The query is one side of every pair (a moment query says which with
+   * `use`); each target moment gives the other: its window's sound or the frame at its middle.
+   */
+  localize: obj({
+    query: queryValidator,
+    targets: arrayOf(obj({ file: fileRef, at: seconds }), { minItems: 1, maxItems: MAX_LOCALIZE_TARGETS }),
     model: optional(modelName),
   }),
   'index.start': obj({ roots: optional(arrayOf(absolutePath, { maxItems: 100 })), retryFailed: optional(bool()) }),
@@ -260,6 +274,7 @@ export interface SuggestionsResponse {
 export interface Responses {
   status: StatusResponse;
   search: SearchResponse;
+  localize: LocalizeResponse;
   'index.start': IndexState;
   'index.pause': IndexState;
   'index.resume': IndexState;
@@ -309,6 +324,8 @@ export interface FoleyClient {
   /** URL the renderer may put in <video src>: the file is served only if it lies in a library root. */
   mediaUrl(file: string): string;
   thumbUrl(fileId: number, startS: number): string;
+  /** The spectrogram (PNG, 1 px per mel bin upwards from the lowest, the window's model input across) of the window starting at `startS`. */
+  spectrogramUrl(fileId: number, startS: number): string;
   /** Electron only: native dialogs and dropped files' paths. */
   readonly native?: NativeBridge;
 }
@@ -327,7 +344,13 @@ export function thumbPathFor(fileId: number, startS: number): string {
   return `thumb/${fileId}/${Math.round(startS * 1000)}.png`;
 }
 
-export type MediaRef = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'thumb'; readonly fileId: number; readonly startMs: number };
+export function spectrogramPathFor(fileId: number, startS: number): string {
+  return `spectrogram/${fileId}/${Math.round(startS * 1000)}.png`;
+}
+
+export type MediaRef =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'thumb' | 'spectrogram'; readonly fileId: number; readonly startMs: number };
 
 /** Parses the part after the media prefix; undefined for anything else (a 404, never a guess). */
 export function parseMediaRef(rest: string): MediaRef | undefined {
@@ -341,8 +364,8 @@ export function parseMediaRef(rest: string): MediaRef | undefined {
     }
     return { kind: 'file', path: decoded };
   }
-  const thumb = /^thumb\/(\d{1,12})\/(\d{1,12})\.png$/.exec(rest);
-  if (thumb !== null) return { kind: 'thumb', fileId: Number(thumb[1]), startMs: Number(thumb[2]) };
+  const window = /^(thumb|spectrogram)\/(\d{1,12})\/(\d{1,12})\.png$/.exec(rest);
+  if (window !== null) return { kind: window[1] as 'thumb' | 'spectrogram', fileId: Number(window[2]), startMs: Number(window[3]) };
   return undefined;
 }
 

@@ -106,6 +106,7 @@ function handlerTable(s: Services): HandlerTable<Method> {
   return {
     status: async () => ({ library: libraryStatus(s.library), index: s.indexing.state, models: await s.models.names(), defaultModel: await s.models.defaultName() }),
     search: (req) => searchMethod(s.library, req, s.session),
+    localize: () => Promise.reject(new FoleyError('localize: not yet', { code: 'unsupported' })),
     'index.start': (req) => s.indexing.start(req),
     'index.pause': async () => s.indexing.pause(),
     'index.resume': async () => s.indexing.resume(),

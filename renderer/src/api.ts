@@ -1,7 +1,7 @@
 // The renderer's one way to the core: Electron's preload bridge (window.foley, IPC) when present, else
 // `foley serve` over fetch + EventSource. Both speak the same contract (core/api/contract.ts); the
 // token for `foley serve` lives in an HttpOnly cookie this code never sees.
-import { EVENT_TYPES, mediaPath, thumbPathFor } from '../../core/api/contract.ts';
+import { EVENT_TYPES, mediaPath, spectrogramPathFor, thumbPathFor } from '../../core/api/contract.ts';
 import type { ApiEvent, FoleyClient, Method, PreloadBridge, RequestOf, Responses } from '../../core/api/contract.ts';
 
 declare global {
@@ -24,6 +24,7 @@ function electronClient(bridge: PreloadBridge): FoleyClient {
     subscribe: (listener) => bridge.onEvent(listener),
     mediaUrl: (file) => `foley-media://media/${mediaPath(file)}`,
     thumbUrl: (fileId, start) => `foley-media://media/${thumbPathFor(fileId, start)}`,
+    spectrogramUrl: (fileId, start) => `foley-media://media/${spectrogramPathFor(fileId, start)}`,
     native: { pickFolder: () => bridge.pickFolder(), pickCheckpoint: () => bridge.pickCheckpoint() },
   };
 }
@@ -61,6 +62,12 @@ function httpClient(): FoleyClient {
         if (search.top !== undefined) q.set('top', String(search.top));
         const type = search.query.media === 'image' ? 'image/x-query' : 'audio/x-query';
         res = await fetch(`/api/search?${q.toString()}`, { method: 'POST', headers: { 'Content-Type': type }, body: search.query.bytes as Uint8Array<ArrayBuffer> });
+      } else if (method === 'localize' && (params as RequestOf<'localize'>).query.kind === 'upload') {
+        // Same for localisation: the query file as the body, the targets as JSON in the URL.
+        const { query, ...rest } = params as RequestOf<'localize'>;
+        const type = query.kind === 'upload' && query.media === 'image' ? 'image/x-query' : 'audio/x-query';
+        const body = query.kind === 'upload' ? (query.bytes as Uint8Array<ArrayBuffer>) : null;
+        res = await fetch(`/api/localize?${new URLSearchParams({ request: JSON.stringify(rest) }).toString()}`, { method: 'POST', headers: { 'Content-Type': type }, body });
       } else {
         res = await fetch(`/api/call/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(params) });
       }
@@ -76,6 +83,7 @@ function httpClient(): FoleyClient {
     },
     mediaUrl: (file) => `/api/media/${mediaPath(file)}`,
     thumbUrl: (fileId, start) => `/api/media/${thumbPathFor(fileId, start)}`,
+    spectrogramUrl: (fileId, start) => `/api/media/${spectrogramPathFor(fileId, start)}`,
   };
 }
 

@@ -92,7 +92,7 @@ function fakeApi(events: ApiEvent[] = []): FoleyApi & { emit(e: ApiEvent): void 
     invoke: () => Promise.reject(new Error('unused')),
     subscribe: (l) => (listeners.add(l), () => listeners.delete(l)),
     resolveMedia: async (ref: MediaRef) => {
-      if (ref.kind === 'thumb') throw new ApiError('not_found', 'no such moment');
+      if (ref.kind !== 'file') throw new ApiError('not_found', 'no such moment');
       return { path: await confineToRoots([root], ref.path), contentType: 'video/mp4' };
     },
     close: async () => undefined,
