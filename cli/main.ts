@@ -13,6 +13,7 @@ import { modelCommand } from './commands/model.ts';
 import { labelCommand } from './commands/label.ts';
 import { trainCommand } from './commands/train.ts';
 import { serveCommand } from './commands/serve.ts';
+import { localizeCommand } from './commands/localize.ts';
 
 const HELP = `foley — search your video library by sound and by sight (CAV-MAE)
 
@@ -30,6 +31,7 @@ Commands:
   train      learn from labels in the background            (foley train --help)
   serve      the app in a browser, with its HTTP API, on 127.0.0.1 (foley serve --help)
   search     moments matching a sound, a picture or a moment (foley search --help)
+  localize   where a sound is in a picture, and when a picture is heard (foley localize --help)
 
 Every command takes --data-dir DIR (or FOLEY_DATA_DIR; default ~/.config/Foley on Linux),
 --json for machine-readable output, and --help.`;
@@ -46,6 +48,7 @@ const commands: Record<string, (argv: readonly string[]) => Promise<void>> = {
   train: trainCommand,
   serve: serveCommand,
   search: searchCommand,
+  localize: localizeCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -250,6 +250,11 @@ async function searchRoute(ctx: ServerContext, req: IncomingMessage, url: URL): 
     if (!/^\d{1,4}$/.test(top)) throw new ApiError('bad_request', 'top must be a whole number');
     extra.top = Number(top);
   }
+  const refine = url.searchParams.get('refine');
+  if (refine !== null) {
+    if (refine !== 'true' && refine !== 'false') throw new ApiError('bad_request', 'refine must be true or false');
+    extra.refine = refine === 'true';
+  }
   if (mime === 'application/json') {
     const body = parseJson(await readBody(req, ctx.maxJson));
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('bad_request', 'search: expected an object');

@@ -1,7 +1,12 @@
-import { releaseEncoders } from '../../core/embedding/encoders.ts';
+import { encoderFor, releaseEncoders } from '../../core/embedding/encoders.ts';
 import { openLibrary } from '../../core/library/handle.ts';
+import type { Library } from '../../core/library/handle.ts';
+import { refinePeaks } from '../../core/localisation/refine.ts';
+import type { PictureSource } from '../../core/localisation/sources.ts';
+import { resolveModel } from '../../core/models/store.ts';
 import { search } from '../../core/search/search.ts';
-import type { QuerySource, SearchFilters, SearchIn, SearchRequest } from '../../core/search/types.ts';
+import type { QuerySource, SearchFilters, SearchIn, SearchRequest, SearchResponse } from '../../core/search/types.ts';
+import type { SearchSession } from '../../core/api/search-query.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 
 export const SEARCH_HELP = `Usage:
@@ -20,8 +25,10 @@ Results: adjacent windows of a file merge into one moment (--no-merge keeps wind
 gives one result per file; --top N (default 10), --offset N, --threshold SCORE.
 Filters: --folder DIR, --modified-from DATE, --modified-to DATE (ISO dates or ms), --min-duration S,
 --max-duration S, --label NAME (positive labels).
---json prints {"results": [{"file", "start", "end", "score", "matched", "rank", "window", ...}], "query",
-"method", "hasMore", ...}.
+--refine (picture queries): localise each result's sound against the picture and give "peak", the
+second of the moment where the picture is heard best (see foley localize; costs one encoder run per result).
+--json prints {"results": [{"file", "start", "end", "score", "matched", "rank", "window", "peak"?, ...}],
+"query", "method", "hasMore", ...}.
 
 Options: --model NAME, --ef N (HNSW breadth, default 200), --exact, --data-dir DIR,
 --provider auto|cpu|cuda|dml|coreml|webgpu, --threads N, --help`;
@@ -49,6 +56,16 @@ function weightsOption(v: string | undefined): [number, number] | undefined {
   return [w[0]!, w[1]!];
 }
 
+/** --refine: a picture query's results get their peak times (an image file, or a moment's frame). */
+async function refineIfAsked(refine: boolean, library: Library, request: SearchRequest, runtime: SearchSession, response: SearchResponse): Promise<SearchResponse> {
+  if (!refine) return response;
+  const q = request.query;
+  const picture: PictureSource | undefined = q.kind === 'image' ? { kind: 'file', file: q.file } : q.kind === 'moment' ? { kind: 'moment', file: q.file, at: q.at } : undefined;
+  if (picture === undefined) throw new UsageError('--refine needs a picture query (--image FILE or --at FILE@SECONDS)');
+  const model = await resolveModel(library.dataDir, request.model);
+  return refinePeaks({ model, encoder: encoderFor(model, runtime), library }, picture, response);
+}
+
 export async function searchCommand(argv: readonly string[]): Promise<void> {
   const { values } = parse(argv, {
     model: { type: 'string' },
@@ -72,6 +89,7 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
     'no-merge': { type: 'boolean' },
     ef: { type: 'string' },
     exact: { type: 'boolean' },
+    refine: { type: 'boolean' },
     ...RUNTIME_OPTIONS,
   });
   if (values.help === true) {
@@ -132,14 +150,16 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
   };
   const library = openLibrary(dataDirFrom(values));
   try {
-    const r = await search(library, request, runtimeFrom(values));
+    const runtime = runtimeFrom(values);
+    const r = await refineIfAsked(values.refine === true, library, request, runtime, await search(library, request, runtime));
     if (values.json === true) {
       printJson(r);
       return;
     }
     console.log(`${r.query.directions.join(' + ')} · ${r.method} over ${Object.values(r.searched).join('/')} windows · ${r.results.length} results`);
     for (const x of r.results) {
-      console.log(`${String(x.rank).padStart(3)}  ${x.score.toFixed(4)}  ${x.matched.padEnd(6)}  ${x.file}  ${x.start.toFixed(1)}–${x.end.toFixed(1)} s`);
+      const peak = x.peak !== undefined ? `  heard at ${x.peak.toFixed(2)} s` : '';
+      console.log(`${String(x.rank).padStart(3)}  ${x.score.toFixed(4)}  ${x.matched.padEnd(6)}  ${x.file}  ${x.start.toFixed(1)}–${x.end.toFixed(1)} s${peak}`);
     }
     if (r.hasMore) console.log(`more: --offset ${r.offset + r.top}`);
   } finally {

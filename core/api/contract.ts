@@ -99,6 +99,8 @@ export const requestValidators = {
     top: optional(num({ min: 1, max: MAX_TOP, integer: true })),
     offset: optional(num({ min: 0, max: 10_000, integer: true })),
     model: optional(modelName),
+    /** Picture queries: localise each result's sound against the picture and give its `peak` time. */
+    refine: optional(bool()),
   }),
   /**
    * Where the query's sound is in each target's picture and where the query's picture is heard in each

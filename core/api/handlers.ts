@@ -5,6 +5,7 @@
 import { releaseEncoders } from '../embedding/encoders.ts';
 import { IndexSession } from '../indexing/session.ts';
 import { ensureThumbnail } from '../indexing/thumbnails.ts';
+import { ensureSpectrogram } from '../localisation/spectrogram.ts';
 import { openLibrary } from '../library/handle.ts';
 import type { Library } from '../library/handle.ts';
 import { addFolders, listFolders, removeFolders } from '../library/folders.ts';
@@ -20,6 +21,7 @@ import { debounceFromEnv, learningHandlers } from './learning.ts';
 import { createLearning } from '../learning/learning-service.ts';
 import type { LearningService } from '../learning/learning-service.ts';
 import { searchMethod } from './search-query.ts';
+import { localizeMethod } from './localize.ts';
 import type { TrainOptions } from '../learning/training/trainer.ts';
 
 export interface ApiOptions {
@@ -106,7 +108,7 @@ function handlerTable(s: Services): HandlerTable<Method> {
   return {
     status: async () => ({ library: libraryStatus(s.library), index: s.indexing.state, models: await s.models.names(), defaultModel: await s.models.defaultName() }),
     search: (req) => searchMethod(s.library, req, s.session),
-    localize: () => Promise.reject(new FoleyError('localize: not yet', { code: 'unsupported' })),
+    localize: (req) => localizeMethod(s.library, req, s.session),
     'index.start': (req) => s.indexing.start(req),
     'index.pause': async () => s.indexing.pause(),
     'index.resume': async () => s.indexing.resume(),
@@ -167,14 +169,15 @@ export function createApi(options: ApiOptions): FoleyApi {
   };
 }
 
-/** Library files confined to the library's folders; thumbnails from the cache (made now when missing). */
+/** Library files confined to the library's folders; thumbnails and spectrograms from the cache (made now when missing). */
 async function resolveMedia(library: Library, ref: MediaRef): Promise<ResolvedMedia> {
   if (ref.kind === 'file') {
     const real = await confineToRoots(listFolders(library).map((r) => r.path), ref.path);
     return { path: real, contentType: contentTypeOf(real) };
   }
-  const file = await ensureThumbnail(library.db, library.dataDir, ref.fileId, ref.startMs).catch((e: unknown) => {
-    throw new ApiError('not_found', `no thumbnail: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  const make = ref.kind === 'thumb' ? ensureThumbnail : ensureSpectrogram;
+  const file = await make(library.db, library.dataDir, ref.fileId, ref.startMs).catch((e: unknown) => {
+    throw new ApiError('not_found', `no ${ref.kind === 'thumb' ? 'thumbnail' : 'spectrogram'}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   });
   if (file === undefined) throw new ApiError('not_found', 'no such moment');
   return { path: file, contentType: 'image/png' };

@@ -30,7 +30,8 @@ export interface AudioWindowFeatures {
   readonly data: Float32Array;
 }
 
-async function windowSamples(file: string, options: AudioWindowOptions): Promise<Float32Array> {
+/** One window of a file's audio as 16-kHz samples; a FoleyError naming the file when it has none there. */
+export async function decodeWindowSamples(file: string, options: AudioWindowOptions): Promise<Float32Array> {
   const start = options.start ?? 0;
   if (!Number.isFinite(start) || start < 0) throw new FoleyError(`--start must be a number of seconds >= 0 (got ${start})`);
   const seconds = options.seconds ?? DEFAULT_WINDOW_SECONDS;
@@ -42,7 +43,7 @@ async function windowSamples(file: string, options: AudioWindowOptions): Promise
 
 /** The normalised fbank of one window, as the default model family prepares it (no model needed). */
 export async function audioWindowFeatures(file: string, options: AudioWindowOptions = {}): Promise<AudioWindowFeatures> {
-  return { shape: DEFAULT_AUDIO_INPUT_SHAPE, data: audioInput(null, await windowSamples(file, options)) };
+  return { shape: DEFAULT_AUDIO_INPUT_SHAPE, data: audioInput(null, await decodeWindowSamples(file, options)) };
 }
 
 /** One input through the same batching path as indexing (a batch of one). */
@@ -56,7 +57,7 @@ async function embedOne(encoder: Encoder, modality: Modality, input: Float32Arra
 
 export async function embedAudioFile(model: InstalledModel, file: string, options: AudioWindowOptions & SessionOptions = {}): Promise<EmbeddingResult> {
   const encoder = encoderFor(model, options);
-  const embedding = await embedOne(encoder, 'audio', audioInput(encoder, await windowSamples(file, options)));
+  const embedding = await embedOne(encoder, 'audio', audioInput(encoder, await decodeWindowSamples(file, options)));
   return { embedding, modality: 'audio', model: model.manifest.name, provider: await encoder.provider('audio') };
 }
 

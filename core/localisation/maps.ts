@@ -19,7 +19,9 @@ export function cosineMap(embedding: Float32Array, tokens: Float32Array, shape: 
   if (d === 0 || tokens.length !== n * d) {
     throw new FoleyError(`tokens have ${tokens.length} values, expected ${n}×${d} for a ${shape[0]}×${shape[1]} grid`);
   }
-  const eNorm = Math.sqrt(dot(embedding, embedding, 0));
+  let ee = 0;
+  for (let k = 0; k < d; k++) ee += embedding[k]! * embedding[k]!;
+  const eNorm = Math.sqrt(ee);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const off = i * d;
@@ -36,26 +38,22 @@ export function cosineMap(embedding: Float32Array, tokens: Float32Array, shape: 
   return { shape: [shape[0], shape[1]], data };
 }
 
-function dot(a: Float32Array, b: Float32Array, offset: number): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += a[k]! * b[offset + k]!;
-  return s;
-}
-
 /** Spectrogram frame hop of the CAV-MAE fbank (10 ms), spec §3.4. */
 const FRAME_SECONDS = 0.01;
 
 /**
- * Where in the window the sound peaks: the time column whose mean over frequency bands is highest,
- * as the seconds at that column's centre. Column t covers input frames [t·f, (t+1)·f) with
- * f = inputFrames / cols; the result is clamped to the window's real length, because a short
- * window is padded out to the full input and its padding columns are not time that exists.
+ * Where in the window the picture is heard: the time column whose mean over frequency bands is
+ * highest, as the seconds at that column's centre. Column t covers input frames [t·f, (t+1)·f) with
+ * f = inputFrames / cols. Only columns that hold real audio compete (a short window is padded out to
+ * the full input, and padding is not time that exists); the centre is clamped to the window's length.
  */
 export function peakSeconds(audio: TokenMap, inputFrames: number, windowSeconds: number): number {
   const [rows, cols] = audio.shape;
+  const framesPerColumn = inputFrames / cols;
+  const realColumns = Math.min(cols, Math.max(1, Math.ceil(windowSeconds / FRAME_SECONDS / framesPerColumn)));
   let best = 0;
   let bestSum = -Infinity;
-  for (let t = 0; t < cols; t++) {
+  for (let t = 0; t < realColumns; t++) {
     let sum = 0;
     for (let r = 0; r < rows; r++) sum += audio.data[r * cols + t]!;
     if (sum > bestSum) {
@@ -63,7 +61,6 @@ export function peakSeconds(audio: TokenMap, inputFrames: number, windowSeconds:
       best = t;
     }
   }
-  const framesPerColumn = inputFrames / cols;
   const centre = (best + 0.5) * framesPerColumn * FRAME_SECONDS;
   return Math.min(Math.max(centre, 0), windowSeconds);
 }

@@ -48,11 +48,22 @@ export interface LocalisedMoment extends Localisation {
   readonly window: { readonly start: number; readonly end: number };
 }
 
+/** A target that could not be localised: its file is gone or unreadable, its window has no sound or picture. */
+export interface LocaliseFailure {
+  /** As asked: a file id or path. */
+  readonly file: number | string;
+  readonly at: number;
+  /** The problem, naming the file. */
+  readonly error: string;
+}
+
 export interface LocalizeResponse {
   readonly model: string;
   readonly provider: string;
   /** Which side the query was: its sound ('audio': maps over the targets' pictures) or its picture ('visual'). */
   readonly query: Modality;
-  /** One per target, in the order asked. */
+  /** One per target that could be localised, in the order asked. */
   readonly results: readonly LocalisedMoment[];
+  /** The others, each with its reason (the rest of the page is still localised). */
+  readonly failures: readonly LocaliseFailure[];
 }

@@ -82,6 +82,11 @@ export interface SearchMoment {
   readonly window: { readonly id: number; readonly start: number; readonly end: number };
   /** How many windows were merged. */
   readonly windows: number;
+  /**
+   * Picture queries asked to refine (`refine`): seconds into the file where the query picture is
+   * heard best in the best window's sound (the peak of its localisation audio map).
+   */
+  readonly peak?: number;
 }
 
 export interface SearchResult extends SearchMoment {

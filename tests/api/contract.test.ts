@@ -20,7 +20,7 @@ test('every method has a validator; empty requests pass where nothing is needed'
   assert.deepEqual(
     METHODS.sort(),
     [
-      'index.cancel', 'index.pause', 'index.resume', 'index.start', 'library.addRoot', 'library.removeRoot', 'models.download', 'models.import', 'models.list', 'models.setDefault', 'search', 'status',
+      'index.cancel', 'index.pause', 'index.resume', 'index.start', 'library.addRoot', 'library.removeRoot', 'models.download', 'models.import', 'models.list', 'models.setDefault', 'search', 'status', 'localize',
       'labels.list', 'labels.add', 'labels.remove', 'labels.rename', 'labels.merge', 'labels.export', 'labels.import', 'labels.search',
       'training.status', 'training.start', 'training.pause', 'training.resume', 'training.cancel', 'training.versions', 'training.rollback',
       'suggestions.list', 'suggestions.answer',
@@ -73,10 +73,24 @@ test('paths must be absolute on every platform the app runs on', () => {
   refused(() => validateRequest('models.import', { file: '/m.pth', heads: 0 }), 'bad_request');
 });
 
-test('media references: file paths and thumbnails only', () => {
+test('media references: file paths, thumbnails and spectrograms only', () => {
   assert.deepEqual(parseMediaRef(`file/${encodeURIComponent('/v/a b.mp4')}`), { kind: 'file', path: '/v/a b.mp4' });
   assert.deepEqual(parseMediaRef('thumb/12/10000.png'), { kind: 'thumb', fileId: 12, startMs: 10000 });
-  for (const bad of ['file/%E0%A4%A', 'file/a/b', 'thumb/x/1.png', 'thumb/1/1.jpg', '../etc/passwd', 'other/1']) assert.equal(parseMediaRef(bad), undefined, bad);
+  assert.deepEqual(parseMediaRef('spectrogram/12/10000.png'), { kind: 'spectrogram', fileId: 12, startMs: 10000 });
+  for (const bad of ['file/%E0%A4%A', 'file/a/b', 'thumb/x/1.png', 'thumb/1/1.jpg', 'spectrogram/1/-1.png', 'spectrograms/1/1.png', '../etc/passwd', 'other/1']) {
+    assert.equal(parseMediaRef(bad), undefined, bad);
+  }
+});
+
+test('localize requests: a query, 1 to 50 target moments by id or path', () => {
+  const ok = validateRequest('localize', { query: { kind: 'moment', file: '/v/a.mp4', at: 3, use: 'visual' }, targets: [{ file: 7, at: 0 }, { file: '/v/b.mp4', at: 12.5 }] });
+  assert.deepEqual(ok.targets, [{ file: 7, at: 0 }, { file: '/v/b.mp4', at: 12.5 }]);
+  refused(() => validateRequest('localize', { query: { kind: 'moment', file: '/v/a.mp4', at: 3 }, targets: [{ file: 0, at: 0 }] }), 'bad_request');
+  refused(() => validateRequest('localize', { query: { kind: 'moment', file: '/v/a.mp4', at: 3 }, targets: [{ file: 'b.mp4', at: 0 }] }), 'bad_request', /absolute path/);
+  refused(() => validateRequest('localize', { query: { kind: 'moment', file: '/v/a.mp4', at: 3 }, targets: [{ file: 1, at: 0, x: 1 }] }), 'bad_request', /unknown field "x"/);
+  refused(() => validateRequest('localize', { query: { kind: 'moment', file: '/v/a.mp4', at: 3 } }), 'bad_request', /targets/);
+  assert.equal(validateRequest('search', { query: { kind: 'moment', file: '/v/a.mp4', at: 3 }, refine: true }).refine, true);
+  refused(() => validateRequest('search', { query: { kind: 'moment', file: '/v/a.mp4', at: 3 }, refine: 'yes' }), 'bad_request');
 });
 
 test('IPC: only the app window may call, only contract methods, only valid parameters', async () => {

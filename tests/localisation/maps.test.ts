@@ -26,5 +26,7 @@ test('peakSeconds: the loudest time column, at its centre, clamped to the window
   const map = { shape: [2, 64] as const, data };
   // Column 10 covers frames [160, 176): centre 168 → 1.68 s.
   assert.ok(Math.abs(peakSeconds(map, 1024, 10) - 1.68) < 1e-9);
-  assert.equal(peakSeconds(map, 1024, 1.5), 1.5);
+  // A 1.5-s window holds columns 0..9 (frames < 150, rounded up to whole columns): column 10 is padding.
+  assert.ok(Math.abs(peakSeconds(map, 1024, 1.5) - 0.56) < 1e-9);
+  assert.equal(peakSeconds(map, 1024, 0.02), 0.02);
 });
