@@ -3,7 +3,7 @@
 // way users import one. Reports windows/s, video-hours per hour, time per stage, and database size
 // per indexed hour. Run alone: npx node bench/index.bench.ts
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { releaseEncoders } from '../core/embedding/encoders.ts';
@@ -11,8 +11,7 @@ import { runIndex } from '../core/indexing/indexer.ts';
 import { emptyStats } from '../core/indexing/progress.ts';
 import { openLibrary } from '../core/library/handle.ts';
 import { importModel } from '../core/models/store.ts';
-import type { StateDict } from '../native-models/tensor.ts';
-import { randomStateDict } from './random-checkpoint.ts';
+import { randomStateDict, writeSafetensors } from './random-checkpoint.ts';
 
 const CORPUS = path.join(os.tmpdir(), 'foley-bench-index');
 const FILES = Number(process.env.BENCH_INDEX_FILES ?? 6);
@@ -35,27 +34,6 @@ function corpus(): string[] {
     files.push(file);
   }
   return files;
-}
-
-/** safetensors, written by hand: 8-byte header length, JSON header, raw little-endian float32. */
-function writeSafetensors(file: string, sd: StateDict): void {
-  const header: Record<string, { dtype: string; shape: readonly number[]; data_offsets: [number, number] }> = {};
-  let offset = 0;
-  for (const [k, t] of sd) {
-    header[k] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  const json = Buffer.from(JSON.stringify(header));
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  const fd = openSync(file, 'w');
-  try {
-    writeSync(fd, len);
-    writeSync(fd, json);
-    for (const t of sd.values()) writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function dbBytes(dataDir: string): number {

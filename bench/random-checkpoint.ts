@@ -1,5 +1,6 @@
 // A full-size CAV-MAE state dict with seeded random weights, built in memory: timing does not depend
 // on the values, and this keeps `npm run bench` free of Python and of a 764 MB download.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { expectedShapes } from '../native-models/cavmae/keys.ts';
 import type { CavMaeConfig } from '../native-models/cavmae/config.ts';
 import type { StateDict } from '../native-models/tensor.ts';
@@ -45,4 +46,25 @@ export function randomStateDict(config: CavMaeConfig = FULL_SIZE, seed = 1): Sta
     sd.set(key, { shape, data });
   }
   return sd;
+}
+
+/** safetensors, written by hand: 8-byte header length, JSON header, raw little-endian float32. */
+export function writeSafetensors(file: string, sd: StateDict): void {
+  const header: Record<string, { dtype: string; shape: readonly number[]; data_offsets: [number, number] }> = {};
+  let offset = 0;
+  for (const [k, t] of sd) {
+    header[k] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, len);
+    writeSync(fd, json);
+    for (const t of sd.values()) writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  } finally {
+    closeSync(fd);
+  }
 }

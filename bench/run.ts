@@ -3,13 +3,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchIndex } from './index.bench.ts';
+import { benchLocalisation } from './localisation.bench.ts';
 import { benchMedia } from './media.bench.ts';
 import { benchModel } from './model.bench.ts';
 import { benchSearch } from './search.bench.ts';
 import { benchStore } from './store.bench.ts';
 import { benchTraining } from './training.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation };
 const only = process.argv.slice(2);
 const outDir = path.join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
