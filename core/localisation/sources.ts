@@ -102,41 +102,59 @@ async function encodeOne<M>(ctx: SourceContext, stream: Modality, input: Float32
   return { embedding: out.embeddings, tokens: out.tokens, grid, meta };
 }
 
-function soundKey(ctx: SourceContext, source: SoundSource, moment: ResolvedMoment | undefined): Promise<string> | string {
-  const m = modelKey(ctx.model);
-  if (source.kind === 'samples') return `${m}|sound|samples|${source.key}`;
-  if (moment !== undefined) return fileKey(moment.path).then((k) => `${m}|sound|${k}|${moment.start}|${moment.end}`);
-  const file = source as { file: string; start?: number; key?: string };
-  if (file.key !== undefined) return `${m}|sound|content|${file.key}|${file.start ?? 0}`;
-  return fileKey(file.file).then((k) => `${m}|sound|${k}|${file.start ?? 0}`);
+/** A sound once moments are resolved: samples in hand, or a span of a file to decode. */
+type SoundSpan =
+  | { readonly kind: 'samples'; readonly samples: Float32Array; readonly key: string }
+  | { readonly kind: 'span'; readonly file: string; readonly start: number; readonly seconds: number; readonly contentKey?: string };
+
+/** A picture once moments are resolved: an image (or a video's first frame), or a moment's frame. */
+type PictureAt = { readonly file: string; readonly contentKey?: string; readonly moment?: ResolvedMoment };
+
+function soundSpan(ctx: Pick<SourceContext, 'library'>, source: SoundSource): SoundSpan {
+  if (source.kind === 'samples') return { kind: 'samples', samples: source.samples, key: source.key };
+  if (source.kind === 'file') return { kind: 'span', file: source.file, start: source.start ?? 0, seconds: DEFAULT_WINDOW_SECONDS, ...(source.key !== undefined ? { contentKey: source.key } : {}) };
+  const moment = resolveMoment(ctx.library, source);
+  if (!moment.hasAudio) throw new FoleyError(`the window at ${moment.start} s has no sound`, { file: moment.path, code: 'not_found' });
+  return { kind: 'span', file: moment.path, start: moment.start, seconds: moment.end - moment.start };
+}
+
+function pictureAt(ctx: Pick<SourceContext, 'library'>, source: PictureSource): PictureAt {
+  if (source.kind === 'file') return { file: source.file, ...(source.key !== undefined ? { contentKey: source.key } : {}) };
+  const moment = resolveMoment(ctx.library, source);
+  if (!moment.hasVisual) throw new FoleyError(`the window at ${moment.start} s has no picture`, { file: moment.path, code: 'not_found' });
+  return { file: moment.path, moment };
+}
+
+/** Cache key of a file's content: a content hash when the path is a temporary copy, else path, size and mtime. */
+async function contentOf(file: string, contentKey: string | undefined): Promise<string> {
+  return contentKey !== undefined ? `content|${contentKey}` : fileKey(file);
+}
+
+/** A sound's samples (at most one window) and what they are. */
+async function loadSpan(span: SoundSpan): Promise<{ samples: Float32Array; meta: SoundMeta }> {
+  if (span.kind === 'samples') {
+    const samples = span.samples.subarray(0, DEFAULT_WINDOW_SECONDS * SAMPLE_RATE);
+    if (samples.length < MIN_AUDIO_SAMPLES) throw new FoleyError('the sound is too short (less than one 25-ms frame)');
+    return { samples, meta: { start: 0, seconds: samples.length / SAMPLE_RATE } };
+  }
+  const samples = await decodeWindowSamples(span.file, { start: span.start, seconds: span.seconds });
+  // A temporary copy of an upload has no name worth reporting.
+  const file = span.contentKey !== undefined ? {} : { file: path.resolve(span.file) };
+  if (samples.length < MIN_AUDIO_SAMPLES) throw new FoleyError(`only ${samples.length} samples of sound at ${span.start} s: less than one 25-ms frame`, { file: span.file });
+  return { samples, meta: { ...file, start: span.start, seconds: samples.length / SAMPLE_RATE } };
 }
 
 /** A sound source's samples (its first window) and what they are. */
-export async function loadSound(ctx: Pick<SourceContext, 'library'>, source: SoundSource, resolved?: ResolvedMoment): Promise<{ samples: Float32Array; meta: SoundMeta }> {
-  const moment = resolved ?? (source.kind === 'moment' ? resolveMoment(ctx.library, source) : undefined);
-  let samples: Float32Array;
-  let meta: SoundMeta;
-  if (source.kind === 'samples') {
-    samples = source.samples.subarray(0, DEFAULT_WINDOW_SECONDS * SAMPLE_RATE);
-    meta = { start: 0, seconds: samples.length / SAMPLE_RATE };
-  } else {
-    const file = moment?.path ?? (source as { file: string }).file;
-    const start = moment?.start ?? (source as { start?: number }).start ?? 0;
-    const seconds = moment !== undefined ? moment.end - moment.start : DEFAULT_WINDOW_SECONDS;
-    samples = await decodeWindowSamples(file, { start, seconds });
-    // A temporary copy of an upload has no name worth reporting.
-    meta = { ...(source.kind === 'file' && source.key !== undefined ? {} : { file: path.resolve(file) }), start, seconds: samples.length / SAMPLE_RATE };
-  }
-  if (samples.length < MIN_AUDIO_SAMPLES) throw new FoleyError('the sound is too short (less than one 25-ms frame)', meta.file !== undefined ? { file: meta.file } : {});
-  return { samples, meta };
+export function loadSound(ctx: Pick<SourceContext, 'library'>, source: SoundSource): Promise<{ samples: Float32Array; meta: SoundMeta }> {
+  return loadSpan(soundSpan(ctx, source));
 }
 
 /** The sound's embedding and tokens, from the cache or the encoder. */
 export async function encodeSound(ctx: SourceContext, source: SoundSource): Promise<EncodedSound> {
-  const moment = source.kind === 'moment' ? resolveMoment(ctx.library, source) : undefined;
-  if (moment !== undefined && !moment.hasAudio) throw new FoleyError(`the window at ${moment.start} s has no sound`, { file: moment.path, code: 'not_found' });
-  return tokenCache.get(await soundKey(ctx, source, moment), async () => {
-    const { samples, meta } = await loadSound(ctx, source, moment);
+  const span = soundSpan(ctx, source);
+  const where = span.kind === 'samples' ? `samples|${span.key}` : `${await contentOf(span.file, span.contentKey)}|${span.start}|${span.seconds}`;
+  return tokenCache.get(`${modelKey(ctx.model)}|sound|${where}`, async () => {
+    const { samples, meta } = await loadSpan(span);
     return encodeOne(ctx, 'audio', ctx.encoder.audioInput(samples), meta);
   });
 }
@@ -151,31 +169,26 @@ async function momentFrame(moment: ResolvedMoment): Promise<{ frame: RgbFrame; a
   }
 }
 
-/** A picture source's frame at full resolution and what it is. */
-export async function loadPicture(ctx: Pick<SourceContext, 'library'>, source: PictureSource, resolved?: ResolvedMoment): Promise<{ frame: RgbFrame; meta: PictureMeta }> {
-  const moment = resolved ?? (source.kind === 'moment' ? resolveMoment(ctx.library, source) : undefined);
-  if (moment !== undefined) {
-    const { frame, at } = await momentFrame(moment);
-    return { frame, meta: { file: moment.path, at, width: frame.width, height: frame.height } };
+async function loadAt(at: PictureAt): Promise<{ frame: RgbFrame; meta: PictureMeta }> {
+  if (at.moment !== undefined) {
+    const { frame, at: seconds } = await momentFrame(at.moment);
+    return { frame, meta: { file: at.moment.path, at: seconds, width: frame.width, height: frame.height } };
   }
-  const file = source as { file: string; key?: string };
-  const frame = await decodeImageRgb(file.file);
-  return { frame, meta: { ...(file.key !== undefined ? {} : { file: path.resolve(file.file) }), width: frame.width, height: frame.height } };
+  const frame = await decodeImageRgb(at.file);
+  return { frame, meta: { ...(at.contentKey !== undefined ? {} : { file: path.resolve(at.file) }), width: frame.width, height: frame.height } };
+}
+
+/** A picture source's frame at full resolution and what it is. */
+export function loadPicture(ctx: Pick<SourceContext, 'library'>, source: PictureSource): Promise<{ frame: RgbFrame; meta: PictureMeta }> {
+  return loadAt(pictureAt(ctx, source));
 }
 
 /** The picture's embedding and tokens, from the cache or the encoder. */
 export async function encodePicture(ctx: SourceContext, source: PictureSource): Promise<EncodedPicture> {
-  const moment = source.kind === 'moment' ? resolveMoment(ctx.library, source) : undefined;
-  if (moment !== undefined && !moment.hasVisual) throw new FoleyError(`the window at ${moment.start} s has no picture`, { file: moment.path, code: 'not_found' });
-  const m = modelKey(ctx.model);
-  const key =
-    moment !== undefined
-      ? `${m}|picture|${await fileKey(moment.path)}|${moment.start}|${moment.end}`
-      : source.kind === 'file' && source.key !== undefined
-        ? `${m}|picture|content|${source.key}`
-        : `${m}|picture|${await fileKey((source as { file: string }).file)}`;
-  return tokenCache.get(key, async () => {
-    const { frame, meta } = await loadPicture(ctx, source, moment);
+  const at = pictureAt(ctx, source);
+  const where = `${await contentOf(at.file, at.contentKey)}${at.moment !== undefined ? `|${at.moment.start}|${at.moment.end}` : ''}`;
+  return tokenCache.get(`${modelKey(ctx.model)}|picture|${where}`, async () => {
+    const { frame, meta } = await loadAt(at);
     return encodeOne(ctx, 'visual', ctx.encoder.imageInput(frame), meta);
   });
 }
