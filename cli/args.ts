@@ -68,3 +68,11 @@ export function runtimeFrom(values: { provider?: string | boolean | undefined; t
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
+
+/** `--at FILE@SECONDS`: split at the last `@` (file names may contain one). */
+export function momentArg(value: string): { file: string; at: number } {
+  const i = value.lastIndexOf('@');
+  const at = i > 0 ? numberOption('at', value.slice(i + 1), { min: 0 }) : undefined;
+  if (at === undefined) throw new UsageError(`--at must be FILE@SECONDS (got "${value}")`);
+  return { file: value.slice(0, i), at };
+}

@@ -9,7 +9,7 @@ import { localisationPng } from '../../core/localisation/png.ts';
 import type { MomentRef, PictureSource, SoundSource } from '../../core/localisation/sources.ts';
 import type { Localisation, MapJson } from '../../core/localisation/types.ts';
 import { resolveModel } from '../../core/models/store.ts';
-import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
+import { dataDirFrom, momentArg, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 
 export const LOCALIZE_HELP = `Usage:
   foley localize (--audio FILE [--start SECONDS] | --at FILE@SECONDS) (--image FILE | --at FILE@SECONDS)
@@ -31,13 +31,6 @@ sound-source localisation):
 centre square (the rest dimmed) and the spectrogram (lowest band at the bottom) with the audio map.
 
 Options: --data-dir DIR, --provider auto|cpu|cuda|dml|coreml|webgpu, --threads N, --help`;
-
-function momentOption(at: string): MomentRef {
-  const i = at.lastIndexOf('@');
-  const seconds = i > 0 ? numberOption('at', at.slice(i + 1), { min: 0 }) : undefined;
-  if (seconds === undefined) throw new UsageError(`--at must be FILE@SECONDS (got "${at}")`);
-  return { kind: 'moment', file: at.slice(0, i), at: seconds };
-}
 
 const SHADES = ' .:-=+*#%@';
 
@@ -84,7 +77,7 @@ export async function localizeCommand(argv: readonly string[]): Promise<void> {
     console.log(LOCALIZE_HELP);
     return;
   }
-  const moment = values.at !== undefined ? momentOption(values.at) : undefined;
+  const moment: MomentRef | undefined = values.at !== undefined ? { kind: 'moment', ...momentArg(values.at) } : undefined;
   if (values.audio !== undefined && values.image !== undefined && moment !== undefined) throw new UsageError('--at stands for --audio or --image: give at most two of the three');
   if (values.audio === undefined && moment === undefined) throw new UsageError('localize needs a sound: --audio FILE or --at FILE@SECONDS');
   if (values.image === undefined && moment === undefined) throw new UsageError('localize needs a picture: --image FILE or --at FILE@SECONDS');

@@ -7,7 +7,7 @@ import { resolveModel } from '../../core/models/store.ts';
 import { search } from '../../core/search/search.ts';
 import type { QuerySource, SearchFilters, SearchIn, SearchRequest, SearchResponse } from '../../core/search/types.ts';
 import type { SearchSession } from '../../core/api/search-query.ts';
-import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
+import { dataDirFrom, momentArg, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 
 export const SEARCH_HELP = `Usage:
   foley search (--audio FILE | --image FILE | --at FILE@SECONDS) [--in visual|audio|both] [--top N] [--json]
@@ -114,11 +114,7 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
   } else if (values.image !== undefined) {
     query = { kind: 'image', file: values.image };
   } else {
-    const at = values.at!;
-    const i = at.lastIndexOf('@');
-    const seconds = i > 0 ? numberOption('at', at.slice(i + 1), { min: 0 }) : undefined;
-    if (seconds === undefined) throw new UsageError(`--at must be FILE@SECONDS (got "${at}")`);
-    query = { kind: 'moment', file: at.slice(0, i), at: seconds };
+    query = { kind: 'moment', ...momentArg(values.at!) };
   }
   const filters: SearchFilters = {
     ...(values.folder !== undefined ? { folder: values.folder } : {}),
