@@ -10,6 +10,8 @@ import { foley } from '../helpers/cli.ts';
 import { ffmpeg, makeClip } from '../indexing/helpers.ts';
 import { importModel } from '../../core/models/store.ts';
 import { cavmaeDir } from '../helpers/fixtures.ts';
+import { pickOnePerFile } from '../../core/evaluation/library-pairs.ts';
+import type { EvalState } from '../../core/api/contract.ts';
 
 interface Figures { r1: number; r5: number; r10: number; medianRank: number }
 interface EvalJson { n: number; audioToVisual: Figures; visualToAudio: Figures; model: string }
@@ -138,4 +140,58 @@ test('pairs mode: a bad line is an error naming the CSV and the line', async () 
   assert.match(past.stderr, /bad\.csv: line 2 \(audio\): .*no audio at 99 s/);
   writeFileSync(csv, 'sound,picture\n');
   assert.match((await foley(['eval', '--data-dir', dataDir, '--pairs', csv])).stderr, /bad\.csv: line 1: the header must be "audio,image"/);
+});
+
+test('API: eval.run → eval events → eval.status.last; cancel; unknown model is the caller\'s error', async () => {
+  const { createApi } = await import('../../core/api/handlers.ts');
+  const api = createApi({ dataDir, provider: 'cpu', threads: 1, progressIntervalMs: 0 });
+  try {
+    const events: EvalState[] = [];
+    const finished = new Promise<void>((resolve) => {
+      api.subscribe((e) => {
+        if (e.type !== 'eval') return;
+        events.push(e.state);
+        if (e.state.state === 'idle') resolve();
+      });
+    });
+    // Two at once: one starts, the other is a conflict (on 7 files the run may already be over when
+    // the call returns, so its state is running or idle).
+    const [first, second] = await Promise.allSettled([api.call('eval.run', { seed: 3, limit: 5 }), api.call('eval.run', { seed: 3, limit: 5 })]);
+    assert.equal(first.status, 'fulfilled');
+    assert.ok(['running', 'idle'].includes((first as PromiseFulfilledResult<EvalState>).value.state));
+    assert.equal(second.status, 'rejected');
+    assert.match(String((second as PromiseRejectedResult).reason), /already running/);
+    await finished;
+    assert.ok(events.length >= 2);
+    const status = (await api.call('eval.status', {})) as EvalState;
+    assert.equal(status.state, 'idle');
+    assert.equal(status.error, null);
+    const last = status.last.find((l) => l.model === 'tiny')!.evaluation!;
+    assert.equal(last.n, 5);
+    assert.equal(last.seed, 3);
+    assert.equal(last.mode, 'library');
+    assert.equal(last.adapterVersion, null);
+    checkFigures(last.audioToVisual, 5);
+    // The same figures as the CLI for the same seed and limit.
+    const cli = await evalJson(['--seed', '3', '--limit', '5']);
+    assert.deepEqual(cli.audioToVisual, last.audioToVisual);
+    await assert.rejects(api.call('eval.run', { limit: 0 }), /limit/);
+    await assert.rejects(api.call('eval.run', { model: 'nope' }), /nope/);
+    await api.call('eval.run', {});
+    const cancelled = (await api.call('eval.cancel', {})) as EvalState;
+    assert.ok(cancelled.state === 'cancelling' || cancelled.state === 'idle');
+  } finally {
+    await api.close();
+  }
+});
+
+test('one window per file: the same seed picks the same windows, other seeds may pick others', () => {
+  const candidates = Array.from({ length: 40 }, (_, i) => ({ fileId: 1 + (i % 8), windowId: 100 + i }));
+  const a = pickOnePerFile(candidates, 100, 1);
+  assert.equal(a.length, 8);
+  assert.equal(new Set(a.map((w) => w.fileId)).size, 8);
+  assert.deepEqual(pickOnePerFile(candidates, 100, 1), a);
+  const others = [2, 3, 4, 5].map((s) => pickOnePerFile(candidates, 100, s).map((w) => w.windowId).sort().join());
+  assert.ok(others.some((o) => o !== a.map((w) => w.windowId).sort().join()));
+  assert.equal(pickOnePerFile(candidates, 3, 1).length, 3);
 });
