@@ -14,6 +14,7 @@ import { labelCommand } from './commands/label.ts';
 import { trainCommand } from './commands/train.ts';
 import { serveCommand } from './commands/serve.ts';
 import { localizeCommand } from './commands/localize.ts';
+import { evalCommand } from './commands/eval.ts';
 
 const HELP = `foley — search your video library by sound and by sight (CAV-MAE)
 
@@ -32,6 +33,7 @@ Commands:
   serve      the app in a browser, with its HTTP API, on 127.0.0.1 (foley serve --help)
   search     moments matching a sound, a picture or a moment (foley search --help)
   localize   where a sound is in a picture, and when a picture is heard (foley localize --help)
+  eval       how well a model finds things in this library (R@1/5/10) (foley eval --help)
 
 Every command takes --data-dir DIR (or FOLEY_DATA_DIR; default ~/.config/Foley on Linux),
 --json for machine-readable output, and --help.`;
@@ -49,6 +51,7 @@ const commands: Record<string, (argv: readonly string[]) => Promise<void>> = {
   serve: serveCommand,
   search: searchCommand,
   localize: localizeCommand,
+  eval: evalCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -11,6 +11,7 @@ import type { TrainProgress, TrainSummary } from '../learning/training/trainer.t
 import type { TrainedVersion } from '../../db/learning.ts';
 import type { Suggestion as LearnedSuggestion } from '../learning/suggestions.ts';
 import type { LocalizeResponse } from '../localisation/types.ts';
+import type { EvalState } from '../evaluation/session.ts';
 import { arrayOf, bool, bytes, literal, num, obj, oneOf, optional, str, tagged } from './validate.ts';
 import type { Infer, Validator } from './validate.ts';
 import { ApiError } from './errors.ts';
@@ -24,6 +25,11 @@ export type { ImportResult, LabelView } from '../learning/labels.ts';
 export type { TrainProgress, TrainSummary } from '../learning/training/trainer.ts';
 export type { TrainedVersion } from '../../db/learning.ts';
 export type { LocalizeResponse, LocalisedMoment, Localisation, MapJson } from '../localisation/types.ts';
+export type { EvalState } from '../evaluation/session.ts';
+export type { StoredEvaluation, EvaluationFigures } from '../../db/evaluations.ts';
+
+/** eval.run's library mode: at most this many files (the CLI's default too). */
+export const MAX_EVAL_FILES = 100_000;
 
 /** Largest query file (audio, video or image) accepted over IPC or HTTP. */
 export const MAX_UPLOAD_BYTES = 64 * 2 ** 20;
@@ -146,6 +152,20 @@ export const requestValidators = {
   'suggestions.list': obj({ name: labelName, top: optional(num({ min: 1, max: 100, integer: true })) }),
   /** accepted → a positive label on that window, rejected → a negative one; both feed the next round. */
   'suggestions.answer': obj({ name: labelName, windowId: rowId, answer: oneOf(['accepted', 'rejected'] as const) }),
+  /**
+   * Evaluates a model (default: the default one) on this library in the background: one window per
+   * file with both vectors (`seed` picks which; `limit` files, default 5,000), R@1/5/10 and the median
+   * rank both ways; `adapter` also through the active trained adapter. Progress comes as 'eval' events.
+   */
+  'eval.run': obj({
+    model: optional(modelName),
+    limit: optional(num({ min: 1, max: MAX_EVAL_FILES, integer: true })),
+    seed: optional(num({ min: 0, max: 0xffffffff, integer: true })),
+    adapter: optional(bool()),
+  }),
+  /** What runs, its progress, and per installed model the last stored evaluation. */
+  'eval.status': empty,
+  'eval.cancel': empty,
 } as const satisfies Record<string, Validator<object>>;
 
 export type Method = keyof typeof requestValidators;
@@ -304,6 +324,9 @@ export interface Responses {
   'training.rollback': { readonly active: TrainedVersion | null; readonly state: TrainingState };
   'suggestions.list': SuggestionsResponse;
   'suggestions.answer': { readonly label: LabelView; readonly answer: 'accepted' | 'rejected' };
+  'eval.run': EvalState;
+  'eval.status': EvalState;
+  'eval.cancel': EvalState;
 }
 
 /** Pushed to every front door (SSE `/api/events`, IPC `foley:event`). */
@@ -313,10 +336,11 @@ export type ApiEvent =
   | { readonly type: 'models'; readonly download: DownloadState | null }
   | { readonly type: 'library' }
   | { readonly type: 'training'; readonly state: TrainingState }
-  | { readonly type: 'labels'; readonly names: readonly LabelName[] };
+  | { readonly type: 'labels'; readonly names: readonly LabelName[] }
+  | { readonly type: 'eval'; readonly state: EvalState };
 
 /** Every event type (the SSE client listens to each by name). */
-export const EVENT_TYPES = ['index', 'index.failure', 'models', 'library', 'training', 'labels'] as const satisfies ReadonlyArray<ApiEvent['type']>;
+export const EVENT_TYPES = ['index', 'index.failure', 'models', 'library', 'training', 'labels', 'eval'] as const satisfies ReadonlyArray<ApiEvent['type']>;
 
 /** What the renderer talks to, whichever front door it runs behind. */
 export interface FoleyClient {

@@ -23,6 +23,8 @@ import type { LearningService } from '../learning/learning-service.ts';
 import { searchMethod } from './search-query.ts';
 import { localizeMethod } from './localize.ts';
 import type { TrainOptions } from '../learning/training/trainer.ts';
+import { EvaluationSession } from '../evaluation/session.ts';
+import { evaluationHandlers } from './evaluation.ts';
 
 export interface ApiOptions {
   readonly dataDir: string;
@@ -81,6 +83,7 @@ interface Services {
   readonly indexing: IndexSession;
   readonly models: ModelCatalog;
   readonly learning: LearningService;
+  readonly evaluation: EvaluationSession;
   readonly hub: EventHub;
   readonly session: { readonly provider?: ProviderName | 'auto'; readonly threads?: number };
 }
@@ -120,6 +123,7 @@ function handlerTable(s: Services): HandlerTable<Method> {
     'models.download': async (req) => s.models.startDownload(req.name),
     'models.setDefault': (req) => s.models.setDefault(req.name),
     ...learningHandlers(s.learning),
+    ...evaluationHandlers(s.evaluation),
   };
 }
 
@@ -135,6 +139,7 @@ export function createApi(options: ApiOptions): FoleyApi {
     session,
     indexing: new IndexSession({ library, runtime: session, emit: hub.emit, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) }),
     models: new ModelCatalog({ dataDir, ...(options.provider !== undefined ? { provider: options.provider } : {}), emit: hub.emit }),
+    evaluation: new EvaluationSession({ library, runtime: session, emit: hub.emit, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) }),
     // Labels and the background training job (one scheduler for this library's default model).
     learning: createLearning({
       library,
@@ -160,6 +165,7 @@ export function createApi(options: ApiOptions): FoleyApi {
     resolveMedia: (ref) => resolveMedia(library, ref),
     async close() {
       await services.indexing.close();
+      await services.evaluation.close();
       await services.learning.close();
       await services.models.close();
       hub.clear();

@@ -2,6 +2,7 @@
 // and image queries. They prepare inputs and run the encoder like indexing does (inputs.ts, batch.ts).
 import { decodeAudio } from '../../media/audio.ts';
 import { decodeImageRgb } from '../../media/image.ts';
+import type { RgbFrame } from '../../media/image.ts';
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import type { Modality, ProviderName } from '../../base/types.ts';
@@ -64,5 +65,12 @@ export async function embedAudioFile(model: InstalledModel, file: string, option
 export async function embedImageFile(model: InstalledModel, file: string, options: SessionOptions = {}): Promise<EmbeddingResult> {
   const encoder = encoderFor(model, options);
   const embedding = await embedOne(encoder, 'visual', imageInput(encoder, await decodeImageRgb(file)));
+  return { embedding, modality: 'visual', model: model.manifest.name, provider: await encoder.provider('visual') };
+}
+
+/** A decoded frame (full resolution, upright) through the picture path: a window's frame, as indexing feeds it. */
+export async function embedFrame(model: InstalledModel, frame: RgbFrame, options: SessionOptions = {}): Promise<EmbeddingResult> {
+  const encoder = encoderFor(model, options);
+  const embedding = await embedOne(encoder, 'visual', imageInput(encoder, frame));
   return { embedding, modality: 'visual', model: model.manifest.name, provider: await encoder.provider('visual') };
 }

@@ -4,6 +4,7 @@ import type { Database } from '../connection.ts';
 import { FoleyError } from '../../base/errors.ts';
 import { initial } from './001-initial.ts';
 import { learning } from './002-learning.ts';
+import { evaluations } from './003-evaluations.ts';
 
 export interface Migration {
   readonly version: number;
@@ -11,7 +12,7 @@ export interface Migration {
   readonly up: (db: Database) => void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, learning];
+export const MIGRATIONS: readonly Migration[] = [initial, learning, evaluations];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** PRAGMA application_id, "Foly": tells a Foley database from any other SQLite file. */

@@ -23,7 +23,7 @@ test('every method has a validator; empty requests pass where nothing is needed'
       'index.cancel', 'index.pause', 'index.resume', 'index.start', 'library.addRoot', 'library.removeRoot', 'models.download', 'models.import', 'models.list', 'models.setDefault', 'search', 'status', 'localize',
       'labels.list', 'labels.add', 'labels.remove', 'labels.rename', 'labels.merge', 'labels.export', 'labels.import', 'labels.search',
       'training.status', 'training.start', 'training.pause', 'training.resume', 'training.cancel', 'training.versions', 'training.rollback',
-      'suggestions.list', 'suggestions.answer',
+      'suggestions.list', 'suggestions.answer', 'eval.run', 'eval.status', 'eval.cancel',
     ].sort(),
   );
   assert.deepEqual(validateRequest('status', {}), {});

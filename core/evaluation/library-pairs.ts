@@ -1,0 +1,71 @@
+// Library mode: every indexed file is its own answer key (a window's sound belongs with its own
+// picture). One window per file, not all of them: neighbouring windows of one file are near-duplicates
+// of each other, so with several per file a query's "wrong" neighbours would often be the same scene
+// and R@1 would say little. Which window is drawn with a seeded PRNG (the trainer's mulberry32), so a
+// seed names one exact evaluation set of this library.
+import type { Database } from '../../db/connection.ts';
+import { embeddingsOfWindows } from '../../db/embeddings.ts';
+import { pairedWindows } from '../../db/evaluations.ts';
+import { rng, shuffle } from '../learning/training/math.ts';
+
+export const DEFAULT_LIMIT = 5000;
+export const DEFAULT_SEED = 1;
+
+export interface PairedWindow {
+  readonly fileId: number;
+  readonly windowId: number;
+}
+
+export interface LibraryPairs {
+  /** Pairs used (one per file), ≤ limit. */
+  readonly n: number;
+  /** Files that have a window with both vectors. */
+  readonly eligibleFiles: number;
+  readonly dim: number;
+  readonly windows: readonly PairedWindow[];
+  /** n×dim each, row i for windows[i]. */
+  readonly audio: Float32Array;
+  readonly visual: Float32Array;
+}
+
+/**
+ * One window per file among `candidates` (any order): files are shuffled with the seed and the first
+ * `limit` kept, then one of each file's windows is drawn. Same candidates and seed, same picks.
+ */
+export function pickOnePerFile(candidates: readonly PairedWindow[], limit: number, seed: number): PairedWindow[] {
+  const byFile = new Map<number, number[]>();
+  for (const c of candidates) {
+    const list = byFile.get(c.fileId);
+    if (list === undefined) byFile.set(c.fileId, [c.windowId]);
+    else list.push(c.windowId);
+  }
+  const random = rng(seed);
+  const files = shuffle([...byFile.keys()].sort((x, y) => x - y), random).slice(0, limit);
+  return files.map((fileId) => {
+    const ws = byFile.get(fileId)!.sort((x, y) => x - y);
+    return { fileId, windowId: ws[Math.floor(random() * ws.length)]! };
+  });
+}
+
+/** The picked windows' stored vectors (float16 in the database, widened here). */
+export function libraryPairs(db: Database, model: { readonly id: number; readonly dim: number }, limit = DEFAULT_LIMIT, seed = DEFAULT_SEED): LibraryPairs {
+  return db.transaction(() => {
+    const candidates = pairedWindows(db, model.id);
+    const eligibleFiles = new Set(candidates.map((c) => c.fileId)).size;
+    const windows = pickOnePerFile(candidates, limit, seed);
+    const ids = windows.map((w) => w.windowId);
+    const a = embeddingsOfWindows(db, model.id, 'audio', ids, model.dim);
+    const v = embeddingsOfWindows(db, model.id, 'visual', ids, model.dim);
+    // The join above found both vectors; a length mismatch (a corrupt row) drops the pair.
+    const keep = ids.map((_, i) => a.found[i]! && v.found[i]!);
+    if (keep.every(Boolean)) return { n: windows.length, eligibleFiles, dim: model.dim, windows, audio: a.vectors, visual: v.vectors };
+    const d = model.dim;
+    const rows = keep.flatMap((k, i) => (k ? [i] : []));
+    const take = (src: Float32Array): Float32Array => {
+      const out = new Float32Array(rows.length * d);
+      rows.forEach((r, i) => out.set(src.subarray(r * d, (r + 1) * d), i * d));
+      return out;
+    };
+    return { n: rows.length, eligibleFiles, dim: d, windows: rows.map((r) => windows[r]!), audio: take(a.vectors), visual: take(v.vectors) };
+  })();
+}
