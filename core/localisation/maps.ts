@@ -44,13 +44,16 @@ const FRAME_SECONDS = 0.01;
 /**
  * Where in the window the picture is heard: the time column whose mean over frequency bands is
  * highest, as the seconds at that column's centre. Column t covers input frames [t·f, (t+1)·f) with
- * f = inputFrames / cols. Only columns that hold real audio compete (a short window is padded out to
- * the full input, and padding is not time that exists); the centre is clamped to the window's length.
+ * f = inputFrames / cols. Only columns whose frames are all real audio compete: a window is padded out
+ * to the full input (a 10-s window has 998 of 1024 frames), and the padding tokens are whatever the
+ * model makes of a constant, often "loud", so a column touching them may win without any sound
+ * there. A window shorter than one column still has column 0. The centre is clamped to the window.
  */
 export function peakSeconds(audio: TokenMap, inputFrames: number, windowSeconds: number): number {
   const [rows, cols] = audio.shape;
   const framesPerColumn = inputFrames / cols;
-  const realColumns = Math.min(cols, Math.max(1, Math.ceil(windowSeconds / FRAME_SECONDS / framesPerColumn)));
+  const realFrames = fbankFrames(windowSeconds);
+  const realColumns = Math.min(cols, Math.max(1, Math.floor(realFrames / framesPerColumn)));
   let best = 0;
   let bestSum = -Infinity;
   for (let t = 0; t < realColumns; t++) {
@@ -63,4 +66,10 @@ export function peakSeconds(audio: TokenMap, inputFrames: number, windowSeconds:
   }
   const centre = (best + 0.5) * framesPerColumn * FRAME_SECONDS;
   return Math.min(Math.max(centre, 0), windowSeconds);
+}
+
+/** Fbank frames of `seconds` of 16-kHz audio: whole 25-ms frames every 10 ms (spec §1.2). */
+function fbankFrames(seconds: number): number {
+  const samples = Math.round(seconds * 16_000);
+  return samples < 400 ? 0 : 1 + Math.floor((samples - 400) / 160);
 }

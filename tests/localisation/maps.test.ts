@@ -26,7 +26,13 @@ test('peakSeconds: the loudest time column, at its centre, clamped to the window
   const map = { shape: [2, 64] as const, data };
   // Column 10 covers frames [160, 176): centre 168 → 1.68 s.
   assert.ok(Math.abs(peakSeconds(map, 1024, 10) - 1.68) < 1e-9);
-  // A 1.5-s window holds columns 0..9 (frames < 150, rounded up to whole columns): column 10 is padding.
+  // A 1.5-s window has 148 frames: whole columns 0..8; column 10 holds padding and does not compete.
   assert.ok(Math.abs(peakSeconds(map, 1024, 1.5) - 0.56) < 1e-9);
   assert.equal(peakSeconds(map, 1024, 0.02), 0.02);
+  // 10 s = 998 frames: column 62 (frames 992–1007) is partly padding, so even a high value there loses.
+  const padded = new Float32Array(2 * 64);
+  padded[62] = 5;
+  padded[63] = 5;
+  padded[64 + 61] = 0.1;
+  assert.ok(Math.abs(peakSeconds({ shape: [2, 64], data: padded }, 1024, 10) - 9.84) < 1e-9);
 });
