@@ -1,4 +1,4 @@
-import type { ApiQuery, SearchIn } from '../../core/api/contract.ts';
+import type { ApiQuery, LocalisedMoment, SearchIn } from '../../core/api/contract.ts';
 
 export type Direction = SearchIn | 'auto';
 
@@ -15,8 +15,12 @@ export interface Moment {
   readonly fileId: number;
   readonly start: number;
   readonly end: number;
-  /** Where playback starts: the best-matching window inside the moment. */
+  /** Where playback starts: the best-matching window inside the moment (or, for a picture query, where it is heard). */
   readonly at: number;
+  /** The localisation of the query against this moment, when the results had one. */
+  readonly localised?: LocalisedMoment;
+  /** What the query was: a sound (the map is over this moment's picture) or a picture (over its sound). */
+  readonly querySide?: 'audio' | 'visual';
 }
 
 /** What a label is put on: a window (start–end) or, with end null, the window holding `start`. */
