@@ -70,3 +70,18 @@ export function planWindows(durationSeconds: number, options: WindowPlanOptions 
   }
   return out;
 }
+
+/** Most frames a window may average (more costs a seek each and stops improving anything). */
+export const MAX_FRAMES_PER_WINDOW = 16;
+
+/** A RangeError unless 1 ≤ k ≤ MAX_FRAMES_PER_WINDOW, whole. */
+export function checkFramesPerWindow(k: number): void {
+  if (!(Number.isInteger(k) && k >= 1 && k <= MAX_FRAMES_PER_WINDOW)) throw new RangeError(`frames per window must be a whole number from 1 to ${MAX_FRAMES_PER_WINDOW} (got ${k})`);
+}
+
+/** Times of a window's K frames: the centres of K equal parts (K = 1: its middle, as the official inference takes). */
+export function windowFrameTimes(win: MediaWindow, k = 1): number[] {
+  checkFramesPerWindow(k);
+  if (k === 1) return [win.middle];
+  return Array.from({ length: k }, (_, i) => win.start + ((i + 0.5) * (win.end - win.start)) / k);
+}

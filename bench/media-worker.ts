@@ -29,16 +29,16 @@ if (mode === 'e2e') {
   let imageMs = 0;
   const t0 = performance.now();
   const r = await decodeWindows(file, info, plan, {
-    onWindow: (_win, audio, frame) => {
+    onWindow: (_win, audio, frames) => {
       if (audio !== null) {
         const t = performance.now();
         audioInput(audio);
         fbankMs += ms(t);
         if (fd !== undefined) writeSync(fd, new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength));
       }
-      if (frame !== null) {
+      if (frames !== null) {
         const t = performance.now();
-        imageInput(frame);
+        for (const frame of frames) imageInput(frame);
         imageMs += ms(t);
       }
     },

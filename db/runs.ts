@@ -10,6 +10,8 @@ export interface EmbeddingRun {
   readonly provider: ProviderName;
   readonly threads: number | null;
   readonly jobId: number | null;
+  /** Frames averaged per window for the picture vectors this run stored (1: the window's middle). */
+  readonly frames: number;
   readonly startedAt: number;
   readonly finishedAt: number | null;
 }
@@ -20,6 +22,7 @@ interface RunRow {
   provider: ProviderName;
   threads: number | null;
   job_id: number | null;
+  frames: number;
   started_at: number;
   finished_at: number | null;
 }
@@ -30,15 +33,16 @@ const toRun = (r: RunRow): EmbeddingRun => ({
   provider: r.provider,
   threads: r.threads,
   jobId: r.job_id,
+  frames: r.frames,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
 });
 
-export function startRun(db: Database, run: { modelId: number; provider: ProviderName; threads?: number | null; jobId?: number | null }): EmbeddingRun {
+export function startRun(db: Database, run: { modelId: number; provider: ProviderName; threads?: number | null; jobId?: number | null; frames?: number }): EmbeddingRun {
   return write(db, () => {
     const { lastInsertRowid } = db
-      .prepare('INSERT INTO embedding_runs (model_id, provider, threads, job_id, started_at) VALUES (?, ?, ?, ?, ?)')
-      .run(run.modelId, run.provider, run.threads ?? null, run.jobId ?? null, now());
+      .prepare('INSERT INTO embedding_runs (model_id, provider, threads, job_id, frames, started_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(run.modelId, run.provider, run.threads ?? null, run.jobId ?? null, run.frames ?? 1, now());
     return getRun(db, Number(lastInsertRowid))!;
   });
 }
@@ -58,4 +62,19 @@ export function listRuns(db: Database, modelId?: number): EmbeddingRun[] {
       ? db.prepare<[], RunRow>('SELECT * FROM embedding_runs ORDER BY id').all()
       : db.prepare<[number], RunRow>('SELECT * FROM embedding_runs WHERE model_id = ? ORDER BY id').all(modelId);
   return rows.map(toRun);
+}
+
+/** Frames per window of the model's newest run (1 before any): what the next run keeps unless told otherwise. */
+export function latestFrames(db: Database, modelId: number): number {
+  return db.prepare<[number], { frames: number }>('SELECT frames FROM embedding_runs WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(modelId)?.frames ?? 1;
+}
+
+/** Picture vectors of a file stored by runs with another frame count than `frames` (they are re-embedded). */
+export function visualVectorsWithOtherFrames(db: Database, fileId: number, modelId: number, frames: number): number {
+  return db
+    .prepare<[number, number, number], { n: number }>(
+      `SELECT count(*) AS n FROM embeddings e JOIN windows w ON w.id = e.window_id JOIN embedding_runs r ON r.id = e.run_id
+       WHERE w.file_id = ? AND e.model_id = ? AND e.modality = 'visual' AND r.frames != ?`,
+    )
+    .get(fileId, modelId, frames)!.n;
 }

@@ -12,8 +12,12 @@
 // (a select filter's output carries no timestamp, and two middles between the same two frames of a
 // low-fps or VFR file would yield one frame for two windows). Frame decodes run one window ahead of
 // the audio so the processes overlap (end to end 8.1 s when the machine was quiet).
+//
+// Frame aggregation (framesPerWindow K > 1, the paper's multi-frame inference): K frames at the
+// centres of K equal parts of the window, each by the same input seek, one after another (a window's
+// frames come from at most K GOPs; K processes at once would only fight over 2 cores).
 import type { MediaWindow } from '../base/window-plan.ts';
-import { SAMPLE_RATE, planWindows, toSamples } from '../base/window-plan.ts';
+import { SAMPLE_RATE, checkFramesPerWindow, planWindows, toSamples, windowFrameTimes } from '../base/window-plan.ts';
 import type { WindowPlanOptions } from '../base/window-plan.ts';
 import { MediaError } from '../base/errors.ts';
 import { streamAudio } from './audio.ts';
@@ -30,16 +34,19 @@ export interface WindowFailure {
 export interface DecodeWindowsOptions {
   /**
    * Called once per window, in order. `audio` is exactly the window's samples (shorter only where the
-   * audio stream ends early), null for files without audio; `frame` is the full-resolution upright
-   * frame at the window's middle, null without video (cover art is not video). A returned promise
+   * audio stream ends early), null for files without audio; `frames` are the full-resolution upright
+   * frames at windowFrameTimes (one, at the window's middle, by default), null without video (cover
+   * art is not video); a frame that fails to decode is left out when others of the window did not. A returned promise
    * pauses decoding until it settles; a throw stops decoding and is rethrown as is.
    */
   readonly onWindow: (
     win: MediaWindow,
     audio: Float32Array | null,
-    frame: RgbFrame | null,
+    frames: readonly RgbFrame[] | null,
     failures: readonly WindowFailure[],
   ) => void | Promise<void>;
+  /** Frames per window (default 1: the middle); see windowFrameTimes. */
+  readonly framesPerWindow?: number;
   readonly signal?: AbortSignal;
   /** Limit for each frame decode, and the stall limit of the audio stream. Default 60 s. */
   readonly timeoutMs?: number;
@@ -120,7 +127,62 @@ class SampleBuffer {
   }
 }
 
-type FrameResult = { frame: RgbFrame } | { error: MediaError };
+type FrameResult = { frames: RgbFrame[] } | { error: MediaError };
+
+/** Each window's frames, decoded one window ahead of the audio; the promises never reject. */
+class FrameAhead {
+  private readonly pending = new Map<number, Promise<FrameResult>>();
+  private readonly file: string;
+  private readonly plan: readonly MediaWindow[];
+  private readonly k: number;
+  private readonly want: boolean;
+  private readonly timeoutMs: number;
+  private readonly signal: AbortSignal;
+
+  constructor(file: string, plan: readonly MediaWindow[], k: number, want: boolean, timeoutMs: number, signal: AbortSignal) {
+    checkFramesPerWindow(k);
+    this.file = file;
+    this.plan = plan;
+    this.k = k;
+    this.want = want;
+    this.timeoutMs = timeoutMs;
+    this.signal = signal;
+  }
+
+  private async decodeAll(win: MediaWindow): Promise<FrameResult> {
+    const got: RgbFrame[] = [];
+    let firstError: MediaError | undefined;
+    for (const t of windowFrameTimes(win, this.k)) {
+      try {
+        got.push(await decodeFrameRgb(this.file, t, { timeoutMs: this.timeoutMs, signal: this.signal }));
+      } catch (err) {
+        firstError ??= err instanceof MediaError ? err : new MediaError(this.file, `decoding a frame failed: ${String(err)}`, err);
+        if (this.signal.aborted) break;
+      }
+    }
+    return got.length > 0 ? { frames: got } : { error: firstError! };
+  }
+
+  ensure(i: number): void {
+    if (!this.want || i >= this.plan.length || this.pending.has(i)) return;
+    this.pending.set(i, this.decodeAll(this.plan[i]!));
+  }
+
+  async take(i: number): Promise<{ frames: RgbFrame[] | null; failure?: WindowFailure }> {
+    if (!this.want) return { frames: null };
+    this.ensure(i);
+    this.ensure(i + 1);
+    const r = await this.pending.get(i)!;
+    this.pending.delete(i);
+    if ('frames' in r) return { frames: r.frames };
+    return { frames: null, failure: { index: i, what: 'frame', error: r.error } };
+  }
+
+  /** Waits for decodes still running ahead (after an abort they end quickly). */
+  async settled(): Promise<void> {
+    await Promise.all(this.pending.values());
+  }
+}
 
 /** Stream `file` window by window; see DecodeWindowsOptions. Rejects with a MediaError naming the file. */
 export async function decodeWindows(
@@ -138,39 +200,18 @@ export async function decodeWindows(
   if (options.signal?.aborted) throw new MediaError(file, 'decoding windows was cancelled');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
-  // Frames: a promise per window that never rejects, started one window ahead.
-  const frames = new Map<number, Promise<FrameResult>>();
-  const ensureFrame = (k: number): void => {
-    if (!wantFrames || k >= plan.length || frames.has(k)) return;
-    const win = plan[k]!;
-    frames.set(
-      k,
-      decodeFrameRgb(file, win.middle, { timeoutMs, signal: inner.signal }).then(
-        (frame) => ({ frame }),
-        (err: unknown) => ({ error: err instanceof MediaError ? err : new MediaError(file, `decoding a frame failed: ${String(err)}`, err) }),
-      ),
-    );
-  };
-  const takeFrame = async (k: number): Promise<{ frame: RgbFrame | null; failure?: WindowFailure }> => {
-    if (!wantFrames) return { frame: null };
-    ensureFrame(k);
-    ensureFrame(k + 1);
-    const r = await frames.get(k)!;
-    frames.delete(k);
-    if ('frame' in r) return { frame: r.frame };
-    return { frame: null, failure: { index: k, what: 'frame', error: r.error } };
-  };
+  const frames = new FrameAhead(file, plan, options.framesPerWindow ?? 1, wantFrames, timeoutMs, inner.signal);
 
   let emitted = 0;
   let consumerError: { error: unknown } | undefined;
-  const emit = async (k: number, audio: Float32Array | null, audioFailure: WindowFailure | undefined): Promise<void> => {
-    const { frame, failure } = await takeFrame(k);
+  const emit = async (i: number, audio: Float32Array | null, audioFailure: WindowFailure | undefined): Promise<void> => {
+    const { frames: got, failure } = await frames.take(i);
     if (options.signal?.aborted) throw new MediaError(file, 'decoding windows was cancelled');
     const mine = [audioFailure, failure].filter((f): f is WindowFailure => f !== undefined);
     failures.push(...mine);
-    if (audio === null && frame === null && (wantAudio || wantFrames) && mine.length > 0) return;
+    if (audio === null && got === null && (wantAudio || wantFrames) && mine.length > 0) return;
     try {
-      await options.onWindow(plan[k]!, audio, frame, mine);
+      await options.onWindow(plan[i]!, audio, got, mine);
     } catch (error) {
       consumerError = { error };
       throw error;
@@ -184,7 +225,7 @@ export async function decodeWindows(
   let delivered = 0;
 
   try {
-    if (wantFrames) ensureFrame(0);
+    frames.ensure(0);
     if (!wantAudio) {
       for (; next < plan.length; next++) await emit(next, null, undefined);
     } else if (plan.length > 0) {
@@ -245,7 +286,7 @@ export async function decodeWindows(
     options.signal?.removeEventListener('abort', onOuterAbort);
     // Stop frame decodes still running ahead (their promises never reject).
     inner.abort();
-    await Promise.all(frames.values());
+    await frames.settled();
   }
   return { windows: emitted, audioSamples: delivered, peakBufferedSamples: buffer.peak, failures };
 }

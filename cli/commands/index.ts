@@ -9,15 +9,19 @@ import type { Library } from '../../core/library/handle.ts';
 import { resolveModel } from '../../core/models/store.ts';
 import type { InstalledModel } from '../../core/models/store.ts';
 import { listFolders } from '../../core/library/folders.ts';
-import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS } from '../args.ts';
+import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 import { formatDuration } from '../progress-bar.ts';
+import { MAX_FRAMES_PER_WINDOW } from '../../base/window-plan.ts';
 
 export const INDEX_HELP = `Usage:
-  foley index [DIR…] [--model NAME] [--window S] [--hop S] [--watch] [--background] [--retry-failed] [--json]
+  foley index [DIR…] [--model NAME] [--window S] [--hop S] [--frames K] [--watch] [--background] [--retry-failed] [--json]
 
 Indexes the folders (they become library roots; without DIR, every root of the library): every
 media file is cut into windows of --window seconds (default 10; --hop for overlap) and each window
-gets an audio and a visual embedding. Unchanged files are skipped, moved files keep their windows,
+gets an audio and a visual embedding. --frames K (1–16) averages K frames per window, at the centres
+of K equal parts, into its picture vector (the paper's frame aggregation; default: what the last run
+of this model used, 1 at first: the window's middle frame, as the official inference); changing K
+re-embeds the pictures of files already indexed. Unchanged files are skipped, moved files keep their windows,
 deleted files leave the library, files on an unplugged drive are marked offline. A failing file is
 recorded with its reason and skipped. Ctrl-C stops after committing finished files; run the command
 again to resume. --watch keeps running and indexes changes as they happen. --background runs at low
@@ -48,6 +52,7 @@ export async function indexCommand(argv: readonly string[]): Promise<void> {
       model: { type: 'string' },
       window: { type: 'string' },
       hop: { type: 'string' },
+      frames: { type: 'string' },
       batch: { type: 'string' },
       watch: { type: 'boolean' },
       background: { type: 'boolean' },
@@ -60,6 +65,8 @@ export async function indexCommand(argv: readonly string[]): Promise<void> {
     console.log(INDEX_HELP);
     return;
   }
+  const frames = numberOption('frames', values.frames, { min: 1, integer: true });
+  if (frames !== undefined && frames > MAX_FRAMES_PER_WINDOW) throw new UsageError(`--frames must be at most ${MAX_FRAMES_PER_WINDOW} (got ${frames})`);
   const dataDir = dataDirFrom(values);
   const model = await resolveModel(dataDir, values.model);
   const library = openLibrary(dataDir);
@@ -88,6 +95,7 @@ export async function indexCommand(argv: readonly string[]): Promise<void> {
       control,
       ...(window !== undefined ? { window } : {}),
       ...(hop !== undefined ? { hop } : {}),
+      ...(frames !== undefined ? { frames } : {}),
       ...(batchSize !== undefined ? { batchSize } : {}),
       ...runtime,
       ...(values.background === true ? { background: true } : {}),

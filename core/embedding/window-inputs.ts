@@ -14,7 +14,8 @@ import { audioInput, hasUsableAudio, imageInput } from './inputs.ts';
 export interface WindowInputs {
   readonly win: MediaWindow;
   readonly audio?: Float32Array;
-  readonly visual?: Float32Array;
+  /** One input per frame of the window (framesPerWindow of them; one, its middle, by default). */
+  readonly visual?: readonly Float32Array[];
 }
 
 /** Time per stage, added to when given (an index run's IndexStats fits). */
@@ -31,13 +32,15 @@ export interface WindowInputOptions {
   /** Called as each window arrives, before any work on it; a throw stops decoding (a failed batch). */
   readonly beforeWindow?: () => void;
   /**
-   * Each window's full-resolution frame, as decoded, before it is reduced to a tensor (indexing writes
-   * thumbnails here); a returned promise is awaited before decoding goes on. A throw fails the file.
+   * Each window's full-resolution middle frame, as decoded, before it is reduced to a tensor (indexing
+   * writes thumbnails here); a returned promise is awaited before decoding goes on. A throw fails the file.
    */
   readonly onFrame?: (win: MediaWindow, frame: RgbFrame) => void | Promise<void>;
   /** The consumer; a returned promise pauses decoding until it settles (backpressure). */
   readonly onInputs: (inputs: WindowInputs) => void | Promise<void>;
   readonly times?: StageTimes;
+  /** Frames per window (media/decode-windows.ts windowFrameTimes); default 1. */
+  readonly framesPerWindow?: number;
 }
 
 export async function decodeWindowInputs(
@@ -55,17 +58,22 @@ export async function decodeWindowInputs(
     audio: options.modalities?.includes('audio') ?? true,
     frames: options.modalities?.includes('visual') ?? true,
     ...(options.signal ? { signal: options.signal } : {}),
-    onWindow: async (win, audio, frame) => {
+    ...(options.framesPerWindow !== undefined ? { framesPerWindow: options.framesPerWindow } : {}),
+    onWindow: async (win, audio, frames) => {
       const entered = performance.now();
       options.beforeWindow?.();
       let t = performance.now();
       const audioIn = audio !== null && hasUsableAudio(audio) ? audioInput(encoder, audio) : undefined;
       if (times) times.featuresMs += performance.now() - t;
       t = performance.now();
-      if (frame !== null && options.onFrame !== undefined) await options.onFrame(win, frame);
+      // The thumbnail is the window's middle frame: one of the K only when K is odd (and all of them
+      // decoded); otherwise it is made on demand (core/indexing/thumbnails.ts ensureThumbnail).
+      const k = options.framesPerWindow ?? 1;
+      const middle = frames !== null && frames.length === k && k % 2 === 1 ? frames[(k - 1) / 2]! : undefined;
+      if (middle !== undefined && options.onFrame !== undefined) await options.onFrame(win, middle);
       if (times) times.thumbnailsMs += performance.now() - t;
       t = performance.now();
-      const visualIn = frame !== null ? imageInput(encoder, frame) : undefined;
+      const visualIn = frames !== null ? frames.map((f) => imageInput(encoder, f)) : undefined;
       if (times) times.featuresMs += performance.now() - t;
       if (audioIn !== undefined || visualIn !== undefined) {
         await options.onInputs({ win, ...(audioIn !== undefined ? { audio: audioIn } : {}), ...(visualIn !== undefined ? { visual: visualIn } : {}) });

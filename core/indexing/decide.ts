@@ -5,6 +5,8 @@ import type { Database } from '../../db/connection.ts';
 import { addFile, findFilesByFingerprint, getFileByPath, moveFile, updateFile } from '../../db/files.ts';
 import type { MediaFile } from '../../db/files.ts';
 import { embeddingCoverage } from '../../db/windows.ts';
+import { visualVectorsWithOtherFrames } from '../../db/runs.ts';
+import type { Modality } from '../../base/types.ts';
 import { fingerprintFile } from '../library/fingerprint.ts';
 import type { ScannedFile } from '../library/scan.ts';
 
@@ -15,21 +17,27 @@ export type Decision =
   | { readonly kind: 'moved'; readonly file: MediaFile; readonly from: string }
   /** New or changed content: probe, window, embed, replace its windows. */
   | { readonly kind: 'index'; readonly file: MediaFile }
-  /** Unchanged windows that lack this model's vectors (a model change): embed them, keep the windows. */
-  | { readonly kind: 'embed'; readonly file: MediaFile };
+  /**
+   * Unchanged windows that lack this model's vectors (a model change), or whose picture vectors were
+   * made with another frame count (`modalities`: ['visual']): embed them, keep the windows.
+   */
+  | { readonly kind: 'embed'; readonly file: MediaFile; readonly modalities?: readonly Modality[] };
 
 export interface DecideOptions {
   readonly modelId: number;
   readonly rootId: number | null;
   /** Retry files that failed before although they have not changed. */
   readonly retryFailed?: boolean;
+  /** Frames per window the run averages (default 1); picture vectors made with another count are redone. */
+  readonly frames?: number;
 }
 
-function upToDate(db: Database, file: MediaFile, modelId: number): Decision {
+function upToDate(db: Database, file: MediaFile, options: DecideOptions): Decision {
   if (file.status === 'failed') return { kind: 'skip', file };
-  const c = embeddingCoverage(db, file.id, modelId);
+  const c = embeddingCoverage(db, file.id, options.modelId);
   if (file.status !== 'indexed' || c.windows === 0) return { kind: 'index', file };
   if (c.audio < c.wantAudio || c.visual < c.wantVisual) return { kind: 'embed', file };
+  if (visualVectorsWithOtherFrames(db, file.id, options.modelId, options.frames ?? 1) > 0) return { kind: 'embed', file, modalities: ['visual'] };
   return { kind: 'skip', file };
 }
 
@@ -41,14 +49,14 @@ export async function decide(db: Database, scanned: ScannedFile, options: Decide
       if (known.status === 'missing') {
         // Back from an unplugged drive: it was indexed if it has windows.
         const back = updateFile(db, known.id, { status: embeddingCoverage(db, known.id, options.modelId).windows > 0 ? 'indexed' : 'pending' });
-        return upToDate(db, back, options.modelId);
+        return upToDate(db, back, options);
       }
-      return upToDate(db, known, options.modelId);
+      return upToDate(db, known, options);
     }
     // Touched or rewritten: the fingerprint tells which.
     const fingerprint = await fingerprintFile(scanned.path);
     if (fingerprint === known.fingerprint && known.size === scanned.size) {
-      return upToDate(db, updateFile(db, known.id, { mtimeMs: scanned.mtimeMs }), options.modelId);
+      return upToDate(db, updateFile(db, known.id, { mtimeMs: scanned.mtimeMs }), options);
     }
     const file = updateFile(db, known.id, { size: scanned.size, mtimeMs: scanned.mtimeMs, fingerprint, status: 'pending', lastError: null });
     return { kind: 'index', file };
@@ -60,7 +68,7 @@ export async function decide(db: Database, scanned: ScannedFile, options: Decide
     if (moved !== undefined) {
       const file = moveFile(db, moved.id, scanned.path, options.rootId);
       updateFile(db, file.id, { mtimeMs: scanned.mtimeMs, ...(file.status === 'missing' ? { status: 'indexed' } : {}) });
-      const d = upToDate(db, getFileByPath(db, scanned.path)!, options.modelId);
+      const d = upToDate(db, getFileByPath(db, scanned.path)!, options);
       return d.kind === 'skip' ? { kind: 'moved', file: d.file, from: moved.path } : d;
     }
   }

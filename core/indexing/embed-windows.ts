@@ -11,6 +11,7 @@ import type { NewWindow } from '../../db/windows.ts';
 import type { Modality } from '../../base/types.ts';
 import { BatchEmbedder } from '../embedding/batch.ts';
 import { decodeWindowInputs } from '../embedding/window-inputs.ts';
+import { normaliseInPlace } from '../search/vectors.ts';
 import type { IndexStats } from './progress.ts';
 
 export interface EmbedFileOptions {
@@ -26,6 +27,8 @@ export interface EmbedFileOptions {
   readonly onFrame?: (win: MediaWindow, frame: RgbFrame) => void | Promise<void>;
   /** Time per stage is added here when given. */
   readonly stats?: IndexStats;
+  /** Frames averaged into each window's picture vector (default 1: the middle). */
+  readonly framesPerWindow?: number;
 }
 
 export interface EmbeddedFile {
@@ -38,9 +41,22 @@ interface Slot {
   readonly win: MediaWindow;
   audio?: Float32Array;
   visual?: Float32Array;
+  /** Per-frame picture embeddings as they arrive (frame aggregation). */
+  readonly frames: Float32Array[];
   readonly hasAudio: boolean;
   readonly hasVisual: boolean;
   pending: number;
+}
+
+/**
+ * The window's picture vector from its frames' (unit) embeddings: their mean, L2-normalised (the
+ * paper's frame aggregation). One frame is kept as it is, so K = 1 stores exactly what it always did.
+ */
+export function aggregateFrames(frames: readonly Float32Array[]): Float32Array {
+  if (frames.length === 1) return frames[0]!;
+  const sum = new Float32Array(frames[0]!.length);
+  for (const f of frames) for (let d = 0; d < sum.length; d++) sum[d]! += f[d]!;
+  return normaliseInPlace(sum);
 }
 
 export async function embedFileWindows(
@@ -56,22 +72,31 @@ export async function embedFileWindows(
     ...(stats ? { onInference: (ms: number) => void (stats.inferenceMs += ms) } : {}),
   });
   const slots: Slot[] = [];
-  const embedded = (slot: Slot, modality: Modality) => (vector: Float32Array): void => {
-    slot[modality] = vector;
+  const done = (slot: Slot): void => {
     slot.pending--;
     if (slot.pending === 0) options.onWindowEmbedded?.();
+  };
+  const embeddedAudio = (slot: Slot) => (vector: Float32Array): void => {
+    slot.audio = vector;
+    done(slot);
+  };
+  const embeddedFrame = (slot: Slot, i: number, of: number) => (vector: Float32Array): void => {
+    slot.frames[i] = vector;
+    if (slot.frames.filter(Boolean).length === of) slot.visual = aggregateFrames(slot.frames);
+    done(slot);
   };
   const result = await decodeWindowInputs(file, info, plan, encoder, {
     ...(options.modalities ? { modalities: options.modalities } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onFrame ? { onFrame: options.onFrame } : {}),
     ...(stats ? { times: stats } : {}),
+    ...(options.framesPerWindow !== undefined ? { framesPerWindow: options.framesPerWindow } : {}),
     beforeWindow: () => embedder.throwIfFailed(),
-    onInputs: async ({ win, audio, visual }) => {
-      const slot: Slot = { win, hasAudio: audio !== undefined, hasVisual: visual !== undefined, pending: (audio ? 1 : 0) + (visual ? 1 : 0) };
+    onInputs: async ({ win, audio, visual = [] }) => {
+      const slot: Slot = { win, frames: [], hasAudio: audio !== undefined, hasVisual: visual.length > 0, pending: (audio ? 1 : 0) + visual.length };
       slots.push(slot);
-      if (audio !== undefined) await embedder.add('audio', audio, embedded(slot, 'audio'));
-      if (visual !== undefined) await embedder.add('visual', visual, embedded(slot, 'visual'));
+      if (audio !== undefined) await embedder.add('audio', audio, embeddedAudio(slot));
+      for (const [i, input] of visual.entries()) await embedder.add('visual', input, embeddedFrame(slot, i, visual.length));
     },
   });
   await embedder.finish();

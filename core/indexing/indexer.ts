@@ -8,7 +8,8 @@ import { updateFile } from '../../db/files.ts';
 import { claimJob, getJob, setJobProgress, setJobStatus } from '../../db/jobs.ts';
 import type { Job } from '../../db/jobs.ts';
 import { MODALITIES } from '../../base/types.ts';
-import { finishRun, startRun } from '../../db/runs.ts';
+import { finishRun, latestFrames, startRun } from '../../db/runs.ts';
+import { checkFramesPerWindow } from '../../base/window-plan.ts';
 import { listWindows, replaceFileWindows } from '../../db/windows.ts';
 import { putEmbeddings } from '../../db/embeddings.ts';
 import type { EmbeddingInput } from '../../db/embeddings.ts';
@@ -42,6 +43,11 @@ export interface IndexOptions {
   readonly roots?: readonly string[];
   readonly window?: number;
   readonly hop?: number;
+  /**
+   * Frames averaged into each window's picture vector (1–16; the paper's frame aggregation). Default:
+   * what this model's last run used (1 at first), so a plain re-run never undoes a chosen count.
+   */
+  readonly frames?: number;
   readonly batchSize?: number;
   readonly provider?: ProviderName | 'auto';
   readonly threads?: number;
@@ -78,6 +84,7 @@ interface Run {
   readonly modelId: number;
   readonly window: number;
   readonly hop: number;
+  readonly frames: number;
   readonly threads: number | undefined;
   readonly batchSize: number;
   readonly encoder: Encoder;
@@ -96,7 +103,13 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   if (options.background === true) lowerPriority();
   const roots = rootsToIndex(library, options.roots ?? []);
   const modelRow = modelRecord(library, model);
-  const params = { roots: roots.map((r) => r.path), model: model.manifest.name, window, hop };
+  const frames = options.frames ?? latestFrames(db, modelRow.id);
+  try {
+    checkFramesPerWindow(frames);
+  } catch (e) {
+    throw new FoleyError((e as Error).message);
+  }
+  const params = { roots: roots.map((r) => r.path), model: model.manifest.name, window, hop, frames };
   const job = claimJob(db, { kind: 'index', params, staleMs: STALE_MS });
   const control = options.control ?? new JobControl();
   control.noteDatabaseStatus('running');
@@ -113,13 +126,14 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   // The provider the sessions will get (a cheap, cached probe: no model is loaded for a run with nothing to do).
   const batchSize = options.batchSize ?? defaultBatchSize((await chooseProvider(options.provider ?? 'auto').catch(() => undefined))?.provider ?? 'cpu');
   const tracker = new RunTracker(options.onProgress);
-  const run: Run = { options, job, modelId: modelRow.id, window, hop, threads, batchSize, encoder, control, tracker, runId: null };
+  const run: Run = { options, job, modelId: modelRow.id, window, hop, frames, threads, batchSize, encoder, control, tracker, runId: null };
 
   try {
     tracker.report('scanning');
     const todo = await planRun(db, roots, tracker, {
       modelId: modelRow.id,
       retryFailed: options.retryFailed === true,
+      frames,
       signal: control.signal,
       checkpoint: () => checkpoint(run),
     });
@@ -203,11 +217,13 @@ async function indexFile(run: Run, d: Decision): Promise<void> {
     planned = true;
     if (run.runId === null) {
       tracker.provider = await run.encoder.provider(hasAudio ? 'audio' : 'visual');
-      run.runId = startRun(db, { modelId: run.modelId, provider: tracker.provider, ...(run.threads !== undefined ? { threads: run.threads } : {}), jobId: run.job.id }).id;
+      run.runId = startRun(db, { modelId: run.modelId, provider: tracker.provider, ...(run.threads !== undefined ? { threads: run.threads } : {}), jobId: run.job.id, frames: run.frames }).id;
     }
     const dataDir = options.library.dataDir;
     const embedded = await embedFileWindows(file.path, info, plan, run.encoder, {
       batchSize: run.batchSize,
+      framesPerWindow: run.frames,
+      ...(d.kind === 'embed' && d.modalities !== undefined ? { modalities: d.modalities } : {}),
       signal: control.signal,
       onWindowEmbedded: () => {
         tracker.windowsDone++;
@@ -242,14 +258,16 @@ function commitFile(run: Run, d: Decision, info: MediaInfo, embedded: EmbeddedFi
   updateFile(db, file.id, { durationS: info.duration ?? null, streams: { audio: info.audio, video: info.video } });
   if (d.kind === 'embed') {
     // Same windows, new model: add vectors next to the old model's, which search keeps using meanwhile.
-    const existing = listWindows(db, file.id);
+    // Matched by start, not position: a window whose frame failed is missing from `embedded`.
+    const existing = new Map(listWindows(db, file.id).map((w) => [w.startS, w.id]));
     const items: EmbeddingInput[] = [];
-    embedded.windows.forEach((w, i) => {
+    for (const w of embedded.windows) {
+      const windowId = existing.get(w.startS);
       for (const m of MODALITIES) {
         const v = w.embeddings?.[m];
-        if (v !== undefined && existing[i] !== undefined) items.push({ windowId: existing[i].id, modality: m, vector: v });
+        if (v !== undefined && windowId !== undefined) items.push({ windowId, modality: m, vector: v });
       }
-    });
+    }
     putEmbeddings(db, run.runId!, items);
     updateFile(db, file.id, { status: 'indexed', lastError: null });
   } else {

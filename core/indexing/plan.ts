@@ -13,6 +13,8 @@ import type { RunTracker } from './tracker.ts';
 export interface PlanOptions {
   readonly modelId: number;
   readonly retryFailed: boolean;
+  /** Frames per window of this run (decide.ts redoes picture vectors made with another count). */
+  readonly frames: number;
   readonly signal: AbortSignal;
   /** Awaited between files: pauses and cancels take effect here. */
   readonly checkpoint: () => Promise<void>;
@@ -40,7 +42,7 @@ export async function planRun(db: Database, roots: readonly Root[], tracker: Run
   const todo: Decision[] = [];
   for (const { root, scanned } of work) {
     await options.checkpoint();
-    const d = await decide(db, scanned, { modelId: options.modelId, rootId: root.id, ...(options.retryFailed ? { retryFailed: true } : {}) });
+    const d = await decide(db, scanned, { modelId: options.modelId, rootId: root.id, frames: options.frames, ...(options.retryFailed ? { retryFailed: true } : {}) });
     if (d.kind === 'skip') counts.skipped++;
     else if (d.kind === 'moved') counts.moved++;
     else todo.push(d);

@@ -6,12 +6,15 @@ import { readFileSync } from 'node:fs';
 import { findModelClass, listModelClasses, putClassScores, setModelClasses, windowsWithoutClassScores } from '../../db/learning.ts';
 import type { ModelClass } from '../../db/learning.ts';
 import { getFile } from '../../db/files.ts';
+import { latestFrames } from '../../db/runs.ts';
 import { probeMedia } from '../../media/probe.ts';
 import { classify } from '../../native-models/cavmae/classifier.ts';
 import type { ClassifierMode } from '../../native-models/cavmae/classifier.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
+import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import { encoderFor } from '../embedding/encoders.ts';
 import { decodeWindowInputs } from '../embedding/window-inputs.ts';
+import type { WindowInputs } from '../embedding/window-inputs.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
 import { modelRecord } from '../library/handle.ts';
@@ -57,6 +60,19 @@ export function findClass(library: Library, modelId: number, name: string): Mode
 }
 
 /** The mode that fits a window's modalities. */
+/** The classifier's logits of a window, averaged over its frames as the official inference does (§5.2). */
+async function frameAveragedLogits(encoder: Encoder, mode: ClassifierMode, input: WindowInputs): Promise<Float32Array> {
+  const frames = input.visual ?? [];
+  if (mode === 'audioonly' || frames.length <= 1) return classify(encoder, mode, { ...(input.audio !== undefined ? { audio: input.audio } : {}), ...(frames[0] !== undefined ? { visual: frames[0] } : {}) });
+  let sum: Float32Array | undefined;
+  for (const visual of frames) {
+    const logits = await classify(encoder, mode, { ...(input.audio !== undefined ? { audio: input.audio } : {}), visual });
+    if (sum === undefined) sum = Float32Array.from(logits);
+    else for (let i = 0; i < sum.length; i++) sum[i]! += logits[i]!;
+  }
+  return sum!.map((v) => v / frames.length);
+}
+
 function modeFor(hasAudio: boolean, hasVisual: boolean): ClassifierMode {
   return hasAudio && hasVisual ? 'multimodal' : hasAudio ? 'audioonly' : 'videoonly';
 }
@@ -70,6 +86,8 @@ export async function scoreClasses(library: Library, model: InstalledModel, sess
   const modelId = modelRecord(library, model).id;
   const encoder = encoderFor(model, session);
   const pending = windowsWithoutClassScores(library.db, modelId);
+  // As many frames per window as the index was made with (the official inference averages them).
+  const frames = latestFrames(library.db, modelId);
   const byFile = new Map<number, typeof pending>();
   for (const w of pending) {
     let list = byFile.get(w.fileId);
@@ -86,11 +104,12 @@ export async function scoreClasses(library: Library, model: InstalledModel, sess
     const jobs: Promise<void>[] = [];
     await decodeWindowInputs(file.path, info, plan, encoder, {
       ...(signal !== undefined ? { signal } : {}),
+      framesPerWindow: frames,
       onInputs: (input) => {
         const w = windows[input.win.index]!;
         const mode = modeFor(input.audio !== undefined, input.visual !== undefined);
         jobs.push(
-          classify(encoder, mode, input).then((logits) => {
+          frameAveragedLogits(encoder, mode, input).then((logits) => {
             items.push({ windowId: w.id, scores: logits.map(sigmoid), mode });
           }),
         );

@@ -32,7 +32,7 @@ interface Got {
 }
 async function collect(file: string, info: MediaInfo, plan: readonly MediaWindow[], opts: { audio?: boolean; frames?: boolean } = {}): Promise<{ got: Got[]; result: DecodeWindowsResult }> {
   const got: Got[] = [];
-  const result = await decodeWindows(file, info, plan, { ...opts, onWindow: (win, audio, frame, failures) => void got.push({ win, audio, frame, failures }) });
+  const result = await decodeWindows(file, info, plan, { ...opts, onWindow: (win, audio, frames, failures) => void got.push({ win, audio, frame: frames?.[0] ?? null, failures }) });
   return { got, result };
 }
 
