@@ -20,6 +20,8 @@ export interface StatusCounts {
     readonly indexes: ReadonlyArray<{ readonly modality: string; readonly vectors: number; readonly bytes: number; readonly generation: number }>;
     /** Providers the model's embedding runs used. */
     readonly providers: readonly string[];
+    /** Frames per window of the picture vectors, with how many vectors each count made (frame aggregation). */
+    readonly frames: ReadonlyArray<{ readonly frames: number; readonly visualVectors: number }>;
   }>;
   /** Failed files by path, at most `failureLimit`. */
   readonly failures: ReadonlyArray<{ readonly path: string; readonly error: string | null }>;
@@ -39,6 +41,9 @@ export function statusCounts(db: Database, failureLimit: number): StatusCounts {
     'SELECT modality, vector_count, byte_length, generation FROM vector_indexes WHERE model_id = ? AND chunk_count > 0 ORDER BY modality',
   );
   const providers = db.prepare<[number], { provider: string }>('SELECT DISTINCT provider FROM embedding_runs WHERE model_id = ? ORDER BY provider');
+  const frames = db.prepare<[number], { frames: number; n: number }>(
+    "SELECT r.frames, count(*) AS n FROM embeddings e JOIN embedding_runs r ON r.id = e.run_id WHERE e.model_id = ? AND e.modality = 'visual' GROUP BY r.frames ORDER BY r.frames",
+  );
   const failures = db
     .prepare<[number], { path: string; last_error: string | null }>("SELECT path, last_error FROM files WHERE status = 'failed' ORDER BY path LIMIT ?")
     .all(failureLimit);
@@ -60,6 +65,7 @@ export function statusCounts(db: Database, failureLimit: number): StatusCounts {
       visualVectors: vectors.get(m.id, 'visual')!.n,
       indexes: indexes.all(m.id).map((i) => ({ modality: i.modality, vectors: i.vector_count, bytes: i.byte_length, generation: i.generation })),
       providers: providers.all(m.id).map((p) => p.provider),
+      frames: frames.all(m.id).map((f) => ({ frames: f.frames, visualVectors: f.n })),
     })),
     failures: failures.map((f) => ({ path: f.path, error: f.last_error })),
     jobs: jobs.map((j) => ({ id: j.id, kind: j.kind, status: j.status, done: j.progress_done, total: j.progress_total, error: j.error })),

@@ -27,7 +27,8 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
     console.log(`Windows: ${s.windows} (${s.hours.toFixed(2)} h)`);
     for (const m of s.models) {
       const idx = m.indexes.map((i) => `${i.modality} ${i.vectors} vectors ${(i.bytes / 2 ** 20).toFixed(1)} MiB`).join(', ');
-      console.log(`Model ${m.name} (${m.precision}, D=${m.dim}, ran on ${m.providers.join(', ') || '-'}): ${m.audioVectors} audio + ${m.visualVectors} visual vectors; index ${idx || 'not built'}`);
+      const frames = m.frames.map((f) => `${f.visualVectors} with ${f.frames} frame${f.frames === 1 ? '' : 's'}`).join(', ');
+      console.log(`Model ${m.name} (${m.precision}, D=${m.dim}, ran on ${m.providers.join(', ') || '-'}): ${m.audioVectors} audio + ${m.visualVectors} visual vectors${frames !== '' ? ` (${frames})` : ''}; index ${idx || 'not built'}`);
     }
     for (const j of s.jobs.slice(0, 3)) console.log(`Job ${j.id} ${j.kind}: ${j.status} ${j.done}/${j.total ?? '?'}${j.error !== null ? ` (${j.error})` : ''}`);
     if (s.failures.length > 0) console.log('Failed files:');
