@@ -15,7 +15,7 @@ import type { EvalState } from '../evaluation/session.ts';
 import { arrayOf, bool, bytes, literal, num, obj, oneOf, optional, str, tagged } from './validate.ts';
 import type { Infer, Validator } from './validate.ts';
 import { ApiError } from './errors.ts';
-import { MIN_AUDIO_SAMPLES } from '../../base/window-plan.ts';
+import { MAX_FRAMES_PER_WINDOW, MIN_AUDIO_SAMPLES } from '../../base/window-plan.ts';
 
 export type { SearchIn, SearchResponse, SearchResult, SearchMoment } from '../search/types.ts';
 export type { LibraryStatus } from '../status.ts';
@@ -118,7 +118,8 @@ export const requestValidators = {
     targets: arrayOf(obj({ file: fileRef, at: seconds }), { minItems: 1, maxItems: MAX_LOCALIZE_TARGETS }),
     model: optional(modelName),
   }),
-  'index.start': obj({ roots: optional(arrayOf(absolutePath, { maxItems: 100 })), retryFailed: optional(bool()) }),
+  /** `frames`: pictures as the mean of that many frames per window (1–16; default: as the model's last run). */
+  'index.start': obj({ roots: optional(arrayOf(absolutePath, { maxItems: 100 })), retryFailed: optional(bool()), frames: optional(num({ min: 1, max: MAX_FRAMES_PER_WINDOW, integer: true })) }),
   'index.pause': empty,
   'index.resume': empty,
   'index.cancel': empty,

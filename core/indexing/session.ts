@@ -28,6 +28,8 @@ export interface IndexSessionOptions {
 export interface IndexRequest {
   readonly roots?: readonly string[];
   readonly retryFailed?: boolean;
+  /** Frames per window (runIndex `frames`); default: what the model's last run used. */
+  readonly frames?: number;
 }
 
 const IDLE: IndexState = { state: 'idle', progress: null, last: null, error: null, failures: [] };
@@ -69,6 +71,7 @@ export class IndexSession {
       control: c,
       ...(req.roots !== undefined ? { roots: req.roots } : {}),
       ...(req.retryFailed === true ? { retryFailed: true } : {}),
+      ...(req.frames !== undefined ? { frames: req.frames } : {}),
       ...this.options.runtime,
       onProgress: (p: IndexProgress) => {
         const state = p.phase === 'paused' ? 'paused' : c.current === 'cancelled' ? 'cancelling' : c.current === 'paused' ? 'paused' : 'running';

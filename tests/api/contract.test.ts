@@ -108,3 +108,8 @@ test('IPC: only the app window may call, only contract methods, only valid param
   await assert.rejects(handle(page, 'search', { query: { kind: 'upload', media: 'audio', bytes: new Uint8Array(MAX_UPLOAD_BYTES + 1) } }), /too_large/);
   assert.deepEqual(forwarded, [['status', {}]], 'nothing invalid reached the library process');
 });
+
+test('index.start: frames per window, 1 to 16, whole', () => {
+  assert.equal(validateRequest('index.start', { frames: 4 }).frames, 4);
+  for (const bad of [0, 17, 2.5, '4']) refused(() => validateRequest('index.start', { frames: bad }), 'bad_request');
+});
