@@ -1,6 +1,7 @@
 // `foley eval` and the Models page's Evaluate button: one model → R@1/5/10 and the median rank both
 // ways (spec §10) on this library (one window per file) or on a PAIRS.csv, optionally through the
 // active trained adapter too (before/after), stored in `evaluations` (db/evaluations.ts).
+import { latestFrames } from '../../db/runs.ts';
 import { activeVersion, versionParams } from '../../db/learning.ts';
 import { addEvaluation } from '../../db/evaluations.ts';
 import type { StoredEvaluation } from '../../db/evaluations.ts';
@@ -119,7 +120,8 @@ export async function evaluate(library: Library, options: EvaluateOptions = {}):
   }
   row ??= modelRecord(library, model);
   const mode = options.pairs === undefined ? 'library' : 'pairs';
-  const extra = { source: 'eval', ...(options.pairs !== undefined ? { pairs: options.pairs } : { limit, eligibleFiles: pairs.eligibleFiles }) };
+  // Library mode compares stored picture vectors: record how many frames per window they average.
+  const extra = { source: 'eval', ...(options.pairs !== undefined ? { pairs: options.pairs } : { limit, eligibleFiles: pairs.eligibleFiles, frames: latestFrames(library.db, row.id) }) };
   const common = { modelId: row.id, mode, n: pairs.n, seed: mode === 'library' ? seed : null } as const;
   const stored = addEvaluation(library.db, { ...common, audioToVisual: plain.audioToVisual, visualToAudio: plain.visualToAudio, adapterVersion: null, extra });
   if (adapter !== undefined && adapted !== undefined) {
