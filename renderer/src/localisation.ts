@@ -1,7 +1,7 @@
 // Localisation in the app: which side of a query the results are localised against, how a page's maps
-// are asked for (one `localize` call per chunk of results, after the results are shown) and kept (per
-// query and window), and where a map goes over the part of a picture the model saw. No DOM here
-// (draw-map.ts draws), so the unit tests run it under Node.
+// are asked for (a queue of `localize` calls, a chunk of results each, after the results are shown, the
+// one just toggled first) and kept (per query and window), and where a map goes over the part of a
+// picture the model saw. No DOM here (draw-map.ts draws), so the unit tests run it under Node.
 import type { ApiQuery, LocalisedMoment, LocalizeResponse, SearchResult } from '../../core/api/contract.ts';
 
 /** 'audio': the query is a sound (maps over result pictures); 'visual': a picture (maps over result sounds). */
@@ -52,19 +52,73 @@ export function pageEntries(targets: readonly MapTarget[], res: Pick<LocalizeRes
 }
 
 /**
- * Asks for the maps of `results` not yet known, chunk by chunk, reporting each chunk as it lands. A call
- * that fails as a whole (the query itself, the server) rejects; a target that fails is an entry.
+ * A results page's map requests: targets wait in a queue and go to the core a chunk at a time, one
+ * call after another (the core localises on the CPU; parallel calls would only compete). A target
+ * wanted `first` (the thumbnail just toggled) jumps the queue, so its map never waits behind a page of
+ * others. Each chunk's entries are reported as they land; a call that fails as a whole stops the queue
+ * and is reported once. `stop` drops what is left (a new page).
  */
-export async function loadMaps(
-  results: readonly SearchResult[],
-  known: (key: string) => boolean,
-  call: (targets: MapTarget[]) => Promise<Pick<LocalizeResponse, 'results' | 'failures'>>,
-  onChunk: (entries: Array<[string, MapEntry]>) => void,
-): Promise<void> {
-  const todo = results.filter((r) => !known(mapKey(r.fileId, r.window.start)));
-  for (let i = 0; i < todo.length; i += CHUNK) {
-    const targets = todo.slice(i, i + CHUNK).map((r) => ({ file: r.fileId, at: r.window.start }));
-    onChunk(pageEntries(targets, await call(targets)));
+export class MapQueue {
+  readonly #call: (targets: MapTarget[]) => Promise<Pick<LocalizeResponse, 'results' | 'failures'>>;
+  readonly #onChunk: (entries: Array<[string, MapEntry]>) => void;
+  readonly #onError: (error: unknown) => void;
+  #queue: MapTarget[] = [];
+  /** Keys queued, in flight or answered: never asked twice. */
+  readonly #seen = new Set<string>();
+  #running: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(
+    call: (targets: MapTarget[]) => Promise<Pick<LocalizeResponse, 'results' | 'failures'>>,
+    onChunk: (entries: Array<[string, MapEntry]>) => void,
+    onError: (error: unknown) => void,
+  ) {
+    this.#call = call;
+    this.#onChunk = onChunk;
+    this.#onError = onError;
+  }
+
+  /** Marks keys as known already (cached maps): they are never asked for. */
+  known(keys: Iterable<string>): void {
+    for (const k of keys) this.#seen.add(k);
+  }
+
+  /** Queues the results' windows not asked for yet; with `first`, ahead of the rest (and the already-queued ones move up). */
+  want(results: readonly SearchResult[], first = false): void {
+    if (this.#stopped) return;
+    const targets = results.map((r) => ({ file: r.fileId, at: r.window.start }));
+    if (first) {
+      const keys = new Set(targets.map((t) => mapKey(t.file, t.at)));
+      const moved = this.#queue.filter((t) => keys.has(mapKey(t.file, t.at)));
+      this.#queue = [...moved, ...targets.filter((t) => !this.#seen.has(mapKey(t.file, t.at))), ...this.#queue.filter((t) => !keys.has(mapKey(t.file, t.at)))];
+    } else {
+      this.#queue.push(...targets.filter((t) => !this.#seen.has(mapKey(t.file, t.at))));
+    }
+    for (const t of targets) this.#seen.add(mapKey(t.file, t.at));
+    this.#running ??= this.#pump().finally(() => (this.#running = null));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#queue = [];
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#stopped) {
+        const targets = this.#queue.splice(0, CHUNK);
+        const res = await this.#call(targets);
+        if (!this.#stopped) this.#onChunk(pageEntries(targets, res));
+      }
+    } catch (e) {
+      if (!this.#stopped) this.#onError(e);
+      this.stop();
+    }
+  }
+
+  /** Settles when nothing waits and no call is out. */
+  async settled(): Promise<void> {
+    while (this.#running !== null) await this.#running;
   }
 }
 

@@ -1,12 +1,12 @@
 // The app's localisation logic without a browser: the colour map the canvases use (base/colormap.ts,
 // shared with the CLI's PNGs), the centre square a map covers under object-fit, which side a query
-// is, how a page's answers pair with its targets (failures apart), chunked requests, the per-query
+// is, how a page's answers pair with its targets (failures apart), the request queue, the per-query
 // cache, and the peak's m:ss.t.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { extent, sampleGrid, turbo } from '../../base/colormap.ts';
 import type { LocalisedMoment, SearchResult } from '../../core/api/contract.ts';
-import { CHUNK, MapCache, centreSquare, loadMaps, localisable, mapKey, pageEntries, querySide, tenthsText } from '../../renderer/src/localisation.ts';
+import { CHUNK, MapCache, MapQueue, centreSquare, localisable, mapKey, pageEntries, querySide, tenthsText } from '../../renderer/src/localisation.ts';
 
 /** Relative luminance (sRGB, Rec. 709 weights). */
 function luminance([r, g, b]: readonly number[]): number {
@@ -90,30 +90,79 @@ describe('asking for a page of maps', () => {
     assert.deepEqual(entries.map(([, e]) => (e.ok ? e.moment.fileId : e.error)), [1, 'b.mp4: gone', 3]);
   });
 
-  test(`chunks of ${CHUNK}, only what is not known yet, each chunk reported as it lands`, async () => {
+  test(`a queue: chunks of ${CHUNK}, one call at a time, cached maps never asked, each chunk reported as it lands`, async () => {
     const results = Array.from({ length: 20 }, (_, i) => result(i + 1, 0));
-    const known = new Set([mapKey(1, 0), mapKey(2, 0)]);
     const calls: number[][] = [];
     const landed: string[][] = [];
-    await loadMaps(
-      results,
-      (k) => known.has(k),
+    let out = 0;
+    let most = 0;
+    const queue = new MapQueue(
       async (targets) => {
         calls.push(targets.map((t) => t.file));
+        most = Math.max(most, ++out);
+        await new Promise((r) => setTimeout(r, 5));
+        out--;
         return { results: targets.map((t) => moment(t.file, t.at)), failures: [] };
       },
       (entries) => landed.push(entries.map(([k]) => k)),
+      (e) => assert.fail(String(e)),
     );
+    queue.known([mapKey(1, 0), mapKey(2, 0)]);
+    queue.want(results);
+    queue.want(results); // asked again (a second toggle): nothing new
+    await queue.settled();
     assert.deepEqual(calls.map((c) => c.length), [8, 8, 2]);
     assert.equal(calls[0]![0], 3, 'known maps are not asked for');
+    assert.equal(most, 1, 'one call at a time');
     assert.equal(landed.flat().length, 18);
   });
 
-  test('a call that fails as a whole rejects (the page shows one error)', async () => {
-    await assert.rejects(
-      loadMaps([result(1, 0)], () => false, () => Promise.reject(new Error('no model')), () => undefined),
-      /no model/,
+  test('the toggled result jumps the queue: its map comes with the next call', async () => {
+    const results = Array.from({ length: 24 }, (_, i) => result(i + 1, 0));
+    const calls: number[][] = [];
+    const queue = new MapQueue(
+      async (targets) => {
+        calls.push(targets.map((t) => t.file));
+        await new Promise((r) => setTimeout(r, 5));
+        return { results: targets.map((t) => moment(t.file, t.at)), failures: [] };
+      },
+      () => undefined,
+      (e) => assert.fail(String(e)),
     );
+    queue.want(results); // first chunk (1–8) goes out now
+    queue.want([results[20]!], true); // toggled while it is out
+    await queue.settled();
+    assert.equal(calls[1]![0], 21, `the toggled one leads the next call: ${calls[1]}`);
+    assert.deepEqual(calls.flat().sort((x, y) => x - y), results.map((r) => r.fileId), 'each asked once');
+  });
+
+  test('a call that fails as a whole is reported once and stops the queue; stop drops what waits', async () => {
+    const errors: unknown[] = [];
+    let calls = 0;
+    const failing = new MapQueue(
+      () => {
+        calls++;
+        return Promise.reject(new Error('no model'));
+      },
+      () => assert.fail('no entries'),
+      (e) => errors.push(e),
+    );
+    failing.want(Array.from({ length: 20 }, (_, i) => result(i + 1, 0)));
+    await failing.settled();
+    assert.equal(calls, 1);
+    assert.match(String(errors[0]), /no model/);
+    assert.equal(errors.length, 1);
+
+    let landed = 0;
+    const stopped = new MapQueue(
+      async (targets) => ({ results: targets.map((t) => moment(t.file, t.at)), failures: [] }),
+      () => landed++,
+      (e) => assert.fail(String(e)),
+    );
+    stopped.want(Array.from({ length: 20 }, (_, i) => result(i + 1, 0)));
+    stopped.stop(); // a new page before the first answer
+    await stopped.settled();
+    assert.equal(landed, 0, 'an old page hears nothing');
   });
 });
 
