@@ -321,3 +321,11 @@ export function listWindowRefs(db: Database): { id: number; fileId: number; star
     .all()
     .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s }));
 }
+
+/**
+ * Forgets a file's class scores for a model: its pictures were re-embedded with another number of
+ * frames per window, so scores made with the old K would no longer match; they are made again on demand.
+ */
+export function deleteFileClassScores(db: Database, modelId: number, fileId: number): void {
+  write(db, () => db.prepare('DELETE FROM class_scores WHERE model_id = ? AND window_id IN (SELECT id FROM windows WHERE file_id = ?)').run(modelId, fileId));
+}

@@ -28,13 +28,28 @@ const PPM_OUTPUT = ['-an', '-sn', '-dn', '-frames:v', '1', '-pix_fmt', 'rgb24', 
 
 /** Parse a binary P6 PPM (maxval 255) as ffmpeg writes it. */
 export function parsePpm(file: string, buf: Buffer): RgbFrame {
+  return parsePpmAt(file, buf, 0).frame;
+}
+
+/** Every picture of a stream of PPMs back to back (ffmpeg's image2pipe with several frames). */
+export function parsePpmStream(file: string, buf: Buffer): RgbFrame[] {
+  const out: RgbFrame[] = [];
+  for (let pos = 0; pos < buf.length; ) {
+    const { frame, next } = parsePpmAt(file, buf, pos);
+    out.push(frame);
+    pos = next;
+  }
+  return out;
+}
+
+function parsePpmAt(file: string, buf: Buffer, from: number): { frame: RgbFrame; next: number } {
   // Header: "P6" ws width ws height ws maxval, then exactly one whitespace byte.
-  let pos = 0;
+  let pos = from;
   const token = (): string => {
     while (pos < buf.length && /\s/.test(String.fromCharCode(buf[pos]!))) pos++;
-    const from = pos;
+    const start = pos;
     while (pos < buf.length && !/\s/.test(String.fromCharCode(buf[pos]!))) pos++;
-    return buf.toString('latin1', from, pos);
+    return buf.toString('latin1', start, pos);
   };
   const magic = token();
   const width = Number(token());
@@ -46,7 +61,7 @@ export function parsePpm(file: string, buf: Buffer): RgbFrame {
   }
   const size = width * height * 3;
   if (buf.length - pos < size) throw new MediaError(file, `picture data cut short (${buf.length - pos} of ${size} bytes)`);
-  return { width, height, data: new Uint8Array(buf.buffer, buf.byteOffset + pos, size).slice() };
+  return { frame: { width, height, data: new Uint8Array(buf.buffer, buf.byteOffset + pos, size).slice() }, next: pos + size };
 }
 
 /** Decode a still image (or the first frame of a video) at full resolution, upright. */

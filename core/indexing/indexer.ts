@@ -4,11 +4,13 @@
 // picks up exactly where this one stopped, with no duplicate windows. Thumbnails are written on the way,
 // from the frames the visual encoder decodes anyway.
 import os from 'node:os';
+import { write } from '../../db/connection.ts';
 import { updateFile } from '../../db/files.ts';
 import { claimJob, getJob, setJobProgress, setJobStatus } from '../../db/jobs.ts';
 import type { Job } from '../../db/jobs.ts';
 import { MODALITIES } from '../../base/types.ts';
 import { finishRun, latestFrames, startRun } from '../../db/runs.ts';
+import { deleteFileClassScores } from '../../db/learning.ts';
 import { checkFramesPerWindow } from '../../base/window-plan.ts';
 import { listWindows, replaceFileWindows } from '../../db/windows.ts';
 import { putEmbeddings } from '../../db/embeddings.ts';
@@ -268,7 +270,11 @@ function commitFile(run: Run, d: Decision, info: MediaInfo, embedded: EmbeddedFi
         if (v !== undefined && windowId !== undefined) items.push({ windowId, modality: m, vector: v });
       }
     }
-    putEmbeddings(db, run.runId!, items);
+    // One transaction: class scores made from the old pictures (another K) never outlive them.
+    write(db, () => {
+      putEmbeddings(db, run.runId!, items);
+      if (items.some((it) => it.modality === 'visual')) deleteFileClassScores(db, run.modelId, file.id);
+    });
     updateFile(db, file.id, { status: 'indexed', lastError: null });
   } else {
     replaceFileWindows(db, file.id, run.runId, embedded.windows);

@@ -60,17 +60,20 @@ export function findClass(library: Library, modelId: number, name: string): Mode
 }
 
 /** The mode that fits a window's modalities. */
-/** The classifier's logits of a window, averaged over its frames as the official inference does (§5.2). */
-async function frameAveragedLogits(encoder: Encoder, mode: ClassifierMode, input: WindowInputs): Promise<Float32Array> {
+/**
+ * A window's class probabilities (sigmoid, AudioSet-style multi-label), averaged over its frames as
+ * the official inference does (spec §2.1: each frame with the same audio, probabilities averaged).
+ */
+async function frameAveragedScores(encoder: Encoder, mode: ClassifierMode, input: WindowInputs): Promise<Float32Array> {
   const frames = input.visual ?? [];
-  if (mode === 'audioonly' || frames.length <= 1) return classify(encoder, mode, { ...(input.audio !== undefined ? { audio: input.audio } : {}), ...(frames[0] !== undefined ? { visual: frames[0] } : {}) });
-  let sum: Float32Array | undefined;
+  const audio = input.audio !== undefined ? { audio: input.audio } : {};
+  if (mode === 'audioonly' || frames.length <= 1) return (await classify(encoder, mode, { ...audio, ...(frames[0] !== undefined ? { visual: frames[0] } : {}) })).map(sigmoid);
+  const sum = new Float32Array(encoder.config.numClasses ?? 0);
   for (const visual of frames) {
-    const logits = await classify(encoder, mode, { ...(input.audio !== undefined ? { audio: input.audio } : {}), visual });
-    if (sum === undefined) sum = Float32Array.from(logits);
-    else for (let i = 0; i < sum.length; i++) sum[i]! += logits[i]!;
+    const p = (await classify(encoder, mode, { ...audio, visual })).map(sigmoid);
+    for (let i = 0; i < sum.length; i++) sum[i]! += p[i]!;
   }
-  return sum!.map((v) => v / frames.length);
+  return sum.map((v) => v / frames.length);
 }
 
 function modeFor(hasAudio: boolean, hasVisual: boolean): ClassifierMode {
@@ -109,8 +112,8 @@ export async function scoreClasses(library: Library, model: InstalledModel, sess
         const w = windows[input.win.index]!;
         const mode = modeFor(input.audio !== undefined, input.visual !== undefined);
         jobs.push(
-          frameAveragedLogits(encoder, mode, input).then((logits) => {
-            items.push({ windowId: w.id, scores: logits.map(sigmoid), mode });
+          frameAveragedScores(encoder, mode, input).then((scores) => {
+            items.push({ windowId: w.id, scores, mode });
           }),
         );
       },
