@@ -15,6 +15,7 @@ import { probeMedia } from '../../media/probe.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { embedAudioFile, embedFrame, embedImageFile } from '../embedding/file.ts';
 import type { InstalledModel } from '../models/store.ts';
+import { parseCsv } from '../learning/csv.ts';
 
 export interface PairCell {
   readonly file: string;
@@ -29,28 +30,10 @@ export interface PairRow {
   readonly image: PairCell;
 }
 
-/** One CSV line's cells (RFC 4180 quotes: "a,b" and "" inside quotes); undefined when a quote is left open. */
+/** One CSV line's cells, trimmed (the CSV reader labels use); undefined when a quote is left open. */
 function splitCsvLine(line: string): string[] | undefined {
-  const cells: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      cells.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  if (quoted) return undefined;
-  cells.push(cur);
-  return cells.map((c) => c.trim());
+  if ((line.match(/"/g)?.length ?? 0) % 2 === 1) return undefined;
+  return (parseCsv(line)[0] ?? ['']).map((c) => c.trim());
 }
 
 export function parseCell(cell: string, dir: string): PairCell {

@@ -4,11 +4,11 @@
 // results with thumbnails → play a moment → search from that moment. Screenshots go to
 // tests/artifacts/ui/.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors } from './helpers.ts';
+import { ARTIFACTS, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors, dropFile } from './helpers.ts';
 import type { Served, UiLibrary } from './helpers.ts';
 
 describe('desktop UI over foley serve (Chromium)', { timeout: 90_000 }, () => {
@@ -79,14 +79,7 @@ describe('desktop UI over foley serve (Chromium)', { timeout: 90_000 }, () => {
 
   test('dropping a sound shows moments with thumbnails', async () => {
     await page.getByRole('tab', { name: 'Search' }).click();
-    const wav = readFileSync(lib.queryWav).toString('base64');
-    const dt = await page.evaluateHandle(`(() => {
-      const bytes = Uint8Array.from(atob('${wav}'), (c) => c.charCodeAt(0));
-      const t = new DataTransfer();
-      t.items.add(new File([bytes], 'query-440.wav', { type: 'audio/wav' }));
-      return t;
-    })()`);
-    await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
+    await dropFile(page, lib.queryWav, 'query-440.wav', 'audio/wav');
     const results = page.getByTestId('result');
     await results.first().waitFor();
     assert.equal(await results.count(), 3, 'one moment per indexed file');

@@ -2,7 +2,7 @@
 // and Debian's Chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -134,4 +134,16 @@ export async function indexViaApi(served: Served, root: string, timeoutMs = 30_0
     if (Date.now() > until) throw new Error('indexing did not finish');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Drops a file on the search dropzone, as a user dragging it from the desktop does. */
+export async function dropFile(page: Page, file: string, name: string, type: string): Promise<void> {
+  const b64 = readFileSync(file).toString('base64');
+  const dt = await page.evaluateHandle(`(() => {
+    const bytes = Uint8Array.from(atob('${b64}'), (c) => c.charCodeAt(0));
+    const t = new DataTransfer();
+    t.items.add(new File([bytes], ${JSON.stringify(name)}, { type: ${JSON.stringify(type)} }));
+    return t;
+  })()`);
+  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
 }

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, indexViaApi, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors } from './helpers.ts';
+import { ARTIFACTS, indexViaApi, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors, dropFile } from './helpers.ts';
 import type { Served, UiLibrary } from './helpers.ts';
 
 const DEBOUNCE_MS = 1500;
@@ -48,14 +48,7 @@ describe('labels and training in the UI over foley serve (Chromium)', { timeout:
 
   test('L on a focused result labels it; Shift+L labels another as negative', async () => {
     await page.getByRole('tab', { name: 'Search' }).click();
-    const wav = readFileSync(lib.queryWav).toString('base64');
-    const dt = await page.evaluateHandle(`(() => {
-      const bytes = Uint8Array.from(atob('${wav}'), (c) => c.charCodeAt(0));
-      const t = new DataTransfer();
-      t.items.add(new File([bytes], 'query-440.wav', { type: 'audio/wav' }));
-      return t;
-    })()`);
-    await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
+    await dropFile(page, lib.queryWav, 'query-440.wav', 'audio/wav');
     await page.getByTestId('result').first().waitFor();
 
     await page.getByTestId('result').filter({ hasText: 'a440.mp4' }).focus();

@@ -4,12 +4,12 @@
 // and playing one starts there; an uploaded picture does the same. Maps made once are kept per query
 // and window (running the query again asks nothing). Screenshots: tests/artifacts/ui/30–33.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ffmpeg } from '../indexing/helpers.ts';
-import { ARTIFACTS, indexViaApi, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors } from './helpers.ts';
+import { ARTIFACTS, indexViaApi, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors, dropFile } from './helpers.ts';
 import type { Served, UiLibrary } from './helpers.ts';
 
 /** Non-transparent, non-uniform pixels of the first canvas under `selector`: the map was drawn. */
@@ -51,14 +51,7 @@ describe('localisation in the UI (Chromium)', { timeout: 90_000 }, () => {
   });
 
   test('a sound search: heatmap toggle on a thumbnail, with opacity and a legend', async () => {
-    const wav = readFileSync(lib.queryWav).toString('base64');
-    const dt = await page.evaluateHandle(`(() => {
-      const bytes = Uint8Array.from(atob('${wav}'), (c) => c.charCodeAt(0));
-      const t = new DataTransfer();
-      t.items.add(new File([bytes], 'query-440.wav', { type: 'audio/wav' }));
-      return t;
-    })()`);
-    await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
+    await dropFile(page, lib.queryWav, 'query-440.wav', 'audio/wav');
     await page.getByTestId('result').first().waitFor();
     assert.equal(await page.getByTestId('heatmap').count(), 0, 'no map until asked for');
     const card = page.locator('li.card').first();
@@ -158,15 +151,8 @@ describe('localisation in the UI (Chromium)', { timeout: 90_000 }, () => {
   test('an uploaded picture: its sounds get spectrogram maps and peaks through the upload route', async () => {
     const png = path.join(lib.base, 'frame.png');
     await ffmpeg(['-ss', '5', '-i', path.join(lib.root, 'tones', 'b880.mp4'), '-frames:v', '1', png]);
-    const bytes = readFileSync(png).toString('base64');
-    const dt = await page.evaluateHandle(`(() => {
-      const bytes = Uint8Array.from(atob('${bytes}'), (c) => c.charCodeAt(0));
-      const t = new DataTransfer();
-      t.items.add(new File([bytes], 'frame.png', { type: 'image/png' }));
-      return t;
-    })()`);
     const before = localizeCalls;
-    await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
+    await dropFile(page, png, 'frame.png', 'image/png');
     await page.getByTestId('announce').getByText(/moments found for picture “frame\.png”/).waitFor();
     await page.getByTestId('peak').first().waitFor();
     const cards = `[...document.querySelectorAll('li.card')].filter((c) => c.querySelector('[data-testid=spectrogram]') !== null)`;
