@@ -1,8 +1,5 @@
 // The `localize` method: the API's query kinds (uploaded bytes, microphone samples, a moment and which
 // of its sides to use) turned into a localisation query, run against the requested moments.
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { FoleyError } from '../../base/errors.ts';
 import { encoderFor } from '../embedding/encoders.ts';
 import type { Library } from '../library/handle.ts';
@@ -11,10 +8,7 @@ import type { LocaliseQuery } from '../localisation/localise.ts';
 import { resolveModel } from '../models/store.ts';
 import type { RequestOf, Responses } from './contract.ts';
 import type { SearchSession } from './search-query.ts';
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+import { contentKey, withUploadedFile } from './uploads.ts';
 
 export async function localizeMethod(library: Library, req: RequestOf<'localize'>, session: SearchSession): Promise<Responses['localize']> {
   const model = await resolveModel(library.dataDir, req.model);
@@ -33,18 +27,12 @@ export async function localizeMethod(library: Library, req: RequestOf<'localize'
   }
   if (q.kind === 'pcm') {
     const samples = Float32Array.from(q.samples);
-    return run({ side: 'audio', source: { kind: 'samples', samples, key: sha256(new Uint8Array(samples.buffer)) } });
+    return run({ side: 'audio', source: { kind: 'samples', samples, key: contentKey(new Uint8Array(samples.buffer)) } });
   }
-  // Uploaded bytes: a private temp file (ffmpeg reads files), named in the cache by its content, so
-  // the next page of the same query reuses its tokens.
-  const dir = path.join(library.dataDir, 'tmp', 'queries');
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${randomUUID()}${q.media === 'image' ? '.img' : '.media'}`);
-  await writeFile(file, q.bytes, { mode: 0o600 });
-  try {
-    const key = sha256(q.bytes);
-    return await run(q.media === 'image' ? { side: 'visual', source: { kind: 'file', file, key } } : { side: 'audio', source: { kind: 'file', file, key } });
-  } finally {
-    await rm(file, { force: true });
-  }
+  // Uploaded bytes, named in the token cache by their content, so the next page of the same query
+  // reuses its tokens.
+  const key = contentKey(q.bytes);
+  return withUploadedFile(library, q.bytes, q.media, (file) =>
+    run(q.media === 'image' ? { side: 'visual', source: { kind: 'file', file, key } } : { side: 'audio', source: { kind: 'file', file, key } }),
+  );
 }

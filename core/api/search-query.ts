@@ -1,8 +1,5 @@
 // The `search` method over the search service: the API's query kinds (uploaded bytes, microphone
 // samples, a moment and which of its embeddings to use) turned into the service's requests.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { createHash, randomUUID } from 'node:crypto';
 import { FoleyError } from '../../base/errors.ts';
 import type { ProviderName } from '../../base/types.ts';
 import { modelRecord } from '../library/handle.ts';
@@ -15,6 +12,7 @@ import { encoderFor } from '../embedding/encoders.ts';
 import { refinePeaks } from '../localisation/refine.ts';
 import type { PictureSource } from '../localisation/sources.ts';
 import type { RequestOf, Responses } from './contract.ts';
+import { contentKey, withUploadedFile } from './uploads.ts';
 
 export interface SearchSession {
   readonly provider?: ProviderName | 'auto';
@@ -37,18 +35,11 @@ export async function searchMethod(library: Library, req: RequestOf<'search'>, s
   };
   const q = req.query;
   if (q.kind === 'upload') {
-    // The bytes go to a private temp file (ffmpeg reads files), removed right after.
-    const uploads = path.join(library.dataDir, 'tmp', 'queries');
-    await mkdir(uploads, { recursive: true });
-    const file = path.join(uploads, `${randomUUID()}${q.media === 'image' ? '.img' : '.media'}`);
-    await writeFile(file, q.bytes, { mode: 0o600 });
-    try {
+    return withUploadedFile(library, q.bytes, q.media, async (file) => {
       const query: SearchRequest['query'] = q.media === 'image' ? { kind: 'image', file } : { kind: 'audio', file };
-      const picture = q.media === 'image' ? { kind: 'file' as const, file, key: createHash('sha256').update(q.bytes).digest('hex') } : undefined;
-      return await refined(library, req, session, picture, await search(library, { ...base, query }, session));
-    } finally {
-      await rm(file, { force: true });
-    }
+      const picture = q.media === 'image' ? { kind: 'file' as const, file, key: contentKey(q.bytes) } : undefined;
+      return refined(library, req, session, picture, await search(library, { ...base, query }, session));
+    });
   }
   if (q.kind === 'pcm') return search(library, { ...base, query: { kind: 'pcm', samples: q.samples, sampleRate: 16_000 } }, session);
   // A moment. With `use`, only one of its embeddings is the query (frame → sounds, sound → pictures).
