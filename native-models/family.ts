@@ -38,6 +38,21 @@ export interface EncoderGraphIO {
 /** A tensor as seen before it is read: enough to recognise a family without loading weights. */
 export type TensorInfo = Pick<TensorSource, 'name' | 'shape'>;
 
+/**
+ * Families whose embeddings are per video frame (CAV-MAE Sync): a clip of `clipSeconds` is seen as
+ * `framesPerClip` frames, frame k's picture at k·clipSeconds/framesPerClip from the clip start, each
+ * paired with its own stretch of sound. Such a family embeds one (sound, picture) pair per frame.
+ */
+export interface FrameLevel {
+  readonly framesPerClip: number;
+  /** The span the frames divide: 10.24 s for Sync (1,024 fbank rows of 10 ms). */
+  readonly clipSeconds: number;
+  /** The frame a lone sound is embedded as when no frame is named (`foley embed --frame`). */
+  readonly defaultFrame: number;
+  /** Seconds of sound frame k's audio input covers, from the clip start: [start, end). */
+  soundSpan(frame: number): readonly [start: number, end: number];
+}
+
 export interface InferOptions {
   /** Attention heads, when the width alone does not say (small test checkpoints). */
   readonly heads?: number;
@@ -71,8 +86,12 @@ export interface ModelFamily<C extends FamilyConfig = FamilyConfig> {
    * visual rows run top to bottom. Localisation maps take this shape.
    */
   tokenGrid(stream: Modality, config: C): readonly [rows: number, cols: number];
-  /** 16 kHz mono samples → one item of the audio graph's input. */
+  /** 16 kHz mono samples → one item of the audio graph's input (a frame-level family's default frame). */
   audioInput(samples: Float32Array, config: C): Float32Array;
+  /** Frame-level families only: how a clip is divided into frames. */
+  frameLevel?(config: C): FrameLevel;
+  /** Frame-level families only: one clip's samples → the audio inputs of the given frames (one fbank). */
+  frameAudioInputs?(samples: Float32Array, config: C, frames: readonly number[]): Float32Array[];
   /** RGB picture of any size → one item of the visual graph's input. */
   imageInput(rgb: RgbImage, config: C): Float32Array;
 }

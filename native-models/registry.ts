@@ -5,12 +5,14 @@ import { CheckpointError, FoleyError } from '../base/errors.ts';
 import { cavmae } from './cavmae/family.ts';
 import type { CavMaeConfig } from './cavmae/config.ts';
 import { audioInput as cavMaeAudioInput, MEL_BINS, TARGET_FRAMES } from './cavmae/preprocess.ts';
+import { cavmaeSync } from './cavmae-sync/family.ts';
+import type { SyncConfig } from './cavmae-sync/config.ts';
 import type { ModelFamily, TensorInfo } from './family.ts';
 
 /** The configuration of a model of any known family, as a manifest stores it. */
-export type ModelConfig = CavMaeConfig;
+export type ModelConfig = CavMaeConfig | SyncConfig;
 
-const FAMILIES: readonly ModelFamily<ModelConfig>[] = [cavmae];
+const FAMILIES: readonly ModelFamily<ModelConfig>[] = [cavmae, cavmaeSync];
 
 /** Configurations without a `family` field were written before there were families: CAV-MAE. */
 const DEFAULT_FAMILY = cavmae;

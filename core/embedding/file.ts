@@ -23,6 +23,11 @@ export interface EmbeddingResult {
 export interface AudioWindowOptions {
   readonly start?: number;
   readonly seconds?: number;
+  /**
+   * Frame-level models (CAV-MAE Sync): which frame of the window's clip the sound is embedded as
+   * (its own 4.16-s stretch); default the family's middle frame. Refused for whole-window models.
+   */
+  readonly frame?: number;
 }
 
 /** The audio input of one window of a file: [frames, bins] time-major, what the audio graph is fed. */
@@ -56,9 +61,21 @@ async function embedOne(encoder: Encoder, modality: Modality, input: Float32Arra
   return embedding;
 }
 
+/** The audio input of one window for this encoder: its frame's stretch for a frame-level model. */
+function windowAudioInput(encoder: Encoder, samples: Float32Array, frame: number | undefined): Float32Array {
+  const frames = encoder.frameLevel();
+  if (frames === undefined) {
+    if (frame !== undefined) throw new FoleyError(`--frame applies to frame-level models (CAV-MAE Sync); ${encoder.family.title} embeds whole windows`);
+    return audioInput(encoder, samples);
+  }
+  const k = frame ?? frames.defaultFrame;
+  if (!Number.isInteger(k) || k < 0 || k >= frames.framesPerClip) throw new FoleyError(`--frame must be a whole number from 0 to ${frames.framesPerClip - 1} (got ${k})`);
+  return encoder.frameAudioInputs(samples, [k])[0]!;
+}
+
 export async function embedAudioFile(model: InstalledModel, file: string, options: AudioWindowOptions & SessionOptions = {}): Promise<EmbeddingResult> {
   const encoder = encoderFor(model, options);
-  const embedding = await embedOne(encoder, 'audio', audioInput(encoder, await decodeWindowSamples(file, options)));
+  const embedding = await embedOne(encoder, 'audio', windowAudioInput(encoder, await decodeWindowSamples(file, options), options.frame));
   return { embedding, modality: 'audio', model: model.manifest.name, provider: await encoder.provider('audio') };
 }
 

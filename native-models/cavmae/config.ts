@@ -55,10 +55,21 @@ const LAYER_NORM_EPS = 1e-5;
  * Decoder tensors must already be removed (see {@link encoderStateDict}).
  */
 export function inferConfig(file: string, sd: StateDict, options: InferOptions = {}): CavMaeConfig {
+  const config = inferEncoderConfig(file, sd, options, 'CAV-MAE');
+  checkShapes(file, sd, expectedShapes(config), 'CAV-MAE');
+  return config;
+}
+
+/**
+ * The encoder layout every CAV-MAE-derived family shares (patch embeddings, position tables, the three
+ * block stacks, the head if any), read off the tensors; `title` names the family in messages. Checks
+ * only the tensors it reads: the caller checks the full set (checkShapes).
+ */
+export function inferEncoderConfig(file: string, sd: StateDict, options: InferOptions, title: string): CavMaeConfig {
   const get = (key: string): Tensor => {
     const t = sd.get(key);
     if (t === undefined) {
-      throw new CheckpointError(file, `not a CAV-MAE checkpoint: missing tensor ${key}`);
+      throw new CheckpointError(file, `not a ${title} checkpoint: missing tensor ${key}`);
     }
     return t;
   };
@@ -101,14 +112,14 @@ export function inferConfig(file: string, sd: StateDict, options: InferOptions =
   if (audioDepth <= 0 || visualDepth <= 0 || jointDepth <= 0) {
     throw new CheckpointError(
       file,
-      `not a CAV-MAE checkpoint: needs audio, visual and joint blocks numbered from 0 (found ${audioDepth}, ${visualDepth}, ${jointDepth})`,
+      `not a ${title} checkpoint: needs audio, visual and joint blocks numbered from 0 (found ${audioDepth}, ${visualDepth}, ${jointDepth})`,
     );
   }
 
   const head = sd.get('mlp_head.1.weight');
   const numClasses = head === undefined ? null : (head.shape[0] ?? 0);
 
-  const config: CavMaeConfig = {
+  return {
     embedDim,
     numHeads,
     mlpHidden,
@@ -125,23 +136,21 @@ export function inferConfig(file: string, sd: StateDict, options: InferOptions =
     kind: numClasses === null ? 'pretrained' : 'finetuned',
     layerNormEps: LAYER_NORM_EPS,
   };
-  checkShapes(file, sd, config);
-  return config;
 }
 
-function checkShapes(file: string, sd: StateDict, config: CavMaeConfig): void {
-  const expected = expectedShapes(config);
+/** Every tensor of `sd` is one of `expected`, with that shape, and none is missing. */
+export function checkShapes(file: string, sd: StateDict, expected: ReadonlyArray<readonly [string, readonly number[]]>, title: string): void {
   const names = new Set<string>();
   for (const [key, shape] of expected) {
     names.add(key);
     const t = sd.get(key);
-    if (t === undefined) throw new CheckpointError(file, `not a CAV-MAE checkpoint: missing tensor ${key}`);
+    if (t === undefined) throw new CheckpointError(file, `not a ${title} checkpoint: missing tensor ${key}`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new CheckpointError(file, `tensor ${key} has shape ${shapeToString(t.shape)}, expected ${shapeToString(shape)}`);
     }
   }
   for (const key of sd.keys()) {
-    if (!names.has(key)) throw new CheckpointError(file, `not a CAV-MAE checkpoint: unexpected tensor ${key}`);
+    if (!names.has(key)) throw new CheckpointError(file, `not a ${title} checkpoint: unexpected tensor ${key}`);
   }
 }
 

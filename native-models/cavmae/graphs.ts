@@ -21,13 +21,13 @@ export const ENCODER_IO = {
   extras: { tokens: 'tokens', pooled: 'pooled', hidden: 'hidden' },
 } as const satisfies EncoderGraphIO;
 
-function context(g: GraphBuilder, sd: StateDict, c: CavMaeConfig, options: GraphOptions): LayerContext {
+export function context(g: GraphBuilder, sd: StateDict, c: CavMaeConfig, options: GraphOptions): LayerContext {
   const base = { g, sd, eps: c.layerNormEps, numHeads: c.numHeads, embedDim: c.embedDim };
   return options.linear === undefined ? base : { ...base, linear: options.linear };
 }
 
 /** Patch embedding as the official PatchEmbed: Conv2d(k=p, s=p) → flatten(2) → transpose(1, 2). */
-function patchTokens(ctx: LayerContext, x: string, key: 'patch_embed_a' | 'patch_embed_v'): string {
+export function patchTokens(ctx: LayerContext, x: string, key: 'patch_embed_a' | 'patch_embed_v'): string {
   const { g, sd } = ctx;
   const w = tensor(sd, `${key}.proj.weight`);
   const p = w.shape[2]!;
@@ -41,7 +41,7 @@ function patchTokens(ctx: LayerContext, x: string, key: 'patch_embed_a' | 'patch
   return g.op('Transpose', [flat], { perm: [0, 2, 1] });
 }
 
-function addTable(ctx: LayerContext, x: string, key: string): string {
+export function addTable(ctx: LayerContext, x: string, key: string): string {
   const t = tensor(ctx.sd, key);
   return ctx.g.op('Add', [x, ctx.g.floatTensor(key, t.shape, t.data)]);
 }

@@ -61,6 +61,11 @@ export function expectedShapes(c: CavMaeConfig): Array<[string, number[]]> {
 // block stacks, the three final norms, and the fine-tuned head. Shapes are checked later, by inferConfig.
 const ENCODER_NAME = /^(?:modality_[av]|pos_embed_[av]|patch_embed_[av]\.proj\.(?:weight|bias)|blocks_[avu]\.\d+\.[\w.]+|norm(?:_[av])?\.(?:weight|bias)|mlp_head\.[01]\.(?:weight|bias))$/;
 
+/** A name CAV-MAE's encoder or head writes (shapes unchecked); derived families add their own. */
+export function isCavMaeEncoderName(name: string): boolean {
+  return ENCODER_NAME.test(name);
+}
+
 /** Why these tensors are not a CAV-MAE state dict, or undefined when they are. */
 export function cavMaeMismatch(tensors: readonly TensorInfo[]): string | undefined {
   if (!tensors.some((t) => t.name === 'patch_embed_a.proj.weight')) return 'not a CAV-MAE checkpoint: missing tensor patch_embed_a.proj.weight';

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Modality, ProviderName } from '../../base/types.ts';
-import type { EncoderExtra, ModelFamily } from '../family.ts';
+import type { EncoderExtra, FrameLevel, ModelFamily } from '../family.ts';
 import type { RgbImage } from '../preprocess/resample.ts';
 import { familyOfConfig } from '../registry.ts';
 import type { ModelConfig } from '../registry.ts';
@@ -56,6 +56,18 @@ export class Encoder {
   /** 16 kHz mono samples → one item of the audio input, as this model's family prepares it. */
   audioInput(samples: Float32Array): Float32Array {
     return this.family.audioInput(samples, this.config);
+  }
+
+  /** How a frame-level model (Sync) divides a clip into frames; undefined for one pair per window. */
+  frameLevel(): FrameLevel | undefined {
+    return this.family.frameLevel?.(this.config);
+  }
+
+  /** A frame-level model's audio inputs for the given frames of one clip's samples (one fbank). */
+  frameAudioInputs(samples: Float32Array, frames: readonly number[]): Float32Array[] {
+    const inputs = this.family.frameAudioInputs?.(samples, this.config, frames);
+    if (inputs === undefined) throw new Error(`${this.family.title} embeds whole windows, not frames`);
+    return inputs;
   }
 
   /** RGB picture of any size → one item of the visual input, as this model's family prepares it. */
