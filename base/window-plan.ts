@@ -85,3 +85,59 @@ export function windowFrameTimes(win: MediaWindow, k = 1): number[] {
   if (k === 1) return [win.middle];
   return Array.from({ length: k }, (_, i) => win.start + ((i + 0.5) * (win.end - win.start)) / k);
 }
+
+// Frame-level models (CAV-MAE Sync) store one vector per frame of a window's clip. A window's frames
+// are a bit mask over at most FRAME_SLOTS clip frames; a vector's label in a search structure is
+// windowId·FRAME_SLOTS + frame, so a hit names its window and its frame without a lookup table
+// (whole-window models keep the window id as label). 2^53 / 16 leaves room for 5.6e14 windows.
+export const FRAME_SLOTS = 16;
+/** Seconds between a frame-level window's frames: CAV-MAE Sync's 1,024-row (10.24-s) clip over 16 frames. */
+export const CLIP_FRAME_SECONDS = 0.64;
+
+/** Where frame k of a window starting at `start` is seen: the first video frame at or after this time. */
+export function clipFrameTime(start: number, frame: number): number {
+  return start + frame * CLIP_FRAME_SECONDS;
+}
+
+export function frameLabel(windowId: number, frame: number): number {
+  return windowId * FRAME_SLOTS + frame;
+}
+
+export function labelWindow(label: number): number {
+  return Math.floor(label / FRAME_SLOTS);
+}
+
+export function labelFrame(label: number): number {
+  return label % FRAME_SLOTS;
+}
+
+/** The frames a mask holds, ascending. */
+export function maskFrames(mask: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < FRAME_SLOTS; k++) if ((mask >> k) & 1) out.push(k);
+  return out;
+}
+
+export function framesMask(frames: readonly number[]): number {
+  let mask = 0;
+  for (const k of frames) {
+    if (!(Number.isInteger(k) && k >= 0 && k < FRAME_SLOTS)) throw new RangeError(`frame ${k} is not one of 0..${FRAME_SLOTS - 1}`);
+    mask |= 1 << k;
+  }
+  return mask;
+}
+
+/** Moments per window a frame-level model may index: every 16th, 8th, 4th, 2nd or every frame. */
+export const MOMENT_COUNTS = [1, 2, 4, 8, 16] as const;
+
+/**
+ * The clip frames of `count` moments per window, each the centre of its share of the 16 frames
+ * (count 1: frame 8, the middle; 4: frames 2, 6, 10, 14; 16: all).
+ */
+export function momentFrames(count: number, framesPerClip = FRAME_SLOTS): number[] {
+  if (!(MOMENT_COUNTS as readonly number[]).includes(count) || count > framesPerClip) {
+    throw new RangeError(`moments per window must be one of ${MOMENT_COUNTS.join(', ')} (got ${count})`);
+  }
+  const step = framesPerClip / count;
+  return Array.from({ length: count }, (_, i) => i * step + Math.floor(step / 2));
+}

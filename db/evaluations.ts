@@ -98,13 +98,16 @@ export function listEvaluations(db: Database, modelId: number): StoredEvaluation
 }
 
 /** Windows with both a sound and a picture vector of the model, by file then window id. */
-export function pairedWindows(db: Database, modelId: number): { fileId: number; windowId: number }[] {
+export function pairedWindows(db: Database, modelId: number, frames?: number): { fileId: number; windowId: number }[] {
+  // `frames`: a frame-level model's windows whose sound and picture rows both hold exactly these frames.
+  const sameFrames = frames === undefined ? '' : 'AND a.frames = ? AND v.frames = ?';
   return db
-    .prepare<[number], { fileId: number; windowId: number }>(
+    .prepare<number[], { fileId: number; windowId: number }>(
       `SELECT w.file_id AS fileId, w.id AS windowId FROM windows w
        JOIN embeddings a ON a.window_id = w.id AND a.model_id = ? AND a.modality = 'audio'
        JOIN embeddings v ON v.window_id = w.id AND v.model_id = a.model_id AND v.modality = 'visual'
+       WHERE 1 ${sameFrames}
        ORDER BY w.file_id, w.id`,
     )
-    .all(modelId);
+    .all(...(frames === undefined ? [modelId] : [modelId, frames, frames]));
 }

@@ -89,6 +89,8 @@ export interface LoggedChange {
   readonly changed: boolean;
   /** The stored vector now, or null when the embedding is gone. */
   readonly vector: Buffer | null;
+  /** Frame-level rows: the mask of the frames `vector` holds (null for a whole-window row). */
+  readonly frames: number | null;
 }
 
 export function countChanges(db: Database, key: IndexKey, afterSeq: number): number {
@@ -100,15 +102,15 @@ export function countChanges(db: Database, key: IndexKey, afterSeq: number): num
 /** Changes after `afterSeq` up to `toSeq`, one per window, with each window's vector as it is now. */
 export function loggedChanges(db: Database, key: IndexKey, afterSeq: number, toSeq: number): LoggedChange[] {
   return db
-    .prepare<[number, string, number, number], { window_id: number; changed: number; vector: Buffer | null }>(
-      `SELECT c.window_id, max(c.op <> 'insert') AS changed, e.vector
+    .prepare<[number, string, number, number], { window_id: number; changed: number; vector: Buffer | null; frames: number | null }>(
+      `SELECT c.window_id, max(c.op <> 'insert') AS changed, e.vector, e.frames
        FROM vector_changes c
        LEFT JOIN embeddings e ON e.model_id = c.model_id AND e.modality = c.modality AND e.window_id = c.window_id
        WHERE c.model_id = ? AND c.modality = ? AND c.seq > ? AND c.seq <= ?
        GROUP BY c.window_id ORDER BY c.window_id`,
     )
     .all(key.modelId, key.modality, afterSeq, toSeq)
-    .map((r) => ({ windowId: r.window_id, changed: r.changed === 1, vector: r.vector }));
+    .map((r) => ({ windowId: r.window_id, changed: r.changed === 1, vector: r.vector, frames: r.frames }));
 }
 
 export interface StoredGraph {

@@ -11,10 +11,13 @@ export interface ModelSpec {
   readonly checkpointSha256: string;
   readonly precision: Precision;
   readonly converterVersion: string;
+  /** One vector per clip frame (CAV-MAE Sync) rather than one per window. */
+  readonly frameLevel?: boolean;
 }
 
 export interface Model extends ModelSpec {
   readonly id: number;
+  readonly frameLevel: boolean;
   readonly addedAt: number;
 }
 
@@ -26,6 +29,7 @@ interface ModelRow {
   precision: Precision;
   converter_version: string;
   added_at: number;
+  frame_level: number;
 }
 
 const toModel = (r: ModelRow): Model => ({
@@ -35,6 +39,7 @@ const toModel = (r: ModelRow): Model => ({
   checkpointSha256: r.checkpoint_sha256,
   precision: r.precision,
   converterVersion: r.converter_version,
+  frameLevel: r.frame_level === 1,
   addedAt: r.added_at,
 });
 
@@ -42,9 +47,9 @@ const toModel = (r: ModelRow): Model => ({
 export function ensureModel(db: Database, spec: ModelSpec): Model {
   return write(db, () => {
     db.prepare(
-      `INSERT INTO models (name, dim, checkpoint_sha256, precision, converter_version, added_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO models (name, dim, checkpoint_sha256, precision, converter_version, frame_level, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (name, checkpoint_sha256, precision) DO NOTHING`,
-    ).run(spec.name, spec.dim, spec.checkpointSha256, spec.precision, spec.converterVersion, now());
+    ).run(spec.name, spec.dim, spec.checkpointSha256, spec.precision, spec.converterVersion, spec.frameLevel === true ? 1 : 0, now());
     const r = db
       .prepare<[string, string, string], ModelRow>('SELECT * FROM models WHERE name = ? AND checkpoint_sha256 = ? AND precision = ?')
       .get(spec.name, spec.checkpointSha256, spec.precision)!;

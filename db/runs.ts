@@ -65,8 +65,8 @@ export function listRuns(db: Database, modelId?: number): EmbeddingRun[] {
 }
 
 /** Frames per window of the model's newest run (1 before any): what the next run keeps unless told otherwise. */
-export function latestFrames(db: Database, modelId: number): number {
-  return db.prepare<[number], { frames: number }>('SELECT frames FROM embedding_runs WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(modelId)?.frames ?? 1;
+export function latestFrames(db: Database, modelId: number, fallback = 1): number {
+  return db.prepare<[number], { frames: number }>('SELECT frames FROM embedding_runs WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(modelId)?.frames ?? fallback;
 }
 
 /** Picture vectors of a file stored by runs with another frame count than `frames` (they are re-embedded). */

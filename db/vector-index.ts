@@ -1,5 +1,6 @@
 // One HNSW graph (hnswlib, inner product on L2-normalised vectors) for one (model, modality). Labels are
-// window ids, so a hit is a window without a lookup table. The graph is a cache of the embeddings
+// window ids, so a hit is a window without a lookup table; a frame-level model's are frame labels
+// (windowId·16 + frame, base/window-plan.ts), so a hit is a frame of a window. The graph is a cache of the embeddings
 // table: persisted in SQLite (db/graph-chunks.ts), loaded at start, caught up from the change log the
 // triggers write, and rebuilt from the embeddings when it is missing, corrupt or too far behind.
 import hnswlib from 'hnswlib-node';
@@ -9,11 +10,12 @@ import { readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Database } from './connection.ts';
-import { countEmbeddings, embeddingBatches } from './embeddings.ts';
+import { countVectors, embeddingBatches } from './embeddings.ts';
 import type { IndexKey, IndexParams } from './graph-chunks.ts';
 import { countChanges, currentChangeSeq, DEFAULT_CHUNK_BYTES, loggedChanges, readIndexMeta, restoreGraphFile, storeGraphFile, trackIndex } from './graph-chunks.ts';
 import type { Modality } from '../base/types.ts';
 import { decodeVector } from './vector-codec.ts';
+import { FRAME_SLOTS, frameLabel, maskFrames } from '../base/window-plan.ts';
 
 // hnswlib-node is CommonJS: a named ESM import type-checks but fails at run time.
 const { HierarchicalNSW } = hnswlib;
@@ -35,10 +37,12 @@ export interface VectorIndexOptions {
   readonly chunkBytes?: number;
   /** Where the temporary hnswlib file goes; default next to the database (same disk, inside the data dir). */
   readonly tmpDir?: string;
+  /** The model stores one vector per clip frame: labels are frame labels. */
+  readonly frameLevel?: boolean;
 }
 
 export interface SearchResult {
-  /** Window ids, best first. */
+  /** Labels (window ids, or frame labels), best first. */
   readonly ids: number[];
   /** Inner products with the (normalised) query: cosine similarity. */
   readonly scores: number[];
@@ -56,6 +60,7 @@ export class VectorIndex {
   #ef: number;
   #chunkBytes: number;
   #tmpDir: string | undefined;
+  readonly #frameLevel: boolean;
   #hnsw: Hnsw;
   /** Labels marked deleted in the graph (hnswlib does not expose them). */
   #tombstones = new Set<number>();
@@ -72,6 +77,7 @@ export class VectorIndex {
     this.#ef = options.ef ?? HNSW_EF_SEARCH;
     this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.#tmpDir = options.tmpDir;
+    this.#frameLevel = options.frameLevel === true;
     this.#hnsw = this.#emptyGraph(0);
   }
 
@@ -144,7 +150,7 @@ export class VectorIndex {
     this.#generation = meta.generation;
     const caughtUp = this.#applyLog(db);
     // Belt and braces: the graph must hold exactly the stored vectors.
-    if (this.size !== countEmbeddings(db, this.modelId, this.modality)) return rebuilt('stale: vector count differs');
+    if (this.size !== countVectors(db, this.modelId, this.modality)) return rebuilt('stale: vector count differs');
     return { source: 'stored', caughtUp };
   }
 
@@ -169,12 +175,21 @@ export class VectorIndex {
     })();
     let applied = 0;
     for (const c of changes) {
-      if (c.vector === null) {
-        applied += this.remove([c.windowId]);
-      } else if (c.changed || !this.has(c.windowId)) {
-        this.add([c.windowId], decodeVector(c.vector));
-        applied++;
+      if (!this.#frameLevel) {
+        if (c.vector === null) {
+          applied += this.remove([c.windowId]);
+        } else if (c.changed || !this.has(c.windowId)) {
+          this.add([c.windowId], decodeVector(c.vector));
+          applied++;
+        }
+        continue;
       }
+      // A window's frames are replaced together: the new row may hold other frames than the old.
+      const labels = c.frames === null ? [] : maskFrames(c.frames).map((k) => frameLabel(c.windowId, k));
+      if (c.vector !== null && !c.changed && labels.length > 0 && labels.every((l) => this.has(l))) continue;
+      const removed = this.remove(Array.from({ length: FRAME_SLOTS }, (_, k) => frameLabel(c.windowId, k)));
+      if (c.vector !== null && labels.length > 0) this.add(labels, decodeVector(c.vector));
+      applied += c.vector === null ? Math.min(removed, 1) : 1;
     }
     this.#seq = seq;
     return applied;
@@ -185,7 +200,7 @@ export class VectorIndex {
     // The meta row first: from then on every change is logged, so none can fall between the snapshot
     // read below and the next catch-up.
     const meta = trackIndex(db, this.key, this.params);
-    const count = countEmbeddings(db, this.modelId, this.modality);
+    const count = countVectors(db, this.modelId, this.modality);
     this.#hnsw = this.#emptyGraph(count);
     this.#tombstones = new Set();
     db.transaction(() => {

@@ -24,6 +24,8 @@ export interface NewWindow {
   readonly hasAudio: boolean;
   readonly hasVisual: boolean;
   readonly embeddings?: Partial<Record<Modality, Float32Array>>;
+  /** Frame-level models: the mask of the clip frames both modalities' vectors hold (db/embeddings.ts). */
+  readonly frames?: number;
 }
 
 /** A search hit resolved to where it is: what the UI shows and plays. */
@@ -94,7 +96,7 @@ export function replaceFileWindows(db: Database, fileId: number, runId: number |
       const id = Number(insert.run(fileId, w.startS, w.endS, w.hasAudio ? 1 : 0, w.hasVisual ? 1 : 0).lastInsertRowid);
       ids.push(id);
       for (const [modality, vector] of Object.entries(w.embeddings ?? {}) as [Modality, Float32Array | undefined][]) {
-        if (vector !== undefined) vectors.push({ windowId: id, modality, vector });
+        if (vector !== undefined) vectors.push({ windowId: id, modality, vector, ...(w.frames !== undefined ? { frames: w.frames } : {}) });
       }
     }
     if (vectors.length > 0) {

@@ -47,6 +47,8 @@ export interface DecodeWindowsOptions {
   ) => void | Promise<void>;
   /** Frames per window (default 1: the middle); see windowFrameTimes. */
   readonly framesPerWindow?: number;
+  /** Where each window's frames are taken instead (frame-level models: their clip frames' times). */
+  readonly frameTimes?: (win: MediaWindow) => number[];
   readonly signal?: AbortSignal;
   /** Limit for each frame decode, and the stall limit of the audio stream. Default 60 s. */
   readonly timeoutMs?: number;
@@ -134,16 +136,15 @@ class FrameAhead {
   private readonly pending = new Map<number, Promise<FrameResult>>();
   private readonly file: string;
   private readonly plan: readonly MediaWindow[];
-  private readonly k: number;
+  private readonly times: (win: MediaWindow) => number[];
   private readonly want: boolean;
   private readonly timeoutMs: number;
   private readonly signal: AbortSignal;
 
-  constructor(file: string, plan: readonly MediaWindow[], k: number, want: boolean, timeoutMs: number, signal: AbortSignal) {
-    checkFramesPerWindow(k);
+  constructor(file: string, plan: readonly MediaWindow[], times: (win: MediaWindow) => number[], want: boolean, timeoutMs: number, signal: AbortSignal) {
     this.file = file;
     this.plan = plan;
-    this.k = k;
+    this.times = times;
     this.want = want;
     this.timeoutMs = timeoutMs;
     this.signal = signal;
@@ -151,7 +152,7 @@ class FrameAhead {
 
   private async decodeAll(win: MediaWindow): Promise<FrameResult> {
     try {
-      return { frames: await decodeFramesRgb(this.file, win.start, windowFrameTimes(win, this.k), { timeoutMs: this.timeoutMs, signal: this.signal }) };
+      return { frames: await decodeFramesRgb(this.file, win.start, this.times(win), { timeoutMs: this.timeoutMs, signal: this.signal }) };
     } catch (err) {
       return { error: err instanceof MediaError ? err : new MediaError(this.file, `decoding frames failed: ${String(err)}`, err) };
     }
@@ -194,7 +195,9 @@ export async function decodeWindows(
   if (options.signal?.aborted) throw new MediaError(file, 'decoding windows was cancelled');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
-  const frames = new FrameAhead(file, plan, options.framesPerWindow ?? 1, wantFrames, timeoutMs, inner.signal);
+  const k = options.framesPerWindow ?? 1;
+  checkFramesPerWindow(k);
+  const frames = new FrameAhead(file, plan, options.frameTimes ?? ((win) => windowFrameTimes(win, k)), wantFrames, timeoutMs, inner.signal);
 
   let emitted = 0;
   let consumerError: { error: unknown } | undefined;

@@ -4,7 +4,7 @@
 import { DEFAULT_AUDIO_INPUT_SHAPE, defaultAudioInput } from '../../native-models/registry.ts';
 import type { RgbImage } from '../../native-models/preprocess/resample.ts';
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
-import { MIN_AUDIO_SAMPLES } from '../../base/window-plan.ts';
+import { MIN_AUDIO_SAMPLES, SAMPLE_RATE } from '../../base/window-plan.ts';
 
 export { DEFAULT_AUDIO_INPUT_SHAPE };
 
@@ -24,4 +24,23 @@ export function audioInput(encoder: Encoder | null, samples: Float32Array): Floa
 /** An RGB picture (a video frame or an image file) → the visual graph's input. */
 export function imageInput(encoder: Encoder, rgb: RgbImage): Float32Array {
   return encoder.imageInput(rgb);
+}
+
+/**
+ * The audio inputs a sound query of one window is embedded as. A whole-window model: the window. A
+ * frame-level model (Sync) hears 4.16-s stretches: those of every 4th frame (2, 6, 10, 14: together
+ * the whole clip) that are at least half real sound, and always the first — so a 2-s bark is one
+ * stretch, not a middle frame of padding. Their embeddings are averaged by the caller.
+ */
+export function soundQueryInputs(encoder: Encoder, samples: Float32Array): Float32Array[] {
+  const level = encoder.frameLevel();
+  if (level === undefined) return [audioInput(encoder, samples)];
+  const seconds = samples.length / SAMPLE_RATE;
+  const step = level.framesPerClip / 4;
+  const frames: number[] = [];
+  for (let k = Math.floor(step / 2); k < level.framesPerClip; k += step) {
+    const [start, end] = level.soundSpan(k);
+    if (frames.length === 0 || start < seconds - (end - start) / 2) frames.push(k);
+  }
+  return encoder.frameAudioInputs(samples, frames);
 }

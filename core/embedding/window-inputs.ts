@@ -2,6 +2,7 @@
 // shared by indexing (which batches the inputs through BatchEmbedder) and class scoring (which feeds
 // them to the classifier). Audio too short for one fbank frame counts as absent (hasUsableAudio).
 import type { MediaWindow } from '../../base/window-plan.ts';
+import { clipFrameTime, momentFrames } from '../../base/window-plan.ts';
 import type { Modality } from '../../base/types.ts';
 import { decodeWindows } from '../../media/decode-windows.ts';
 import type { DecodeWindowsResult } from '../../media/decode-windows.ts';
@@ -16,6 +17,20 @@ export interface WindowInputs {
   readonly audio?: Float32Array;
   /** One input per frame of the window (framesPerWindow of them; one, its middle, by default). */
   readonly visual?: readonly Float32Array[];
+  /**
+   * Frame-level models: the clip frames embedded, ascending; `audioFrames[i]` and `visual[i]` are
+   * frame clipFrames[i]'s sound stretch and picture (and `audio` is absent).
+   */
+  readonly clipFrames?: readonly number[];
+  readonly audioFrames?: readonly Float32Array[];
+}
+
+/**
+ * The clip frames a frame-level model embeds in a window: `count` moments (base/window-plan.ts
+ * momentFrames) whose picture lies inside it — a short last window keeps only its early frames.
+ */
+export function windowClipFrames(win: MediaWindow, count: number): number[] {
+  return momentFrames(count).filter((k) => clipFrameTime(win.start, k) < win.end - 1e-6);
 }
 
 /** Time per stage, added to when given (an index run's IndexStats fits). */
@@ -39,7 +54,10 @@ export interface WindowInputOptions {
   /** The consumer; a returned promise pauses decoding until it settles (backpressure). */
   readonly onInputs: (inputs: WindowInputs) => void | Promise<void>;
   readonly times?: StageTimes;
-  /** Frames per window (media/decode-windows.ts windowFrameTimes); default 1. */
+  /**
+   * Frames per window (media/decode-windows.ts windowFrameTimes); default 1. For a frame-level model,
+   * the moments per window (windowClipFrames).
+   */
   readonly framesPerWindow?: number;
 }
 
@@ -54,29 +72,45 @@ export async function decodeWindowInputs(
   // Decode time is ffmpeg's wall time not spent in this callback (features, thumbnails, the consumer).
   let inCallbacksMs = 0;
   const decodeStart = performance.now();
+  const frameLevel = encoder.frameLevel() !== undefined;
+  const moments = options.framesPerWindow ?? 1;
   const result = await decodeWindows(file, info, plan, {
     audio: options.modalities?.includes('audio') ?? true,
     frames: options.modalities?.includes('visual') ?? true,
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.framesPerWindow !== undefined ? { framesPerWindow: options.framesPerWindow } : {}),
+    ...(frameLevel
+      ? { frameTimes: (win: MediaWindow) => windowClipFrames(win, moments).map((k) => clipFrameTime(win.start, k)) }
+      : options.framesPerWindow !== undefined
+        ? { framesPerWindow: options.framesPerWindow }
+        : {}),
     onWindow: async (win, audio, frames) => {
       const entered = performance.now();
       options.beforeWindow?.();
       let t = performance.now();
-      const audioIn = audio !== null && hasUsableAudio(audio) ? audioInput(encoder, audio) : undefined;
+      const usable = audio !== null && hasUsableAudio(audio) ? audio : undefined;
+      const clipFrames = frameLevel ? windowClipFrames(win, moments) : undefined;
+      const audioIn = usable !== undefined && clipFrames === undefined ? audioInput(encoder, usable) : undefined;
+      const audioFrames = usable !== undefined && clipFrames !== undefined ? encoder.frameAudioInputs(usable, clipFrames) : undefined;
       if (times) times.featuresMs += performance.now() - t;
       t = performance.now();
       // The thumbnail is the window's middle frame: one of the K only when K is odd (and all of them
       // decoded); otherwise it is made on demand (core/indexing/thumbnails.ts ensureThumbnail).
       const k = options.framesPerWindow ?? 1;
-      const middle = frames !== null && frames.length === k && k % 2 === 1 ? frames[(k - 1) / 2]! : undefined;
+      // A frame-level model's frames sit at clip times, never at the window's middle.
+      const middle = !frameLevel && frames !== null && frames.length === k && k % 2 === 1 ? frames[(k - 1) / 2]! : undefined;
       if (middle !== undefined && options.onFrame !== undefined) await options.onFrame(win, middle);
       if (times) times.thumbnailsMs += performance.now() - t;
       t = performance.now();
       const visualIn = frames !== null ? frames.map((f) => imageInput(encoder, f)) : undefined;
       if (times) times.featuresMs += performance.now() - t;
-      if (audioIn !== undefined || visualIn !== undefined) {
-        await options.onInputs({ win, ...(audioIn !== undefined ? { audio: audioIn } : {}), ...(visualIn !== undefined ? { visual: visualIn } : {}) });
+      if (audioIn !== undefined || audioFrames !== undefined || visualIn !== undefined) {
+        await options.onInputs({
+          win,
+          ...(audioIn !== undefined ? { audio: audioIn } : {}),
+          ...(visualIn !== undefined ? { visual: visualIn } : {}),
+          ...(clipFrames !== undefined ? { clipFrames } : {}),
+          ...(audioFrames !== undefined ? { audioFrames } : {}),
+        });
       }
       inCallbacksMs += performance.now() - entered;
     },

@@ -2,6 +2,7 @@
 // ways (spec §10) on this library (one window per file) or on a PAIRS.csv, optionally through the
 // active trained adapter too (before/after), stored in `evaluations` (db/evaluations.ts).
 import { latestFrames } from '../../db/runs.ts';
+import { framesMask, momentFrames } from '../../base/window-plan.ts';
 import { activeVersion, versionParams } from '../../db/learning.ts';
 import { addEvaluation } from '../../db/evaluations.ts';
 import type { StoredEvaluation } from '../../db/evaluations.ts';
@@ -76,6 +77,8 @@ interface Pairs {
   readonly audio: Float32Array;
   readonly visual: Float32Array;
   readonly eligibleFiles: number | null;
+  /** Frame-level library mode: frames per row. */
+  readonly frames?: number;
 }
 
 function activeAdapterOf(library: Library, row: Model | undefined, name: string): { version: number; params: Float32Array } {
@@ -98,7 +101,7 @@ export async function evaluate(library: Library, options: EvaluateOptions = {}):
   let report: (stage: EvalProgress['stage'], done: number) => void;
   const passes = adapter !== undefined ? 2 : 1;
   if (options.pairs === undefined) {
-    const p = row === undefined ? undefined : libraryPairs(library.db, row, limit, seed);
+    const p = row === undefined ? undefined : libraryPairs(library.db, row, limit, seed, row.frameLevel ? indexedFrames(library, row) : undefined);
     if (p === undefined || p.n === 0) throw new FoleyError(`no indexed file has both a sound and a picture vector of model ${name} (index videos with it first)`, { code: 'not_found' });
     pairs = p;
     report = progressReporter(options, p.n * passes);
@@ -114,8 +117,8 @@ export async function evaluate(library: Library, options: EvaluateOptions = {}):
   const plain = await evaluatePairs(pairs.audio, pairs.visual, pairs.n, pairs.dim, { ...rank, onRows: (done) => report('rank', base + done) });
   let adapted: BothWays | undefined;
   if (adapter !== undefined) {
-    const a = adaptVectors(adapter.params, pairs.dim, 'audio', pairs.audio);
-    const v = adaptVectors(adapter.params, pairs.dim, 'visual', pairs.visual);
+    const a = adaptRows(adapter.params, pairs, 'audio');
+    const v = adaptRows(adapter.params, pairs, 'visual');
     adapted = await evaluatePairs(a, v, pairs.n, pairs.dim, { ...rank, onRows: (done) => report('rank', base + pairs.n + done) });
   }
   row ??= modelRecord(library, model);
@@ -137,6 +140,31 @@ export async function evaluate(library: Library, options: EvaluateOptions = {}):
     adapter: adapted === undefined ? null : { version: adapter!.version, audioToVisual: adapted.audioToVisual, visualToAudio: adapted.visualToAudio },
     stored,
   };
+}
+
+/** The clip frames a frame-level model's last run indexed per window (library mode compares those). */
+function indexedFrames(library: Library, row: Model): { frames: number[]; mask: number } {
+  const frames = momentFrames(latestFrames(library.db, row.id, 1));
+  return { frames, mask: framesMask(frames) };
+}
+
+/**
+ * Pairs through the adapter. A frame-level row is F frame blocks (clipVector): each is adapted alone
+ * (the adapter maps one model-wide vector), renormalised and scaled back by 1/√F.
+ */
+function adaptRows(params: Float32Array, pairs: Pairs, modality: 'audio' | 'visual'): Float32Array {
+  const rows = modality === 'audio' ? pairs.audio : pairs.visual;
+  const f = pairs.frames ?? 1;
+  const d = pairs.dim / f;
+  if (f === 1) return adaptVectors(params, d, modality, rows);
+  const out = adaptVectors(params, d, modality, rows);
+  for (let r = 0; r < out.length / d; r++) {
+    let ss = 0;
+    for (let j = 0; j < d; j++) ss += out[r * d + j]! ** 2;
+    const inv = ss > 0 ? 1 / Math.sqrt(ss * f) : 0;
+    for (let j = 0; j < d; j++) out[r * d + j]! *= inv;
+  }
+  return out;
 }
 
 function figures(f: RetrievalFigures): { r1: number; r5: number; r10: number; medianRank: number } {

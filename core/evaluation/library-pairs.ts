@@ -4,7 +4,8 @@
 // and R@1 would say little. Which window is drawn with a seeded PRNG (the trainer's mulberry32), so a
 // seed names one exact evaluation set of this library.
 import type { Database } from '../../db/connection.ts';
-import { embeddingsOfWindows } from '../../db/embeddings.ts';
+import { embeddingsOfWindows, frameEmbeddingsOfWindows } from '../../db/embeddings.ts';
+import type { FrameVectors } from '../../db/embeddings.ts';
 import { pairedWindows } from '../../db/evaluations.ts';
 import { rng, shuffle } from '../learning/training/math.ts';
 
@@ -21,7 +22,10 @@ export interface LibraryPairs {
   readonly n: number;
   /** Files that have a window with both vectors. */
   readonly eligibleFiles: number;
+  /** Width of a row: the model's, or frames × the model's for a frame-level model (clipVector). */
   readonly dim: number;
+  /** Frame-level models: frames per row (each a `dim / frames`-wide block). */
+  readonly frames?: number;
   readonly windows: readonly PairedWindow[];
   /** n×dim each, row i for windows[i]. */
   readonly audio: Float32Array;
@@ -47,8 +51,52 @@ export function pickOnePerFile(candidates: readonly PairedWindow[], limit: numbe
   });
 }
 
-/** The picked windows' stored vectors (float16 in the database, widened here). */
-export function libraryPairs(db: Database, model: { readonly id: number; readonly dim: number }, limit = DEFAULT_LIMIT, seed = DEFAULT_SEED): LibraryPairs {
+/**
+ * A frame-level window as one unit vector whose inner products are the paper's clip score (spec §6,
+ * `diagonal_mean`): its frames, each normalised and scaled by 1/√F, side by side. For two windows
+ * with the same frames, dot(clip(a), clip(b)) = mean_k cos(a_k, b_k).
+ */
+export function clipVector(f: FrameVectors, dim: number, out: Float32Array, offset: number): void {
+  const scale = 1 / Math.sqrt(f.frames.length);
+  for (let i = 0; i < f.frames.length; i++) {
+    let ss = 0;
+    for (let d = 0; d < dim; d++) ss += f.vectors[i * dim + d]! ** 2;
+    const inv = ss > 0 ? scale / Math.sqrt(ss) : 0;
+    for (let d = 0; d < dim; d++) out[offset + i * dim + d] = f.vectors[i * dim + d]! * inv;
+  }
+}
+
+/** Frame-level library mode: windows holding exactly `frames`, compared whole by their clip vectors. */
+function frameLevelPairs(db: Database, model: { readonly id: number; readonly dim: number }, frames: readonly number[], mask: number, limit: number, seed: number): LibraryPairs {
+  const candidates = pairedWindows(db, model.id, mask);
+  const eligibleFiles = new Set(candidates.map((c) => c.fileId)).size;
+  const windows = pickOnePerFile(candidates, limit, seed);
+  const ids = windows.map((w) => w.windowId);
+  const a = frameEmbeddingsOfWindows(db, model.id, 'audio', ids);
+  const v = frameEmbeddingsOfWindows(db, model.id, 'visual', ids);
+  const width = frames.length * model.dim;
+  const kept = windows.filter((w) => a.get(w.windowId)?.vectors.length === width && v.get(w.windowId)?.vectors.length === width);
+  const audio = new Float32Array(kept.length * width);
+  const visual = new Float32Array(kept.length * width);
+  kept.forEach((w, i) => {
+    clipVector(a.get(w.windowId)!, model.dim, audio, i * width);
+    clipVector(v.get(w.windowId)!, model.dim, visual, i * width);
+  });
+  return { n: kept.length, eligibleFiles, dim: width, frames: frames.length, windows: kept, audio, visual };
+}
+
+/**
+ * The picked windows' stored vectors (float16 in the database, widened here). A frame-level model
+ * (`frames`: the clip frames its last run indexed, and their mask) is compared by clip vectors.
+ */
+export function libraryPairs(
+  db: Database,
+  model: { readonly id: number; readonly dim: number },
+  limit = DEFAULT_LIMIT,
+  seed = DEFAULT_SEED,
+  frameLevel?: { readonly frames: readonly number[]; readonly mask: number },
+): LibraryPairs {
+  if (frameLevel !== undefined) return db.transaction(() => frameLevelPairs(db, model, frameLevel.frames, frameLevel.mask, limit, seed))();
   return db.transaction(() => {
     const candidates = pairedWindows(db, model.id);
     const eligibleFiles = new Set(candidates.map((c) => c.fileId)).size;

@@ -30,6 +30,8 @@ export interface DecideOptions {
   readonly retryFailed?: boolean;
   /** Frames per window the run averages (default 1); picture vectors made with another count are redone. */
   readonly frames?: number;
+  /** The model stores frame vectors (Sync): another count redoes sound and picture, whose frames pair up. */
+  readonly frameLevel?: boolean;
 }
 
 function upToDate(db: Database, file: MediaFile, options: DecideOptions): Decision {
@@ -37,7 +39,9 @@ function upToDate(db: Database, file: MediaFile, options: DecideOptions): Decisi
   const c = embeddingCoverage(db, file.id, options.modelId);
   if (file.status !== 'indexed' || c.windows === 0) return { kind: 'index', file };
   if (c.audio < c.wantAudio || c.visual < c.wantVisual) return { kind: 'embed', file };
-  if (visualVectorsWithOtherFrames(db, file.id, options.modelId, options.frames ?? 1) > 0) return { kind: 'embed', file, modalities: ['visual'] };
+  if (visualVectorsWithOtherFrames(db, file.id, options.modelId, options.frames ?? 1) > 0) {
+    return options.frameLevel === true ? { kind: 'embed', file } : { kind: 'embed', file, modalities: ['visual'] };
+  }
   return { kind: 'skip', file };
 }
 

@@ -9,6 +9,7 @@ import type { RgbFrame } from '../../media/image.ts';
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { NewWindow } from '../../db/windows.ts';
 import type { Modality } from '../../base/types.ts';
+import { framesMask } from '../../base/window-plan.ts';
 import { BatchEmbedder } from '../embedding/batch.ts';
 import { decodeWindowInputs } from '../embedding/window-inputs.ts';
 import { normaliseInPlace } from '../search/vectors.ts';
@@ -41,8 +42,11 @@ interface Slot {
   readonly win: MediaWindow;
   audio?: Float32Array;
   visual?: Float32Array;
-  /** Per-frame picture embeddings as they arrive (frame aggregation). */
+  /** Per-frame picture embeddings as they arrive (frame aggregation, or a frame-level model's frames). */
   readonly frames: Float32Array[];
+  /** Frame-level models: the clip frames, and each one's sound embedding as it arrives. */
+  readonly clipFrames?: readonly number[];
+  readonly audioFrames: Float32Array[];
   readonly hasAudio: boolean;
   readonly hasVisual: boolean;
   pending: number;
@@ -57,6 +61,17 @@ export function aggregateFrames(frames: readonly Float32Array[]): Float32Array {
   const sum = new Float32Array(frames[0]!.length);
   for (const f of frames) for (let d = 0; d < sum.length; d++) sum[d]! += f[d]!;
   return normaliseInPlace(sum);
+}
+
+/** Frame vectors side by side, in frame order: how a frame-level row stores them (db/embeddings.ts). */
+function concat(vectors: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));
+  let at = 0;
+  for (const v of vectors) {
+    out.set(v, at);
+    at += v.length;
+  }
+  return out;
 }
 
 export async function embedFileWindows(
@@ -82,7 +97,12 @@ export async function embedFileWindows(
   };
   const embeddedFrame = (slot: Slot, i: number, of: number) => (vector: Float32Array): void => {
     slot.frames[i] = vector;
-    if (slot.frames.filter(Boolean).length === of) slot.visual = aggregateFrames(slot.frames);
+    if (slot.frames.filter(Boolean).length === of) slot.visual = slot.clipFrames === undefined ? aggregateFrames(slot.frames) : concat(slot.frames);
+    done(slot);
+  };
+  const embeddedSound = (slot: Slot, i: number, of: number) => (vector: Float32Array): void => {
+    slot.audioFrames[i] = vector;
+    if (slot.audioFrames.filter(Boolean).length === of) slot.audio = concat(slot.audioFrames);
     done(slot);
   };
   const result = await decodeWindowInputs(file, info, plan, encoder, {
@@ -92,10 +112,19 @@ export async function embedFileWindows(
     ...(stats ? { times: stats } : {}),
     ...(options.framesPerWindow !== undefined ? { framesPerWindow: options.framesPerWindow } : {}),
     beforeWindow: () => embedder.throwIfFailed(),
-    onInputs: async ({ win, audio, visual = [] }) => {
-      const slot: Slot = { win, frames: [], hasAudio: audio !== undefined, hasVisual: visual.length > 0, pending: (audio ? 1 : 0) + visual.length };
+    onInputs: async ({ win, audio, visual = [], clipFrames, audioFrames = [] }) => {
+      const slot: Slot = {
+        win,
+        frames: [],
+        audioFrames: [],
+        ...(clipFrames !== undefined ? { clipFrames } : {}),
+        hasAudio: audio !== undefined || audioFrames.length > 0,
+        hasVisual: visual.length > 0,
+        pending: (audio ? 1 : 0) + audioFrames.length + visual.length,
+      };
       slots.push(slot);
       if (audio !== undefined) await embedder.add('audio', audio, embeddedAudio(slot));
+      for (const [i, input] of audioFrames.entries()) await embedder.add('audio', input, embeddedSound(slot, i, audioFrames.length));
       for (const [i, input] of visual.entries()) await embedder.add('visual', input, embeddedFrame(slot, i, visual.length));
     },
   });
@@ -110,6 +139,7 @@ export async function embedFileWindows(
       ...(s.audio !== undefined ? { audio: s.audio } : {}),
       ...(s.visual !== undefined ? { visual: s.visual } : {}),
     },
+    ...(s.clipFrames !== undefined ? { frames: framesMask(s.clipFrames) } : {}),
   }));
   return { windows, failures: result.failures };
 }

@@ -11,7 +11,7 @@ import type { Job } from '../../db/jobs.ts';
 import { MODALITIES } from '../../base/types.ts';
 import { finishRun, latestFrames, startRun } from '../../db/runs.ts';
 import { deleteFileClassScores } from '../../db/learning.ts';
-import { checkFramesPerWindow } from '../../base/window-plan.ts';
+import { checkFramesPerWindow, CLIP_FRAME_SECONDS, FRAME_SLOTS, momentFrames } from '../../base/window-plan.ts';
 import { listWindows, replaceFileWindows } from '../../db/windows.ts';
 import { putEmbeddings } from '../../db/embeddings.ts';
 import type { EmbeddingInput } from '../../db/embeddings.ts';
@@ -96,6 +96,25 @@ interface Run {
   runId: number | null;
 }
 
+/**
+ * Moments per window a frame-level model (CAV-MAE Sync) indexes when the user names none, on its first
+ * run (later runs keep the last one). Chosen by `npm run bench sync` on this 2-core CPU: see README.
+ */
+export const DEFAULT_SYNC_MOMENTS = 4;
+
+/** A FoleyError unless `frames` suits the model: 1–16 averaged frames, or 1/2/4/8/16 moments within a 10.24-s clip. */
+function checkRunFrames(frames: number, frameLevel: boolean, window: number): void {
+  try {
+    if (frameLevel) momentFrames(frames);
+    else checkFramesPerWindow(frames);
+  } catch (e) {
+    throw new FoleyError((e as Error).message);
+  }
+  if (frameLevel && window > FRAME_SLOTS * CLIP_FRAME_SECONDS) {
+    throw new FoleyError(`a frame-level model (CAV-MAE Sync) sees at most ${FRAME_SLOTS * CLIP_FRAME_SECONDS} s per window (16 frames of ${CLIP_FRAME_SECONDS} s); use --window 10`);
+  }
+}
+
 export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   const { library, model } = options;
   const { db } = library;
@@ -105,12 +124,8 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   if (options.background === true) lowerPriority();
   const roots = rootsToIndex(library, options.roots ?? []);
   const modelRow = modelRecord(library, model);
-  const frames = options.frames ?? latestFrames(db, modelRow.id);
-  try {
-    checkFramesPerWindow(frames);
-  } catch (e) {
-    throw new FoleyError((e as Error).message);
-  }
+  const frames = options.frames ?? latestFrames(db, modelRow.id, modelRow.frameLevel ? DEFAULT_SYNC_MOMENTS : 1);
+  checkRunFrames(frames, modelRow.frameLevel, window);
   const params = { roots: roots.map((r) => r.path), model: model.manifest.name, window, hop, frames };
   const job = claimJob(db, { kind: 'index', params, staleMs: STALE_MS });
   const control = options.control ?? new JobControl();
@@ -136,6 +151,7 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
       modelId: modelRow.id,
       retryFailed: options.retryFailed === true,
       frames,
+      frameLevel: modelRow.frameLevel,
       signal: control.signal,
       checkpoint: () => checkpoint(run),
     });
@@ -148,7 +164,7 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
     }
     tracker.currentFile = null;
     tracker.report('finishing');
-    persistGraphs(library, modelRow.id, model.manifest.config.embedDim);
+    persistGraphs(library, modelRow.id, model.manifest.config.embedDim, modelRow.frameLevel);
     setJobStatus(db, job.id, 'done');
     tracker.report('done');
     return tracker.summary(job.id, 'done');
@@ -267,7 +283,7 @@ function commitFile(run: Run, d: Decision, info: MediaInfo, embedded: EmbeddedFi
       const windowId = existing.get(w.startS);
       for (const m of MODALITIES) {
         const v = w.embeddings?.[m];
-        if (v !== undefined && windowId !== undefined) items.push({ windowId, modality: m, vector: v });
+        if (v !== undefined && windowId !== undefined) items.push({ windowId, modality: m, vector: v, ...(w.frames !== undefined ? { frames: w.frames } : {}) });
       }
     }
     // One transaction: class scores made from the old pictures (another K) never outlive them.
@@ -293,8 +309,8 @@ function recordFailure(run: Run, filePath: string, fileId: number, e: unknown): 
 }
 
 /** Loads each graph (catching up with the change log, or rebuilding) and stores it for fast start-up. */
-export function persistGraphs(library: Library, modelId: number, dim: number): void {
+export function persistGraphs(library: Library, modelId: number, dim: number, frameLevel = false): void {
   for (const modality of MODALITIES) {
-    new VectorIndex({ modelId, modality }, dim).load(library.db, { persist: true });
+    new VectorIndex({ modelId, modality }, dim, { frameLevel }).load(library.db, { persist: true });
   }
 }

@@ -15,6 +15,8 @@ export interface PlanOptions {
   readonly retryFailed: boolean;
   /** Frames per window of this run (decide.ts redoes picture vectors made with another count). */
   readonly frames: number;
+  /** The model stores frame vectors: another frame count redoes both modalities. */
+  readonly frameLevel?: boolean;
   readonly signal: AbortSignal;
   /** Awaited between files: pauses and cancels take effect here. */
   readonly checkpoint: () => Promise<void>;
@@ -42,7 +44,7 @@ export async function planRun(db: Database, roots: readonly Root[], tracker: Run
   const todo: Decision[] = [];
   for (const { root, scanned } of work) {
     await options.checkpoint();
-    const d = await decide(db, scanned, { modelId: options.modelId, rootId: root.id, frames: options.frames, ...(options.retryFailed ? { retryFailed: true } : {}) });
+    const d = await decide(db, scanned, { modelId: options.modelId, rootId: root.id, frames: options.frames, frameLevel: options.frameLevel === true, ...(options.retryFailed ? { retryFailed: true } : {}) });
     if (d.kind === 'skip') counts.skipped++;
     else if (d.kind === 'moved') counts.moved++;
     else todo.push(d);

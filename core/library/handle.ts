@@ -4,6 +4,7 @@ import { databasePath, openDatabase } from '../../db/connection.ts';
 import type { Database } from '../../db/connection.ts';
 import { ensureModel } from '../../db/models.ts';
 import type { Model } from '../../db/models.ts';
+import { familyOfConfig } from '../../native-models/registry.ts';
 import type { InstalledModel } from '../models/store.ts';
 
 export interface Library {
@@ -34,5 +35,6 @@ export function modelRecord(library: Library, model: InstalledModel): Model {
     checkpointSha256: m.source.sha256,
     precision: m.precision,
     converterVersion: m.converterVersion,
+    frameLevel: familyOfConfig(m.config).frameLevel !== undefined,
   });
 }

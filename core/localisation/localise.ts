@@ -22,11 +22,14 @@ export function localisePair(ctx: SourceContext, sound: EncodedSound, picture: E
   const visual = cosineMap(sound.embedding, picture.tokens, picture.grid);
   const audio = cosineMap(picture.embedding, sound.tokens, sound.grid);
   const inputFrames = ctx.encoder.family.inputShape('audio', ctx.encoder.config)[0]!;
-  const peak = sound.meta.start + peakSeconds(audio, inputFrames, sound.meta.seconds);
+  // A frame-level model (Sync) hears its middle frame's stretch of the window, not all of it.
+  const level = ctx.encoder.frameLevel();
+  const inputStart = level === undefined ? 0 : level.soundSpan(level.defaultFrame)[0];
+  const peak = sound.meta.start + inputStart + peakSeconds(audio, inputFrames, Math.max(0, sound.meta.seconds - inputStart));
   return {
     visual: toJson(visual),
     audio: toJson(audio),
-    sound: { ...sound.meta, inputSeconds: Math.round(inputFrames * FRAME_SECONDS * 1e6) / 1e6, peak },
+    sound: { ...sound.meta, inputSeconds: Math.round(inputFrames * FRAME_SECONDS * 1e6) / 1e6, inputStart: Math.round(inputStart * 1e6) / 1e6, peak },
     picture: picture.meta,
   };
 }

@@ -17,6 +17,11 @@ export interface LocalisedSound {
   readonly seconds: number;
   /** Seconds of input the model sees (the window padded or cut to the model's input, 10.24 s for CAV-MAE). */
   readonly inputSeconds: number;
+  /**
+   * Where that input begins, in seconds after `start`: 0 for CAV-MAE; for CAV-MAE Sync the middle
+   * frame's 4.16-s stretch begins 3.04 s in. The audio map spans [start + inputStart, + inputSeconds).
+   */
+  readonly inputStart: number;
   /** Where in the sound the picture is heard: the audio map's best time column, as seconds into the file. */
   readonly peak: number;
 }

@@ -6,7 +6,8 @@
 // data_version + this connection's total_changes), then by a signature or the HNSW change log.
 import type { Database } from '../../db/connection.ts';
 import { writeMark } from '../../db/connection.ts';
-import { countEmbeddings, embeddingsOfWindows, embeddingsSignature, readAllEmbeddings } from '../../db/embeddings.ts';
+import { countVectors, embeddingsOfFrameLabels, embeddingsOfWindows, embeddingsSignature, readAllEmbeddings } from '../../db/embeddings.ts';
+import { labelWindow } from '../../base/window-plan.ts';
 import type { Modality } from '../../base/types.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import { dotRow, normaliseInPlace, scoreAll, topK } from './vectors.ts';
@@ -35,7 +36,7 @@ export function efFor(n: number): number {
 export type Method = 'exact' | 'hnsw';
 
 export interface Scored {
-  /** Window ids, best first. */
+  /** Labels (window ids; frame labels for a frame-level model), best first. */
   readonly ids: number[];
   /** Exact cosines, same order. */
   readonly scores: number[];
@@ -51,6 +52,8 @@ export class ModalityEngine {
   readonly modelId: number;
   readonly modality: Modality;
   readonly dim: number;
+  /** Entries are frames (labels windowId·16 + frame), not windows. */
+  readonly frameLevel: boolean;
   #method: Method | undefined;
   #count = 0;
   // exact
@@ -63,10 +66,16 @@ export class ModalityEngine {
   // change detection
   #writeMark = '';
 
-  constructor(modelId: number, modality: Modality, dim: number) {
+  constructor(modelId: number, modality: Modality, dim: number, frameLevel = false) {
     this.modelId = modelId;
     this.modality = modality;
     this.dim = dim;
+    this.frameLevel = frameLevel;
+  }
+
+  /** The window a label belongs to. */
+  windowOf(label: number): number {
+    return this.frameLevel ? labelWindow(label) : label;
   }
 
   get method(): Method | undefined {
@@ -82,7 +91,7 @@ export class ModalityEngine {
   refresh(db: Database, options: EngineOptions = {}): void {
     const unchanged = writeMark(db) === this.#writeMark;
     if (unchanged && this.#method !== undefined && (options.method === undefined || options.method === this.#method)) return;
-    this.#count = countEmbeddings(db, this.modelId, this.modality);
+    this.#count = countVectors(db, this.modelId, this.modality);
     const method = options.method ?? (this.#count <= (options.exactMax ?? EXACT_MAX_VECTORS) ? 'exact' : 'hnsw');
     if (method === 'exact') {
       this.#index = undefined;
@@ -101,7 +110,7 @@ export class ModalityEngine {
       this.#row = undefined;
       this.#signature = '';
       if (this.#index === undefined) {
-        this.#index = new VectorIndex({ modelId: this.modelId, modality: this.modality }, this.dim, { ef: SEARCH_EF });
+        this.#index = new VectorIndex({ modelId: this.modelId, modality: this.modality }, this.dim, { ef: SEARCH_EF, frameLevel: this.frameLevel });
         this.#index.load(db);
       } else {
         this.#index.sync(db);
@@ -113,14 +122,15 @@ export class ModalityEngine {
   }
 
   /**
-   * The k best windows for a normalised query, with exact scores, best first. `accept` restricts the
-   * windows (filters); with HNSW the candidate list grows until k accepted ones are found or the whole
-   * collection was looked at.
+   * The k best entries (windows, or frames) for a normalised query, with exact scores, best first.
+   * `accept` restricts the windows (filters); with HNSW the candidate list grows until k accepted ones
+   * are found or the whole collection was looked at.
    */
   search(db: Database, q: Float32Array, k: number, options: { ef?: number; accept?: (windowId: number) => boolean } = {}): Scored {
     if (q.length !== this.dim) throw new Error(`query has ${q.length} numbers, the ${this.modality} index ${this.dim}`);
     if (k <= 0 || this.#count === 0) return { ids: [], scores: [] };
-    const accept = options.accept;
+    const acceptWindow = options.accept;
+    const accept = acceptWindow === undefined || !this.frameLevel ? acceptWindow : (label: number): boolean => acceptWindow(labelWindow(label));
     if (this.#method === 'exact') {
       const scores = scoreAll(this.#vectors, q);
       const ids = this.#ids;
@@ -143,7 +153,7 @@ export class ModalityEngine {
     return { ids: order.map((i) => ids[i]!), scores: order.map((i) => exact[i]!) };
   }
 
-  /** Exact cosines of the given windows (NaN for windows without a vector in this collection). */
+  /** Exact cosines of the given labels (NaN for those without a vector in this collection). */
   scoreIds(db: Database, q: Float32Array, ids: readonly number[]): Float32Array {
     const out = new Float32Array(ids.length).fill(Number.NaN);
     if (this.#method === 'exact') {
@@ -161,7 +171,7 @@ export class ModalityEngine {
     return out;
   }
 
-  /** Stored vectors (normalised) of the given windows, row i for ids[i]; `found[i]` false where none is stored. */
+  /** Stored vectors (normalised) of the given labels, row i for ids[i]; `found[i]` false where none is stored. */
   vectorsOf(db: Database, ids: readonly number[]): { vectors: Float32Array; found: boolean[] } {
     if (this.#method === 'exact') {
       const vectors = new Float32Array(ids.length * this.dim);
@@ -175,14 +185,16 @@ export class ModalityEngine {
       });
       return { vectors, found };
     }
-    const stored = embeddingsOfWindows(db, this.modelId, this.modality, ids, this.dim);
+    const stored = this.frameLevel
+      ? embeddingsOfFrameLabels(db, this.modelId, this.modality, ids, this.dim)
+      : embeddingsOfWindows(db, this.modelId, this.modality, ids, this.dim);
     stored.found.forEach((f, i) => {
       if (f) normaliseInPlace(stored.vectors.subarray(i * this.dim, (i + 1) * this.dim));
     });
     return stored;
   }
 
-  /** Every window id of the collection (for exact combination of both modalities). */
+  /** Every label of the collection (for exact combination of both modalities). */
   allIds(): number[] | undefined {
     return this.#method === 'exact' ? Array.from(this.#ids) : undefined;
   }
@@ -200,7 +212,7 @@ export class ModalityEngine {
 const engines = new WeakMap<Database, Map<string, ModalityEngine>>();
 
 /** One engine per (database connection, model, modality), kept while the connection lives. */
-export function engineFor(db: Database, modelId: number, modality: Modality, dim: number): ModalityEngine {
+export function engineFor(db: Database, modelId: number, modality: Modality, dim: number, frameLevel = false): ModalityEngine {
   let byKey = engines.get(db);
   if (byKey === undefined) {
     byKey = new Map();
@@ -208,8 +220,8 @@ export function engineFor(db: Database, modelId: number, modality: Modality, dim
   }
   const key = `${modelId}:${modality}`;
   let e = byKey.get(key);
-  if (e === undefined || e.dim !== dim) {
-    e = new ModalityEngine(modelId, modality, dim);
+  if (e === undefined || e.dim !== dim || e.frameLevel !== frameLevel) {
+    e = new ModalityEngine(modelId, modality, dim, frameLevel);
     byKey.set(key, e);
   }
   return e;

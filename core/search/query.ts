@@ -6,7 +6,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../../db/connection.ts';
-import { getEmbedding } from '../../db/embeddings.ts';
+import { getEmbedding, getFrameEmbedding } from '../../db/embeddings.ts';
+import type { FrameVectors } from '../../db/embeddings.ts';
 import { getFileByPath } from '../../db/files.ts';
 import type { Model } from '../../db/models.ts';
 import { windowAt } from '../../db/windows.ts';
@@ -17,7 +18,7 @@ import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { BatchEmbedder } from '../embedding/batch.ts';
 import { encoderFor } from '../embedding/encoders.ts';
 import { embedImageFile } from '../embedding/file.ts';
-import { audioInput, hasUsableAudio } from '../embedding/inputs.ts';
+import { hasUsableAudio, soundQueryInputs } from '../embedding/inputs.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { InstalledModel } from '../models/store.ts';
 import { DEFAULT_WINDOW_SECONDS, planWindows, SAMPLE_RATE, toSamples } from '../../base/window-plan.ts';
@@ -36,6 +37,9 @@ export interface QueryEmbeddings {
   readonly windows?: number;
   /** A moment query: its own window. */
   readonly selfWindowId?: number;
+  /** A moment query on a frame-level model: its window's frames (compared whole, core/search/clips.ts). */
+  readonly audioFrames?: FrameVectors;
+  readonly visualFrames?: FrameVectors;
   readonly cached: boolean;
 }
 
@@ -66,7 +70,8 @@ async function embedSamples(model: InstalledModel, chunks: readonly Float32Array
   if (usable.length === 0) throw new FoleyError('the query audio is too short (less than one 25-ms frame)');
   const vectors: Float32Array[] = [];
   const embedder = new BatchEmbedder(encoder, { batchSize: BATCH });
-  for (const [i, c] of usable.entries()) await embedder.add('audio', audioInput(encoder, c), (v) => (vectors[i] = v));
+  const inputs = usable.flatMap((c) => soundQueryInputs(encoder, c));
+  for (const [i, input] of inputs.entries()) await embedder.add('audio', input, (v) => (vectors[i] = v));
   await embedder.finish();
   // Summed in window order, so the average does not depend on which batch finished first.
   const sum = new Float32Array(encoder.config.embedDim);
@@ -127,9 +132,13 @@ function momentQuery(db: Database, modelRow: Model, file: string, at: number): Q
   if (audio === undefined && visual === undefined) {
     throw new FoleyError(`the window at ${at} s has no ${modelRow.name} embeddings (index it with this model)`, { file: f.path, code: 'not_found' });
   }
+  const audioFrames = modelRow.frameLevel ? getFrameEmbedding(db, windowId, modelRow.id, 'audio') : undefined;
+  const visualFrames = modelRow.frameLevel ? getFrameEmbedding(db, windowId, modelRow.id, 'visual') : undefined;
   return {
     ...(audio !== undefined ? { audio: normaliseInPlace(audio) } : {}),
     ...(visual !== undefined ? { visual: normaliseInPlace(visual) } : {}),
+    ...(audioFrames !== undefined ? { audioFrames } : {}),
+    ...(visualFrames !== undefined ? { visualFrames } : {}),
     selfWindowId: windowId,
     cached: false,
   };

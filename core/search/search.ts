@@ -24,6 +24,9 @@ import { engineFor } from './engine.ts';
 import type { Method, ModalityEngine } from './engine.ts';
 import { allowedWindows, hasFilters } from './filters.ts';
 import { groupByFile, page, toMoments } from './moments.ts';
+import { clipScoredWindows } from './clips.ts';
+import { latestFrames } from '../../db/runs.ts';
+import { labelFrame, labelWindow } from '../../base/window-plan.ts';
 import type { ScoredWindow } from './moments.ts';
 import { queryEmbeddings } from './query.ts';
 import { activeVersion, versionParams } from '../../db/learning.ts';
@@ -102,7 +105,7 @@ export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddin
   };
   const engines = new Map<Modality, ModalityEngine>();
   for (const m of targets) {
-    const e = engineFor(db, modelRow.id, m, modelRow.dim);
+    const e = engineFor(db, modelRow.id, m, modelRow.dim, modelRow.frameLevel);
     e.refresh(db, request.method !== undefined ? { method: request.method } : {});
     engines.set(m, e);
   }
@@ -116,12 +119,17 @@ export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddin
 
   const adapter = request.adapter === false ? undefined : activeAdapter(db, modelRow);
   let pool = Math.max(MIN_POOL, POOL_FACTOR * want);
+  // A frame-level model's moment query compares whole windows (clip score); other queries find frames.
+  const clip = modelRow.frameLevel && (q.audioFrames !== undefined || q.visualFrames !== undefined);
+  const framesPerWindow = modelRow.frameLevel ? latestFrames(db, modelRow.id) : 1;
   let found: { items: SearchResult[]; hasMore: boolean } | undefined;
   while (found === undefined) {
-    const windows = scoredWindows(db, engines, targets, queryFor, weights, pool, ef, accept, crossModal(q, targets) ? adapter : undefined);
+    const windows = clip
+      ? clipScoredWindows(db, { ...(q.audioFrames ? { audio: q.audioFrames } : {}), ...(q.visualFrames ? { visual: q.visualFrames } : {}) }, { engines, targets, weights, pool, ef, accept })
+      : frameHits(scoredWindows(db, engines, targets, queryFor, weights, pool, ef, accept, crossModal(q, targets) ? adapter : undefined), modelRow.frameLevel);
     const passing = windows.filter((w) => w.score >= threshold);
     const exhausted = pool >= total || passing.length < windows.length || windows.length < pool;
-    const moments = toMoments(db, passing, into, request.merge !== false);
+    const moments = toMoments(db, passing, into, request.merge !== false, framesPerWindow);
     const ranked = request.groupByFile === true ? groupByFile(moments) : moments;
     if (ranked.length > want || exhausted) found = { items: page(ranked, offset, top), hasMore: ranked.length > want };
     else pool *= 4;
@@ -142,6 +150,11 @@ export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddin
     hasMore,
     timings: { embedMs: 0, searchMs: performance.now() - t0 },
   };
+}
+
+/** A frame-level model's hits are frame labels: their windows and frames. */
+function frameHits(hits: ScoredWindow[], frameLevel: boolean): ScoredWindow[] {
+  return frameLevel ? hits.map((h) => ({ ...h, id: labelWindow(h.id), frame: labelFrame(h.id) })) : hits;
 }
 
 interface Adapter {
@@ -189,7 +202,11 @@ function adaptedScores(
   return out;
 }
 
-/** The best `pool` windows (accepted ones only) with exact scores, best first. */
+/**
+ * The best `pool` entries (accepted windows only) with exact scores, best first. Entries are the
+ * engines' labels: windows, or a frame-level model's frames (frameHits turns those into windows).
+ * With both modalities a frame scores with its own sound and picture.
+ */
 function scoredWindows(
   db: Database,
   engines: Map<Modality, ModalityEngine>,
@@ -227,7 +244,7 @@ function scoredWindows(
   const candidates = new Set<number>();
   for (const [m, e] of [['audio', audio], ['visual', visual]] as const) {
     const all = e.allIds();
-    const ids = all !== undefined ? all.filter((id) => accept === undefined || accept(id)) : e.search(db, queryFor(m), pool, opts).ids;
+    const ids = all !== undefined ? all.filter((id) => accept === undefined || accept(e.windowOf(id))) : e.search(db, queryFor(m), pool, opts).ids;
     for (const id of ids) candidates.add(id);
   }
   const ids = [...candidates];

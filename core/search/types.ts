@@ -80,8 +80,13 @@ export interface SearchMoment {
   readonly scores: MomentScores;
   /** The best window inside the moment. */
   readonly window: { readonly id: number; readonly start: number; readonly end: number };
-  /** How many windows were merged. */
+  /** How many windows (for a frame-level model: frames) were merged. */
   readonly windows: number;
+  /**
+   * Frame-level models (CAV-MAE Sync): seconds into the file of the best frame's picture — the moment
+   * to the second. Absent when whole windows were compared.
+   */
+  readonly at?: number;
   /**
    * Picture queries asked to refine (`refine`): seconds into the file where the query picture is
    * heard best in the best window's sound (the peak of its localisation audio map).

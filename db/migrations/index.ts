@@ -6,6 +6,7 @@ import { initial } from './001-initial.ts';
 import { learning } from './002-learning.ts';
 import { evaluations } from './003-evaluations.ts';
 import { frames } from './004-frames.ts';
+import { frameVectors } from './005-frame-vectors.ts';
 
 export interface Migration {
   readonly version: number;
@@ -13,7 +14,7 @@ export interface Migration {
   readonly up: (db: Database) => void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, learning, evaluations, frames];
+export const MIGRATIONS: readonly Migration[] = [initial, learning, evaluations, frames, frameVectors];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** PRAGMA application_id, "Foly": tells a Foley database from any other SQLite file. */

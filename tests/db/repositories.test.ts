@@ -101,7 +101,7 @@ test('vectors round-trip through float16 within 1e-3 and bulk reads return one c
   assert.equal(all.vectors.length, 300 * dim);
   assert.deepEqual(Array.from(all.ids), ids);
   let batches = 0;
-  for (const b of embeddingBatches(db, model.id, 'audio', 64)) {
+  for (const b of embeddingBatches(db, model.id, 'audio', { batchSize: 64 })) {
     batches++;
     assert.deepEqual(b.vectors, all.vectors.subarray(all.ids.indexOf(b.ids[0]!) * dim, (all.ids.indexOf(b.ids[0]!) + b.ids.length) * dim));
   }

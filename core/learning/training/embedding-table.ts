@@ -31,8 +31,9 @@ export function readEmbeddingTable(db: Database, modelId: number): EmbeddingTabl
   return db.transaction(() => {
     const windows = listWindowRefs(db);
     const row = new Map<number, number>(windows.map((w, i) => [w.id, i]));
-    const a = readAllEmbeddings(db, modelId, 'audio');
-    const v = readAllEmbeddings(db, modelId, 'visual');
+    // Labels and training work on windows: a frame-level model's frames are pooled per window.
+    const a = readAllEmbeddings(db, modelId, 'audio', { perWindow: true });
+    const v = readAllEmbeddings(db, modelId, 'visual', { perWindow: true });
     const dim = a.dim || v.dim;
     const audio = new Float32Array(windows.length * dim);
     const visual = new Float32Array(windows.length * dim);
