@@ -188,7 +188,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     } catch (e) {
       if (e instanceof FoleyError) throw e; // The host said no (quota, no access): retrying will not help.
       lastError = e;
-      await delay(options.retryDelayMs ?? 1000 * (attempt + 1), options.signal);
+      if (attempt < retries) await delay(options.retryDelayMs ?? 1000 * (attempt + 1), options.signal);
       continue;
     }
     if (res.status === 416 && meta?.total != null && meta.total === offset) {
@@ -221,7 +221,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     if (written.error !== undefined) {
       lastError = written.error;
       if (options.signal?.aborted) throw new FoleyError('download cancelled (kept the partial file to resume)', { file: dest });
-      await delay(options.retryDelayMs ?? 1000 * (attempt + 1), options.signal);
+      if (attempt < retries) await delay(options.retryDelayMs ?? 1000 * (attempt + 1), options.signal);
       continue;
     }
     if (next.total !== null && offset !== next.total) {
