@@ -2,12 +2,17 @@
 // local imitation of Drive (tests/helpers/fake-drive.ts), never against Google.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { downloadFile } from '../../core/models/download.ts';
+import { checkSize, checkStructure, downloadOfficialModel } from '../../core/models/official.ts';
+import { findOfficial, sizeBounds } from '../../core/models/official-checkpoints.ts';
+import { listModels } from '../../core/models/store.ts';
+import type { ModelConfig } from '../../native-models/registry.ts';
 import { driveFileId, driveOpener } from '../../core/models/google-drive.ts';
 import { readDrivePage } from '../../core/models/google-drive-page.ts';
+import { cavmaeDir } from '../helpers/fixtures.ts';
 import { DRIVE_FILE_ID, fakeDrive } from '../helpers/fake-drive.ts';
 import type { FakeDrive } from '../helpers/fake-drive.ts';
 
@@ -182,3 +187,53 @@ test('a page Drive never sent before, or an endless chain of pages, ends in an e
   await assert.rejects(endless(PAGE_URL, { headers: {} }), /kept answering .* with redirects and confirm pages \(8 of them\)/);
   assert.equal(hops, 8);
 });
+
+test('"sync" is in the catalog: a pretrained CAV-MAE Sync file on Drive, checked by an estimated size range', () => {
+  const sync = findOfficial('sync')!;
+  assert.equal(sync.title, 'CAV-MAE Sync (CVPR 2025)');
+  assert.equal(driveFileId(sync.url), DRIVE_FILE_ID);
+  assert.doesNotMatch(sync.url, /uuid=|at=/, 'session tokens expire: the catalog keeps the stable address');
+  assert.deepEqual([sync.kind, sync.numClasses, sync.family], ['pretrained', null, 'cavmae-sync']);
+  const bounds = sizeBounds(sync);
+  assert.ok(bounds.estimated && bounds.min < sync.approxBytes && sync.approxBytes < bounds.max);
+  checkSize(sync, 762_000_000, '/d/sync.pth');
+  assert.throws(() => checkSize(sync, 2_300_000_000, '/d/sync.pth'), /should be 625 MB–920 MB \(estimated from its architecture.*foley model import \/d\/sync\.pth --name sync/);
+  // The CAV-MAE entries keep their measured size, ±5 %.
+  const scale = findOfficial('scale++')!;
+  assert.deepEqual(sizeBounds(scale), { min: scale.approxBytes * 0.95, max: scale.approxBytes * 1.05, estimated: false });
+  assert.throws(() => checkSize(scale, 700_000_000, '/d/scale++.pth'), /expected about 764388756/);
+});
+
+test('the structure check wants a Sync model with 8 registers and 416 audio frames, and CAV-MAE for CAV-MAE', () => {
+  const sync = findOfficial('sync')!;
+  const base = { kind: 'pretrained', numClasses: null, embedDim: 768, audioFrames: 416 };
+  const syncConfig = (extra: Record<string, unknown>): ModelConfig => ({ ...base, family: 'cavmae-sync', registers: 8, ...extra }) as unknown as ModelConfig;
+  checkStructure(sync, syncConfig({}), '/d/sync.pth');
+  assert.throws(() => checkStructure(sync, syncConfig({ registers: 4 }), '/d/sync.pth'), /register tokens is 4, but sync's is 8/);
+  assert.throws(() => checkStructure(sync, syncConfig({ audioFrames: 1024 }), '/d/sync.pth'), /audio frames is 1024, but sync's is 416/);
+  assert.throws(() => checkStructure(sync, syncConfig({ embedDim: 32 }), '/d/sync.pth'), /width is 32, but sync's is 768/);
+  assert.throws(() => checkStructure(sync, syncConfig({ kind: 'finetuned', numClasses: 309 }), '/d/sync.pth'), /a 309-class fine-tuned model, but sync is a pretrained model/);
+  const cavmae = { ...base, audioFrames: 1024 } as unknown as ModelConfig;
+  assert.throws(() => checkStructure(sync, cavmae, '/d/sync.pth'), /not a CAV-MAE Sync checkpoint \(it reads as CAV-MAE\)/);
+  // CAV-MAE entries: a config without a family is what they want; a Sync model is not.
+  checkStructure(findOfficial('scale++')!, cavmae, '/d/scale++.pth');
+  assert.throws(() => checkStructure(findOfficial('scale++')!, syncConfig({}), '/d/scale++.pth'), /not a CAV-MAE checkpoint \(it reads as CAV-MAE Sync\)/);
+});
+
+test('"model download sync" goes through the confirm page to the importer, which refuses a CAV-MAE file', () =>
+  withDrive(readFileSync(path.join(cavmaeDir('pre-d32-11x1'), 'checkpoint.pth')), 'form', async (drive, dataDir) => {
+    await assert.rejects(downloadOfficialModel(dataDir, 'sync', { url: drive.url, retryDelayMs: 10 }), (e: Error) => {
+      assert.match(e.message, /sync\.pth: the download is not a CAV-MAE Sync checkpoint \(it reads as CAV-MAE\), so it is not sync; delete it to download again/);
+      return true;
+    });
+    assert.equal(drive.uuids.length, 1, 'the confirm page was followed');
+    assert.equal(drive.served.length, 1);
+    assert.equal((await listModels(dataDir)).length, 0, 'a wrong download must not be installed');
+    assert.ok(existsSync(path.join(dataDir, 'checkpoints', 'sync.pth')), 'the download is kept where the message says');
+  }));
+
+test('"model download sync" reports Drive\'s quota page and saves nothing', () =>
+  withDrive(BODY, 'quota', async (drive, dataDir) => {
+    await assert.rejects(downloadOfficialModel(dataDir, 'sync', { url: drive.url, retryDelayMs: 10 }), /its download quota is used up.*--name sync/);
+    assert.deepEqual(existsSync(path.join(dataDir, 'checkpoints')) ? readdirSync(path.join(dataDir, 'checkpoints')) : [], []);
+  }));
