@@ -90,7 +90,7 @@ async function readPage(res: Response): Promise<string | null> {
 }
 
 const PROBLEM_TEXT: Readonly<Record<DriveProblem, { say: string; code: ErrorCode }>> = {
-  quota: { say: 'its download quota is used up ("too many users have viewed or downloaded this file recently"); try again later (Drive lifts it within 24 hours), or download it in a browser and import the file with "foley model import FILE"', code: 'failed' },
+  quota: { say: 'its download quota is used up ("too many users have viewed or downloaded this file recently"); try again later (Drive says this can take up to 24 hours), or download it in a browser and import the file with "foley model import FILE"', code: 'failed' },
   'not-found': { say: 'there is no such file (deleted, or a wrong address)', code: 'not_found' },
   access: { say: 'the file is not shared publicly (Drive asks to sign in or to request access)', code: 'forbidden' },
   blocked: { say: 'Drive blocks downloading this file', code: 'forbidden' },
