@@ -16,7 +16,8 @@ export const MODEL_HELP = `Usage:
 
 Import converts a CAV-MAE PyTorch checkpoint (.pth, or .safetensors) into ONNX graphs in the data
 directory; importing the same file again reuses the conversion. Download fetches an official
-checkpoint (default ${DEFAULT_CHECKPOINT}), resuming an interrupted download, then converts it.
+checkpoint (default ${DEFAULT_CHECKPOINT}), resuming an interrupted download, then converts it;
+sync (CAV-MAE Sync) comes from Google Drive, through its confirm page.
 Official checkpoints: ${OFFICIAL_CHECKPOINTS.map((c) => c.name).join(', ')}.
 
 Options: --data-dir DIR, --json, --provider auto|cpu|cuda|dml|coreml|webgpu (for list), --help`;

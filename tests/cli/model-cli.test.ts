@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { foley } from '../helpers/cli.ts';
 import { cavmaeDir, FIXTURES } from '../helpers/fixtures.ts';
+import { fakeDrive } from '../helpers/fake-drive.ts';
 
 let dataDir: string;
 let work: string;
@@ -112,6 +113,20 @@ test('failures print one line naming the file, with a non-zero exit', async () =
   const r6 = await foley(['embed', '--audio', 'x.wav', '--data-dir', path.join(work, 'empty-data')]);
   assert.equal(r6.code, 1);
   assert.match(r6.stderr, /no model installed.*foley model download/);
+});
+
+test('model download sync: Drive refusing the file is one line naming the address and the problem', async () => {
+  const drive = await fakeDrive(Buffer.alloc(1000), 'quota');
+  try {
+    const r = await foley(['model', 'download', 'sync', '--url', drive.url, '--data-dir', dataDir]);
+    assert.notEqual(r.code, 0);
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.includes('\r'));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.ok(lines[0]!.includes(drive.url), lines[0]);
+    assert.match(lines[0]!, /Google Drive will not serve .*download quota is used up.*foley model import FILE --name sync/);
+  } finally {
+    await drive.close();
+  }
 });
 
 test('--help works for every command', async () => {

@@ -21,21 +21,21 @@ interface FileServer {
   close: () => Promise<void>;
 }
 
-async function serve(body: Buffer): Promise<FileServer> {
+async function serve(body: Buffer, headers: Record<string, string> = {}, ignoreRanges = false): Promise<FileServer> {
   const state: FileServer = { url: '', ranges: [], dropAfter: null, close: async () => undefined };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.url !== '/ckpt.pth') {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/ckpt.pth') {
       res.writeHead(404).end('not found');
       return;
     }
     let start = 0;
     const range = req.headers.range;
-    if (range !== undefined) {
+    if (range !== undefined && !ignoreRanges) {
       state.ranges.push(range);
       start = Number(/bytes=(\d+)-/.exec(range)?.[1] ?? 0);
-      res.writeHead(206, { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}`, 'Content-Length': body.length - start, ETag: '"v1"' });
+      res.writeHead(206, { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}`, 'Content-Length': body.length - start, ETag: '"v1"', ...headers });
     } else {
-      res.writeHead(200, { 'Content-Length': body.length, ETag: '"v1"' });
+      res.writeHead(200, { 'Content-Length': body.length, ETag: '"v1"', ...headers });
     }
     const drop = state.dropAfter;
     if (drop !== null && drop.times > 0) {
@@ -91,6 +91,67 @@ test('a partial file from an earlier run is continued, not restarted', async () 
     assert.ok(readFileSync(dest).equals(checkpoint));
   } finally {
     await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a partial file keyed by a stable name is continued although the address changed', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'foley-dl-'));
+  const server = await serve(checkpoint);
+  try {
+    const dest = path.join(dir, 'ckpt.pth');
+    writeFileSync(`${dest}.part`, checkpoint.subarray(0, 5000));
+    writeFileSync(`${dest}.part.json`, JSON.stringify({ key: 'model:x', validator: '"v1"', total: checkpoint.length }));
+    // Another key: the bytes on disk belong to something else and are not continued.
+    const other = await downloadFile(`${server.url}?token=1`, path.join(dir, 'other.pth'), { key: 'model:y' });
+    assert.equal(other.resumedFrom, 0);
+    const result = await downloadFile(`${server.url}?token=2`, dest, { key: 'model:x', retryDelayMs: 10 });
+    assert.equal(result.resumedFrom, 5000);
+    assert.deepEqual(server.ranges, ['bytes=5000-']);
+    assert.ok(readFileSync(dest).equals(checkpoint));
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a ranged answer for a file of another size starts the download over', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'foley-dl-'));
+  // No validator, so If-Range cannot tell the file changed; the total in Content-Range does.
+  const server = await serve(checkpoint, { ETag: '' });
+  try {
+    const dest = path.join(dir, 'ckpt.pth');
+    writeFileSync(`${dest}.part`, Buffer.alloc(4000, 7));
+    writeFileSync(`${dest}.part.json`, JSON.stringify({ url: server.url, validator: null, total: checkpoint.length + 1 }));
+    const result = await downloadFile(server.url, dest, { retryDelayMs: 10 });
+    assert.deepEqual(server.ranges, ['bytes=4000-'], 'one ranged try, then the whole file without a range');
+    assert.equal(result.bytes, checkpoint.length);
+    assert.ok(readFileSync(dest).equals(checkpoint));
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a web page is never saved as the file, whatever its content type says', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'foley-dl-'));
+  const page = Buffer.from('\n<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in to continue</body></html>');
+  const asHtml = await serve(page, { 'Content-Type': 'text/html; charset=utf-8' });
+  const asBinary = await serve(page, { 'Content-Type': 'application/octet-stream' }, true);
+  try {
+    const dest = path.join(dir, 'ckpt.pth');
+    await assert.rejects(downloadFile(asHtml.url, dest), (e: Error) => e.message.includes(asHtml.url) && /answered with a web page, not the file/.test(e.message));
+    assert.ok(!existsSync(dest) && !existsSync(`${dest}.part`));
+    // A page behind a binary content type, from a server that ignores the resume's range: the bytes
+    // on disk stay as they were.
+    writeFileSync(`${dest}.part`, checkpoint.subarray(0, 10));
+    writeFileSync(`${dest}.part.json`, JSON.stringify({ url: asBinary.url, validator: '"v1"', total: page.length }));
+    await assert.rejects(downloadFile(asBinary.url, dest), /answered with a web page/);
+    assert.ok(!existsSync(dest));
+    assert.ok(readFileSync(`${dest}.part`).equals(checkpoint.subarray(0, 10)), 'the partial file was changed');
+  } finally {
+    await asHtml.close();
+    await asBinary.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
