@@ -1,10 +1,10 @@
 // One benchmark configuration in its own process, so peak RSS belongs to it alone.
-// argv: <graph dir> <threads>; prints one JSON line.
+// argv: <graph dir> <threads> [runs] [audio frames, default 1024 (416 for CAV-MAE Sync)]; prints one JSON line.
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { peakRssMiB } from './rss.ts';
 
-const [dir, threadsArg, runsArg] = process.argv.slice(2);
+const [dir, threadsArg, runsArg, audioFramesArg] = process.argv.slice(2);
 const threads = Number(threadsArg);
 const runs = Number(runsArg ?? 5);
 
@@ -32,6 +32,6 @@ async function measure(graph: 'audio' | 'visual', dims: number[]): Promise<Recor
   return { createMs, medianMs: wall[Math.floor(wall.length / 2)]!, bestMs: wall[0]!, cpuMsPerRun: (cpu.user + cpu.system) / 1000 / runs };
 }
 
-const audio = await measure('audio', [1, 1024, 128]);
+const audio = await measure('audio', [1, Number(audioFramesArg ?? 1024), 128]);
 const visual = await measure('visual', [1, 3, 224, 224]);
 console.log(JSON.stringify({ threads, audio, visual, peakRssMiB: peakRssMiB() }));

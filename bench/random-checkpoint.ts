@@ -2,6 +2,8 @@
 // on the values, and this keeps `npm run bench` free of Python and of a 764 MB download.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { expectedShapes } from '../native-models/cavmae/keys.ts';
+import { expectedShapes as syncShapes } from '../native-models/cavmae-sync/keys.ts';
+import type { SyncConfig } from '../native-models/cavmae-sync/config.ts';
 import type { CavMaeConfig } from '../native-models/cavmae/config.ts';
 import type { StateDict } from '../native-models/tensor.ts';
 import { numel } from '../native-models/tensor.ts';
@@ -35,10 +37,32 @@ function random(seed: number): () => number {
   };
 }
 
+/** The released CAV-MAE Sync layout (retrieval.py): 416-row segments, 8 registers, no contrastive heads. */
+export const SYNC_FULL_SIZE: SyncConfig = {
+  ...FULL_SIZE,
+  family: 'cavmae-sync',
+  audioFrames: 416,
+  audioGrid: [8, 26],
+  numClasses: null,
+  kind: 'pretrained',
+  registers: 8,
+  contrastiveDepth: 0,
+  clipFrames: 1024,
+  framesPerClip: 16,
+};
+
 export function randomStateDict(config: CavMaeConfig = FULL_SIZE, seed = 1): StateDict {
+  return randomTensors(expectedShapes(config), seed);
+}
+
+export function randomSyncStateDict(config: SyncConfig = SYNC_FULL_SIZE, seed = 1): StateDict {
+  return randomTensors(syncShapes(config), seed);
+}
+
+function randomTensors(shapes: Array<[string, number[]]>, seed: number): StateDict {
   const next = random(seed);
   const sd: StateDict = new Map();
-  for (const [key, shape] of expectedShapes(config)) {
+  for (const [key, shape] of shapes) {
     const data = new Float32Array(numel(shape));
     const isNormWeight = /norm[^.]*\.weight$|mlp_head\.0\.weight$/.test(key);
     const scale = shape.length === 2 ? 1 / Math.sqrt(shape[1]!) : 0.05;

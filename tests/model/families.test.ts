@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { CheckpointError, FoleyError } from '../../base/errors.ts';
 import { cavmae } from '../../native-models/cavmae/family.ts';
+import { cavmaeSync } from '../../native-models/cavmae-sync/family.ts';
 import { audioInput, imageInput } from '../../native-models/cavmae/preprocess.ts';
 import { openCheckpoint } from '../../native-models/checkpoint/index.ts';
 import { convertCheckpoint } from '../../native-models/convert.ts';
@@ -42,11 +43,16 @@ test('a checkpoint no family recognises is refused before reading, naming the fi
     { name: 'blocks_u.0.attn.qkv.weight', shape: [96, 32] },
     { name: 'decoder_blocks.0.attn.qkv.weight', shape: [48, 16] },
   ];
-  // CAV-MAE Sync's extra CLS token makes it another family's checkpoint, not a broken CAV-MAE one.
-  const sync = refusal([...base, { name: 'cls_token_a', shape: [1, 1, 32] }]);
-  assert.equal(sync.code, 'unsupported');
-  assert.equal(sync.file, '/x/model.pth');
-  assert.match(sync.message, /^\/x\/model\.pth: not a CAV-MAE checkpoint: unexpected tensor cls_token_a$/);
+  // CAV-MAE Sync's extra CLS token makes it the other family's checkpoint, not a broken CAV-MAE one.
+  assert.equal(familyOfCheckpoint('/x/model.pth', [...base, { name: 'cls_token_a', shape: [1, 1, 32] }]), cavmaeSync);
+  // A tensor neither family writes: refused with both families' reasons, naming file and tensor.
+  const foreign = refusal([...base, { name: 'text_proj.weight', shape: [32, 32] }]);
+  assert.equal(foreign.code, 'unsupported');
+  assert.equal(foreign.file, '/x/model.pth');
+  assert.match(foreign.message, /^\/x\/model\.pth: not a CAV-MAE checkpoint: unexpected tensor text_proj\.weight; not a CAV-MAE Sync checkpoint: missing tensor cls_token_a$/);
+  // A fine-tuned Sync classifier is named as such rather than as a broken checkpoint.
+  const ft = refusal([...base, { name: 'cls_token_a', shape: [1, 1, 32] }, { name: 'mlp_head.1.weight', shape: [10, 32] }]);
+  assert.match(ft.message, /fine-tuned CAV-MAE Sync classifier \(tensor mlp_head\.1\.weight\): Foley runs Sync's retrieval model only/);
   const empty = refusal([{ name: 'weight', shape: [3] }]);
   assert.match(empty.message, /missing tensor patch_embed_a\.proj\.weight/);
 });
