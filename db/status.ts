@@ -20,6 +20,8 @@ export interface StatusCounts {
     readonly indexes: ReadonlyArray<{ readonly modality: string; readonly vectors: number; readonly bytes: number; readonly generation: number }>;
     /** Providers the model's embedding runs used. */
     readonly providers: readonly string[];
+    /** One vector per clip frame (CAV-MAE Sync): the counts above are windows, `frames` their moments. */
+    readonly frameLevel: boolean;
     /** Frames per window of the picture vectors, with how many vectors each count made (frame aggregation). */
     readonly frames: ReadonlyArray<{ readonly frames: number; readonly visualVectors: number }>;
   }>;
@@ -35,7 +37,7 @@ export function statusCounts(db: Database, failureLimit: number): StatusCounts {
     .all();
   const byStatus = db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM files GROUP BY status').all();
   const windows = db.prepare<[], { n: number; seconds: number | null }>('SELECT count(*) AS n, sum(end_s - start_s) AS seconds FROM windows').get()!;
-  const models = db.prepare<[], { id: number; name: string; precision: string; dim: number }>('SELECT id, name, precision, dim FROM models ORDER BY id').all();
+  const models = db.prepare<[], { id: number; name: string; precision: string; dim: number; frame_level: number }>('SELECT id, name, precision, dim, frame_level FROM models ORDER BY id').all();
   const vectors = db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = ? AND modality = ?');
   const indexes = db.prepare<[number], { modality: string; vector_count: number; byte_length: number; generation: number }>(
     'SELECT modality, vector_count, byte_length, generation FROM vector_indexes WHERE model_id = ? AND chunk_count > 0 ORDER BY modality',
@@ -61,6 +63,7 @@ export function statusCounts(db: Database, failureLimit: number): StatusCounts {
       name: m.name,
       precision: m.precision,
       dim: m.dim,
+      frameLevel: m.frame_level === 1,
       audioVectors: vectors.get(m.id, 'audio')!.n,
       visualVectors: vectors.get(m.id, 'visual')!.n,
       indexes: indexes.all(m.id).map((i) => ({ modality: i.modality, vectors: i.vector_count, bytes: i.byte_length, generation: i.generation })),

@@ -47,7 +47,10 @@ export interface DecodeWindowsOptions {
   ) => void | Promise<void>;
   /** Frames per window (default 1: the middle); see windowFrameTimes. */
   readonly framesPerWindow?: number;
-  /** Where each window's frames are taken instead (frame-level models: their clip frames' times). */
+  /**
+   * Where each window's frames are taken instead (frame-level models: their clip frames' times); a
+   * time past the video's last frame then gets the previous frame again (media/frames.ts).
+   */
   readonly frameTimes?: (win: MediaWindow) => number[];
   readonly signal?: AbortSignal;
   /** Limit for each frame decode, and the stall limit of the audio stream. Default 60 s. */
@@ -137,14 +140,16 @@ class FrameAhead {
   private readonly file: string;
   private readonly plan: readonly MediaWindow[];
   private readonly times: (win: MediaWindow) => number[];
+  private readonly reusePrevious: boolean;
   private readonly want: boolean;
   private readonly timeoutMs: number;
   private readonly signal: AbortSignal;
 
-  constructor(file: string, plan: readonly MediaWindow[], times: (win: MediaWindow) => number[], want: boolean, timeoutMs: number, signal: AbortSignal) {
+  constructor(file: string, plan: readonly MediaWindow[], times: (win: MediaWindow) => number[], reusePrevious: boolean, want: boolean, timeoutMs: number, signal: AbortSignal) {
     this.file = file;
     this.plan = plan;
     this.times = times;
+    this.reusePrevious = reusePrevious;
     this.want = want;
     this.timeoutMs = timeoutMs;
     this.signal = signal;
@@ -152,7 +157,7 @@ class FrameAhead {
 
   private async decodeAll(win: MediaWindow): Promise<FrameResult> {
     try {
-      return { frames: await decodeFramesRgb(this.file, win.start, this.times(win), { timeoutMs: this.timeoutMs, signal: this.signal }) };
+      return { frames: await decodeFramesRgb(this.file, win.start, this.times(win), { timeoutMs: this.timeoutMs, signal: this.signal, reusePrevious: this.reusePrevious }) };
     } catch (err) {
       return { error: err instanceof MediaError ? err : new MediaError(this.file, `decoding frames failed: ${String(err)}`, err) };
     }
@@ -197,7 +202,8 @@ export async function decodeWindows(
 
   const k = options.framesPerWindow ?? 1;
   checkFramesPerWindow(k);
-  const frames = new FrameAhead(file, plan, options.frameTimes ?? ((win) => windowFrameTimes(win, k)), wantFrames, timeoutMs, inner.signal);
+  // Clip frames (frame-level models) may fall past a short file's last frame: the one before stands in.
+  const frames = new FrameAhead(file, plan, options.frameTimes ?? ((win) => windowFrameTimes(win, k)), options.frameTimes !== undefined, wantFrames, timeoutMs, inner.signal);
 
   let emitted = 0;
   let consumerError: { error: unknown } | undefined;

@@ -26,6 +26,12 @@ export type FrameStrategy = 'seek-per-frame' | 'filter-per-window';
 
 export interface DecodeFramesOptions extends DecodeImageOptions {
   readonly strategy?: FrameStrategy;
+  /**
+   * A time past the video's last frame gets the frame before it again, as CAV-MAE Sync's loader does
+   * ("use previous frame if available", dataloader_sync.py): a short last window's later clip frames.
+   * Without it (and always for the first time) such a time is an error.
+   */
+  readonly reusePrevious?: boolean;
 }
 
 /**
@@ -43,11 +49,21 @@ export async function decodeFramesRgb(file: string, start: number, times: readon
 /** Chosen by measurement, see the header (K = 2, 3 untimed: one process instead of two or three). */
 const DEFAULT_STRATEGY: FrameStrategy = 'filter-per-window';
 
-async function seekEach(file: string, times: readonly number[], options: DecodeImageOptions): Promise<RgbFrame[]> {
+async function seekEach(file: string, times: readonly number[], options: DecodeFramesOptions): Promise<RgbFrame[]> {
   const out: RgbFrame[] = [];
   // One after another: a window's frames run while the next window's audio is decoded, and ffmpeg
   // decoding already keeps a core busy.
-  for (const t of times) out.push(await decodeFrameRgb(file, t, options));
+  for (const t of times) {
+    const previous = out.at(-1);
+    if (options.reusePrevious !== true || previous === undefined) {
+      out.push(await decodeFrameRgb(file, t, options));
+      continue;
+    }
+    out.push(await decodeFrameRgb(file, t, options).catch((e: unknown) => {
+      if (e instanceof MediaError && /no video frame at/.test(e.message)) return previous;
+      throw e;
+    }));
+  }
   return out;
 }
 

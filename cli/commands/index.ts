@@ -21,7 +21,10 @@ media file is cut into windows of --window seconds (default 10; --hop for overla
 gets an audio and a visual embedding. --frames K (1–16) averages K frames per window, at the centres
 of K equal parts, into its picture vector (the paper's frame aggregation; default: what the last run
 of this model used, 1 at first: the window's middle frame, as the official inference); changing K
-re-embeds the pictures of files already indexed. Unchanged files are skipped, moved files keep their windows,
+re-embeds the pictures of files already indexed. A CAV-MAE Sync model embeds each window as frame-level
+moments instead (a picture and its own 4.16-s stretch of sound each): --frames K is then the moments per
+window, 1, 2, 4, 8 or 16 (every 16th … every frame of the 0.64-s grid; default 4 on the first run, then
+the last), and results point to the frame. Unchanged files are skipped, moved files keep their windows,
 deleted files leave the library, files on an unplugged drive are marked offline. A failing file is
 recorded with its reason and skipped. Ctrl-C stops after committing finished files; run the command
 again to resume. --watch keeps running and indexes changes as they happen. --background runs at low

@@ -27,8 +27,12 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
     console.log(`Windows: ${s.windows} (${s.hours.toFixed(2)} h)`);
     for (const m of s.models) {
       const idx = m.indexes.map((i) => `${i.modality} ${i.vectors} vectors ${(i.bytes / 2 ** 20).toFixed(1)} MiB`).join(', ');
-      const frames = m.frames.map((f) => `${f.visualVectors} with ${f.frames} frame${f.frames === 1 ? '' : 's'}`).join(', ');
-      console.log(`Model ${m.name} (${m.precision}, D=${m.dim}, ran on ${m.providers.join(', ') || '-'}): ${m.audioVectors} audio + ${m.visualVectors} visual vectors${frames !== '' ? ` (${frames})` : ''}; index ${idx || 'not built'}`);
+      const frames = m.frames
+        .map((f) => (m.frameLevel ? `${f.visualVectors} with ${f.frames} moment${f.frames === 1 ? '' : 's'}` : `${f.visualVectors} with ${f.frames} frame${f.frames === 1 ? '' : 's'}`))
+        .join(', ');
+      // A frame-level model (CAV-MAE Sync) stores one row of frame vectors per window.
+      const what = m.frameLevel ? `${m.audioVectors} sound + ${m.visualVectors} picture windows of frame vectors` : `${m.audioVectors} audio + ${m.visualVectors} visual vectors`;
+      console.log(`Model ${m.name} (${m.precision}, D=${m.dim}, ran on ${m.providers.join(', ') || '-'}): ${what}${frames !== '' ? ` (${frames})` : ''}; index ${idx || 'not built'}`);
     }
     for (const j of s.jobs.slice(0, 3)) console.log(`Job ${j.id} ${j.kind}: ${j.status} ${j.done}/${j.total ?? '?'}${j.error !== null ? ` (${j.error})` : ''}`);
     if (s.failures.length > 0) console.log('Failed files:');
