@@ -8,7 +8,7 @@ import { addFile } from '../../db/files.ts';
 import { ensureModel } from '../../db/models.ts';
 import { startRun } from '../../db/runs.ts';
 import { replaceFileWindows } from '../../db/windows.ts';
-import { countEmbeddings, countVectors, embeddingBatches, embeddingsOfFrameLabels, getEmbedding, putEmbeddings, readAllEmbeddings } from '../../db/embeddings.ts';
+import { countEmbeddings, countVectors, embeddingsOfFrameLabels, getEmbedding, putEmbeddings, readAllEmbeddings } from '../../db/embeddings.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import { frameLabel, framesMask, labelFrame, labelWindow, momentFrames } from '../../base/window-plan.ts';
 import { ModalityEngine } from '../../core/search/engine.ts';
