@@ -1,6 +1,6 @@
 import { downloadOfficialModel } from '../../core/models/official.ts';
 import { DEFAULT_CHECKPOINT, OFFICIAL_CHECKPOINTS } from '../../core/models/official-checkpoints.ts';
-import { importModel, listModels, removeModel, resolveModel, setDefaultModel, checkModelName } from '../../core/models/store.ts';
+import { familyTitle, importModel, listModels, removeModel, resolveModel, setDefaultModel, checkModelName } from '../../core/models/store.ts';
 import type { ImportResult, InstalledModel } from '../../core/models/store.ts';
 import { providerChoice, providerNotes } from '../../core/models/providers.ts';
 import type { Precision } from '../../base/types.ts';
@@ -35,6 +35,7 @@ function describe(r: ImportResult): Record<string, unknown> {
     reused: r.reused,
     dir: r.model.dir,
     bytes: r.model.bytes,
+    family: familyTitle(m.config),
     kind: m.config.kind,
     numClasses: m.config.numClasses,
     embedDim: m.config.embedDim,
@@ -47,7 +48,7 @@ function describe(r: ImportResult): Record<string, unknown> {
 function summary(r: ImportResult): string {
   const m = r.model.manifest;
   const c = m.config;
-  return `${r.reused ? 'Already converted' : 'Converted'} ${m.name}: ${c.kind}${c.numClasses !== null ? ` (${c.numClasses} classes)` : ''}, D=${c.embedDim}, ${c.audioDepth}+${c.jointDepth} blocks, ${(r.model.bytes / 2 ** 20).toFixed(1)} MiB ${m.precision} in ${r.model.dir}`;
+  return `${r.reused ? 'Already converted' : 'Converted'} ${m.name}: ${familyTitle(c)} ${c.kind}${c.numClasses !== null ? ` (${c.numClasses} classes)` : ''}, D=${c.embedDim}, ${c.audioDepth}+${c.jointDepth} blocks, ${(r.model.bytes / 2 ** 20).toFixed(1)} MiB ${m.precision} in ${r.model.dir}`;
 }
 
 export async function modelCommand(argv: readonly string[]): Promise<void> {
@@ -157,7 +158,7 @@ async function listCommand(dataDir: string, values: { json?: boolean | string | 
   for (const m of models) {
     const c = m.manifest.config;
     console.log(
-      `  ${m.manifest.name === defaultName ? '*' : ' '} ${m.manifest.name.padEnd(18)} ${c.kind.padEnd(10)} D=${c.embedDim} ${m.manifest.precision} ${(m.bytes / 2 ** 20).toFixed(1).padStart(7)} MiB  from ${m.manifest.source.fileName}`,
+      `  ${m.manifest.name === defaultName ? '*' : ' '} ${m.manifest.name.padEnd(18)} ${`${familyTitle(c)} ${c.kind}`.padEnd(25)} D=${c.embedDim} ${m.manifest.precision} ${(m.bytes / 2 ** 20).toFixed(1).padStart(7)} MiB  from ${m.manifest.source.fileName}`,
     );
   }
   console.log('Official checkpoints (foley model download NAME):');
@@ -168,6 +169,7 @@ function modelJson(m: InstalledModel): Record<string, unknown> {
   const { manifest } = m;
   return {
     name: manifest.name,
+    family: familyTitle(manifest.config),
     kind: manifest.config.kind,
     numClasses: manifest.config.numClasses,
     embedDim: manifest.config.embedDim,

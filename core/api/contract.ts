@@ -209,6 +209,8 @@ export interface StatusResponse {
 
 export interface ModelInfo {
   readonly name: string;
+  /** The model family's title: 'CAV-MAE', 'CAV-MAE Sync'. */
+  readonly family: string;
   readonly kind: string;
   readonly embedDim: number;
   readonly precision: string;

@@ -8,7 +8,7 @@ import type { DownloadState, ModelInfo, ModelsResponse } from '../api/contract.t
 import type { Progress } from '../progress.ts';
 import { downloadOfficialModel } from './official.ts';
 import { findOfficial, OFFICIAL_CHECKPOINTS } from './official-checkpoints.ts';
-import { importModel, listModels, resolveModel, setDefaultModel } from './store.ts';
+import { familyTitle, importModel, listModels, resolveModel, setDefaultModel } from './store.ts';
 import type { InstalledModel } from './store.ts';
 import { providerChoice, providerNotes } from './providers.ts';
 
@@ -30,6 +30,7 @@ export interface ImportRequest {
 function modelInfo(m: InstalledModel, defaultName: string | null): ModelInfo {
   return {
     name: m.manifest.name,
+    family: familyTitle(m.manifest.config),
     kind: m.manifest.config.kind,
     embedDim: m.manifest.config.embedDim,
     precision: m.manifest.precision,

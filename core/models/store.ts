@@ -10,6 +10,7 @@ import type { ProgressListener } from '../progress.ts';
 import { CONVERTER_VERSION, convertCheckpointTo } from '../../native-models/convert.ts';
 import type { GraphName } from '../../native-models/family.ts';
 import type { Precision } from '../../base/types.ts';
+import { familyOfConfig } from '../../native-models/registry.ts';
 import type { ModelConfig } from '../../native-models/registry.ts';
 import { isManifest, MANIFEST_FORMAT } from './manifest.ts';
 import type { GraphEntry, ModelManifest } from './manifest.ts';
@@ -47,6 +48,11 @@ export async function readManifest(dir: string): Promise<ModelManifest | undefin
   if (!existsSync(file)) return undefined;
   const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
   return isManifest(parsed) ? parsed : undefined;
+}
+
+/** The family an installed model belongs to, for people: 'CAV-MAE', 'CAV-MAE Sync'. */
+export function familyTitle(config: ModelConfig): string {
+  return familyOfConfig(config).title;
 }
 
 export async function listModels(dataDir: string): Promise<InstalledModel[]> {
