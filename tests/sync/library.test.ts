@@ -192,3 +192,17 @@ test('foley eval compares CAV-MAE and Sync on the same library; 16 moments re-em
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /moments per window must be one of 1, 2, 4, 8, 16/);
 });
+
+test('foley localize with Sync: maps 14 × 14 and 8 × 26, the sound map over frame 8\'s stretch (from 3.04 s)', async () => {
+  const r = await foley(['localize', '--data-dir', dataDir, '--model', 'sync', '--audio', path.join(root, 'sweep.mp4'), '--at', `${path.join(root, 'clip1.mp4')}@2`, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { visual: { shape: number[]; data: number[] }; audio: { shape: number[]; data: number[] }; sound: { start: number; inputStart: number; inputSeconds: number; peak: number } };
+  assert.deepEqual(j.visual.shape, [14, 14]);
+  assert.deepEqual(j.audio.shape, [8, 26]);
+  assert.equal(j.audio.data.length, 8 * 26);
+  assert.ok(j.visual.data.every((x) => x >= -1 - 1e-6 && x <= 1 + 1e-6));
+  assert.equal(j.sound.inputStart, 3.04);
+  assert.equal(j.sound.inputSeconds, 4.16);
+  // The peak lies inside the stretch the map covers.
+  assert.ok(j.sound.peak >= j.sound.start + 3.04 && j.sound.peak <= j.sound.start + 7.2, `peak ${j.sound.peak}`);
+});
