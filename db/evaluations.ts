@@ -98,16 +98,13 @@ export function listEvaluations(db: Database, modelId: number): StoredEvaluation
 }
 
 /** Windows with both a sound and a picture vector of the model, by file then window id. */
-export function pairedWindows(db: Database, modelId: number, frames?: number): { fileId: number; windowId: number }[] {
-  // `frames`: a frame-level model's windows whose sound and picture rows both hold exactly these frames.
-  const sameFrames = frames === undefined ? '' : 'AND a.frames = ? AND v.frames = ?';
+export function pairedWindows(db: Database, modelId: number): { fileId: number; windowId: number; audioFrames: number | null; visualFrames: number | null }[] {
   return db
-    .prepare<number[], { fileId: number; windowId: number }>(
-      `SELECT w.file_id AS fileId, w.id AS windowId FROM windows w
+    .prepare<[number], { fileId: number; windowId: number; audioFrames: number | null; visualFrames: number | null }>(
+      `SELECT w.file_id AS fileId, w.id AS windowId, a.frames AS audioFrames, v.frames AS visualFrames FROM windows w
        JOIN embeddings a ON a.window_id = w.id AND a.model_id = ? AND a.modality = 'audio'
        JOIN embeddings v ON v.window_id = w.id AND v.model_id = a.model_id AND v.modality = 'visual'
-       WHERE 1 ${sameFrames}
        ORDER BY w.file_id, w.id`,
     )
-    .all(...(frames === undefined ? [modelId] : [modelId, frames, frames]));
+    .all(modelId);
 }

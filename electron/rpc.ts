@@ -23,7 +23,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function isMediaRef(v: unknown): v is MediaRef {
   if (!isRecord(v)) return false;
   if (v.kind === 'file') return typeof v.path === 'string';
-  return (v.kind === 'thumb' || v.kind === 'spectrogram') && Number.isInteger(v.fileId) && Number.isInteger(v.startMs);
+  return (v.kind === 'thumb' || v.kind === 'spectrogram' || v.kind === 'frame') && Number.isInteger(v.fileId) && Number.isInteger(v.startMs);
 }
 
 /** The utility-process side: answers calls with the API, forwards its events. */

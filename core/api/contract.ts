@@ -355,6 +355,8 @@ export interface FoleyClient {
   thumbUrl(fileId: number, startS: number): string;
   /** The spectrogram (PNG, 1 px per mel bin upwards from the lowest, the window's model input across) of the window starting at `startS`. */
   spectrogramUrl(fileId: number, startS: number): string;
+  /** The video frame at `atS` of an indexed file (a frame-level model's hit, `SearchMoment.at`), as a thumbnail. */
+  frameUrl(fileId: number, atS: number): string;
   /** Electron only: native dialogs and dropped files' paths. */
   readonly native?: NativeBridge;
 }
@@ -377,9 +379,14 @@ export function spectrogramPathFor(fileId: number, startS: number): string {
   return `spectrogram/${fileId}/${Math.round(startS * 1000)}.png`;
 }
 
+export function framePathFor(fileId: number, atS: number): string {
+  return `frame/${fileId}/${Math.round(atS * 1000)}.png`;
+}
+
 export type MediaRef =
   | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'thumb' | 'spectrogram'; readonly fileId: number; readonly startMs: number };
+  /** `startMs`: the window's start for thumb and spectrogram, the frame's time for frame. */
+  | { readonly kind: 'thumb' | 'spectrogram' | 'frame'; readonly fileId: number; readonly startMs: number };
 
 /** Parses the part after the media prefix; undefined for anything else (a 404, never a guess). */
 export function parseMediaRef(rest: string): MediaRef | undefined {
@@ -393,8 +400,8 @@ export function parseMediaRef(rest: string): MediaRef | undefined {
     }
     return { kind: 'file', path: decoded };
   }
-  const window = /^(thumb|spectrogram)\/(\d{1,12})\/(\d{1,12})\.png$/.exec(rest);
-  if (window !== null) return { kind: window[1] as 'thumb' | 'spectrogram', fileId: Number(window[2]), startMs: Number(window[3]) };
+  const window = /^(thumb|spectrogram|frame)\/(\d{1,12})\/(\d{1,12})\.png$/.exec(rest);
+  if (window !== null) return { kind: window[1] as 'thumb' | 'spectrogram' | 'frame', fileId: Number(window[2]), startMs: Number(window[3]) };
   return undefined;
 }
 

@@ -4,7 +4,7 @@
 // (the contract's validators), whoever the caller is.
 import { releaseEncoders } from '../embedding/encoders.ts';
 import { IndexSession } from '../indexing/session.ts';
-import { ensureThumbnail } from '../indexing/thumbnails.ts';
+import { ensureFrameThumbnail, ensureThumbnail } from '../indexing/thumbnails.ts';
 import { ensureSpectrogram } from '../localisation/spectrogram.ts';
 import { openLibrary } from '../library/handle.ts';
 import type { Library } from '../library/handle.ts';
@@ -181,9 +181,9 @@ async function resolveMedia(library: Library, ref: MediaRef): Promise<ResolvedMe
     const real = await confineToRoots(listFolders(library).map((r) => r.path), ref.path);
     return { path: real, contentType: contentTypeOf(real) };
   }
-  const make = ref.kind === 'thumb' ? ensureThumbnail : ensureSpectrogram;
+  const make = ref.kind === 'thumb' ? ensureThumbnail : ref.kind === 'frame' ? ensureFrameThumbnail : ensureSpectrogram;
   const file = await make(library.db, library.dataDir, ref.fileId, ref.startMs).catch((e: unknown) => {
-    throw new ApiError('not_found', `no ${ref.kind === 'thumb' ? 'thumbnail' : 'spectrogram'}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    throw new ApiError('not_found', `no ${ref.kind === 'spectrogram' ? 'spectrogram' : 'thumbnail'}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   });
   if (file === undefined) throw new ApiError('not_found', 'no such moment');
   return { path: file, contentType: 'image/png' };

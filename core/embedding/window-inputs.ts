@@ -2,7 +2,7 @@
 // shared by indexing (which batches the inputs through BatchEmbedder) and class scoring (which feeds
 // them to the classifier). Audio too short for one fbank frame counts as absent (hasUsableAudio).
 import type { MediaWindow } from '../../base/window-plan.ts';
-import { clipFrameTime, momentFrames } from '../../base/window-plan.ts';
+import { clipFrameTime, FRAME_SLOTS, momentFrames } from '../../base/window-plan.ts';
 import type { Modality } from '../../base/types.ts';
 import { decodeWindows } from '../../media/decode-windows.ts';
 import type { DecodeWindowsResult } from '../../media/decode-windows.ts';
@@ -27,10 +27,17 @@ export interface WindowInputs {
 
 /**
  * The clip frames a frame-level model embeds in a window: `count` moments (base/window-plan.ts
- * momentFrames) whose picture lies inside it — a short last window keeps only its early frames.
+ * momentFrames) whose picture lies inside it — a short last window keeps only its early frames. A
+ * window too short for any of them (1 s, with 4 moments) gets the one clip frame nearest its middle,
+ * so no window that has sound or picture goes unembedded.
  */
 export function windowClipFrames(win: MediaWindow, count: number): number[] {
-  return momentFrames(count).filter((k) => clipFrameTime(win.start, k) < win.end - 1e-6);
+  const inside = (k: number): boolean => clipFrameTime(win.start, k) < win.end - 1e-6;
+  const moments = momentFrames(count).filter(inside);
+  if (moments.length > 0) return moments;
+  const all = momentFrames(FRAME_SLOTS).filter(inside);
+  const distance = (k: number): number => Math.abs(clipFrameTime(win.start, k) - win.middle);
+  return [all.reduce((best, k) => (distance(k) < distance(best) ? k : best), all[0] ?? 0)];
 }
 
 /** Time per stage, added to when given (an index run's IndexStats fits). */

@@ -2,7 +2,7 @@
 // ways (spec §10) on this library (one window per file) or on a PAIRS.csv, optionally through the
 // active trained adapter too (before/after), stored in `evaluations` (db/evaluations.ts).
 import { latestFrames } from '../../db/runs.ts';
-import { framesMask, momentFrames } from '../../base/window-plan.ts';
+import { momentFrames } from '../../base/window-plan.ts';
 import { activeVersion, versionParams } from '../../db/learning.ts';
 import { addEvaluation } from '../../db/evaluations.ts';
 import type { StoredEvaluation } from '../../db/evaluations.ts';
@@ -124,7 +124,12 @@ export async function evaluate(library: Library, options: EvaluateOptions = {}):
   row ??= modelRecord(library, model);
   const mode = options.pairs === undefined ? 'library' : 'pairs';
   // Library mode compares stored picture vectors: record how many frames per window they average.
-  const extra = { source: 'eval', ...(options.pairs !== undefined ? { pairs: options.pairs } : { limit, eligibleFiles: pairs.eligibleFiles, frames: latestFrames(library.db, row.id) }) };
+  // A frame-level model (Sync) compares whole windows of that many moments by the clip score.
+  const extra = {
+    source: 'eval',
+    ...(options.pairs !== undefined ? { pairs: options.pairs } : { limit, eligibleFiles: pairs.eligibleFiles, frames: latestFrames(library.db, row.id) }),
+    ...(row.frameLevel ? { frameLevel: true } : {}),
+  };
   const common = { modelId: row.id, mode, n: pairs.n, seed: mode === 'library' ? seed : null } as const;
   const stored = addEvaluation(library.db, { ...common, audioToVisual: plain.audioToVisual, visualToAudio: plain.visualToAudio, adapterVersion: null, extra });
   if (adapter !== undefined && adapted !== undefined) {
@@ -143,14 +148,14 @@ export async function evaluate(library: Library, options: EvaluateOptions = {}):
 }
 
 /** The clip frames a frame-level model's last run indexed per window (library mode compares those). */
-function indexedFrames(library: Library, row: Model): { frames: number[]; mask: number } {
-  const frames = momentFrames(latestFrames(library.db, row.id, 1));
-  return { frames, mask: framesMask(frames) };
+function indexedFrames(library: Library, row: Model): { frames: number[] } {
+  return { frames: momentFrames(latestFrames(library.db, row.id, 1)) };
 }
 
 /**
  * Pairs through the adapter. A frame-level row is F frame blocks (clipVector): each is adapted alone
- * (the adapter maps one model-wide vector), renormalised and scaled back by 1/√F.
+ * (the adapter maps one model-wide vector) and renormalised, then the row scaled back to unit length
+ * over its non-zero blocks.
  */
 function adaptRows(params: Float32Array, pairs: Pairs, modality: 'audio' | 'visual'): Float32Array {
   const rows = modality === 'audio' ? pairs.audio : pairs.visual;
@@ -158,11 +163,18 @@ function adaptRows(params: Float32Array, pairs: Pairs, modality: 'audio' | 'visu
   const d = pairs.dim / f;
   if (f === 1) return adaptVectors(params, d, modality, rows);
   const out = adaptVectors(params, d, modality, rows);
-  for (let r = 0; r < out.length / d; r++) {
-    let ss = 0;
-    for (let j = 0; j < d; j++) ss += out[r * d + j]! ** 2;
-    const inv = ss > 0 ? 1 / Math.sqrt(ss * f) : 0;
-    for (let j = 0; j < d; j++) out[r * d + j]! *= inv;
+  for (let row = 0; row < pairs.n; row++) {
+    const norms: number[] = [];
+    for (let b = 0; b < f; b++) {
+      let ss = 0;
+      for (let j = 0; j < d; j++) ss += out[(row * f + b) * d + j]! ** 2;
+      norms.push(Math.sqrt(ss));
+    }
+    const present = norms.filter((x) => x > 0).length;
+    for (let b = 0; b < f; b++) {
+      const inv = norms[b]! > 0 ? 1 / (norms[b]! * Math.sqrt(present)) : 0;
+      for (let j = 0; j < d; j++) out[(row * f + b) * d + j]! *= inv;
+    }
   }
   return out;
 }

@@ -6,6 +6,7 @@
 import type { Database } from '../../db/connection.ts';
 import { embeddingsOfWindows, frameEmbeddingsOfWindows } from '../../db/embeddings.ts';
 import type { FrameVectors } from '../../db/embeddings.ts';
+import { framesMask } from '../../base/window-plan.ts';
 import { pairedWindows } from '../../db/evaluations.ts';
 import { rng, shuffle } from '../learning/training/math.ts';
 
@@ -53,36 +54,57 @@ export function pickOnePerFile(candidates: readonly PairedWindow[], limit: numbe
 
 /**
  * A frame-level window as one unit vector whose inner products are the paper's clip score (spec §6,
- * `diagonal_mean`): its frames, each normalised and scaled by 1/√F, side by side. For two windows
- * with the same frames, dot(clip(a), clip(b)) = mean_k cos(a_k, b_k).
+ * `diagonal_mean`): one slot per frame the model indexes (`slots`), each frame normalised, side by
+ * side, the whole scaled to unit length. For two windows holding all F frames, dot = mean_k
+ * cos(a_k, b_k) exactly; a short last window's missing frames are zeros, so it is compared on the
+ * frames it has. Frames outside `slots` (another run's) are left out. False when none is left.
  */
-export function clipVector(f: FrameVectors, dim: number, out: Float32Array, offset: number): void {
-  const scale = 1 / Math.sqrt(f.frames.length);
-  for (let i = 0; i < f.frames.length; i++) {
+export function clipVector(f: FrameVectors, dim: number, slots: readonly number[], out: Float32Array, offset: number): boolean {
+  let present = 0;
+  for (const [i, k] of f.frames.entries()) {
+    const slot = slots.indexOf(k);
+    if (slot < 0) continue;
     let ss = 0;
     for (let d = 0; d < dim; d++) ss += f.vectors[i * dim + d]! ** 2;
-    const inv = ss > 0 ? scale / Math.sqrt(ss) : 0;
-    for (let d = 0; d < dim; d++) out[offset + i * dim + d] = f.vectors[i * dim + d]! * inv;
+    const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+    for (let d = 0; d < dim; d++) out[offset + slot * dim + d] = f.vectors[i * dim + d]! * inv;
+    present++;
   }
+  if (present === 0) return false;
+  const scale = 1 / Math.sqrt(present);
+  for (let j = 0; j < slots.length * dim; j++) out[offset + j]! *= scale;
+  return true;
 }
 
-/** Frame-level library mode: windows holding exactly `frames`, compared whole by their clip vectors. */
-function frameLevelPairs(db: Database, model: { readonly id: number; readonly dim: number }, frames: readonly number[], mask: number, limit: number, seed: number): LibraryPairs {
-  const candidates = pairedWindows(db, model.id, mask);
+/** Frame-level library mode: one window per file, compared whole by clip vectors over `frames`. */
+function frameLevelPairs(db: Database, model: { readonly id: number; readonly dim: number }, frames: readonly number[], limit: number, seed: number): LibraryPairs {
+  // Windows compared on the model's frames: those holding at least one of them in both modalities (a
+  // window shorter than 1.28 s may hold only a frame between them).
+  const slots = framesMask(frames);
+  const candidates = pairedWindows(db, model.id).filter((c) => ((c.audioFrames ?? 0) & slots) !== 0 && ((c.visualFrames ?? 0) & slots) !== 0);
   const eligibleFiles = new Set(candidates.map((c) => c.fileId)).size;
   const windows = pickOnePerFile(candidates, limit, seed);
   const ids = windows.map((w) => w.windowId);
   const a = frameEmbeddingsOfWindows(db, model.id, 'audio', ids);
   const v = frameEmbeddingsOfWindows(db, model.id, 'visual', ids);
   const width = frames.length * model.dim;
-  const kept = windows.filter((w) => a.get(w.windowId)?.vectors.length === width && v.get(w.windowId)?.vectors.length === width);
-  const audio = new Float32Array(kept.length * width);
-  const visual = new Float32Array(kept.length * width);
-  kept.forEach((w, i) => {
-    clipVector(a.get(w.windowId)!, model.dim, audio, i * width);
-    clipVector(v.get(w.windowId)!, model.dim, visual, i * width);
-  });
-  return { n: kept.length, eligibleFiles, dim: width, frames: frames.length, windows: kept, audio, visual };
+  const audio = new Float32Array(windows.length * width);
+  const visual = new Float32Array(windows.length * width);
+  const kept: PairedWindow[] = [];
+  for (const w of windows) {
+    const fa = a.get(w.windowId);
+    const fv = v.get(w.windowId);
+    if (fa === undefined || fv === undefined) continue;
+    const at = kept.length * width;
+    if (!clipVector(fa, model.dim, frames, audio, at) || !clipVector(fv, model.dim, frames, visual, at)) {
+      audio.fill(0, at, at + width);
+      visual.fill(0, at, at + width);
+      continue;
+    }
+    kept.push(w);
+  }
+  const n = kept.length;
+  return { n, eligibleFiles, dim: width, frames: frames.length, windows: kept, audio: audio.slice(0, n * width), visual: visual.slice(0, n * width) };
 }
 
 /**
@@ -94,9 +116,9 @@ export function libraryPairs(
   model: { readonly id: number; readonly dim: number },
   limit = DEFAULT_LIMIT,
   seed = DEFAULT_SEED,
-  frameLevel?: { readonly frames: readonly number[]; readonly mask: number },
+  frameLevel?: { readonly frames: readonly number[] },
 ): LibraryPairs {
-  if (frameLevel !== undefined) return db.transaction(() => frameLevelPairs(db, model, frameLevel.frames, frameLevel.mask, limit, seed))();
+  if (frameLevel !== undefined) return db.transaction(() => frameLevelPairs(db, model, frameLevel.frames, limit, seed))();
   return db.transaction(() => {
     const candidates = pairedWindows(db, model.id);
     const eligibleFiles = new Set(candidates.map((c) => c.fileId)).size;

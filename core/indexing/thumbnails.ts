@@ -9,11 +9,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Database } from '../../db/connection.ts';
 import { getFile } from '../../db/files.ts';
-import { windowStartingAt } from '../../db/windows.ts';
+import { windowAt, windowStartingAt } from '../../db/windows.ts';
 import { decodeFrameRgb } from '../../media/image.ts';
+import { decodeFramesRgb } from '../../media/frames.ts';
 import type { RgbFrame } from '../../media/image.ts';
 import { resizeRgb } from '../../native-models/preprocess/resample.ts';
 import type { MediaWindow } from '../../base/window-plan.ts';
+import { CLIP_FRAME_SECONDS } from '../../base/window-plan.ts';
 
 export const THUMB_WIDTH = 320;
 
@@ -109,6 +111,27 @@ export async function ensureThumbnail(db: Database, dataDir: string, fileId: num
   if (existsSync(out)) return out;
   const middle = (win.startS + win.endS) / 2;
   const frame = await decodeFrameRgb(file.path, middle, { timeoutMs: 30_000 }).catch(() => decodeFrameRgb(file.path, win.startS, { timeoutMs: 30_000 }));
+  await writeAtomic(out, encodePng(thumbnailOf(frame)));
+  return out;
+}
+
+/**
+ * A thumbnail of the video frame at `atMs` of an indexed file (a frame-level model's hit points there),
+ * cached next to the window thumbnails; past the last picture, the previous clip frame's (as
+ * indexing took it). Undefined when the file is unknown or no indexed window holds that time.
+ */
+export async function ensureFrameThumbnail(db: Database, dataDir: string, fileId: number, atMs: number): Promise<string | undefined> {
+  const file = getFile(db, fileId);
+  if (file === undefined || windowAt(db, fileId, atMs / 1000) === undefined) return undefined;
+  const out = path.join(thumbsDir(dataDir), thumbKey(file), `frame-${Math.round(atMs)}.png`);
+  if (existsSync(out)) return out;
+  const at = atMs / 1000;
+  const frame = await decodeFrameRgb(file.path, at, { timeoutMs: 30_000 }).catch(async (e: unknown) => {
+    // Past the last picture: indexing reused the previous clip frame's (0.64 s earlier), so does this.
+    if (at < CLIP_FRAME_SECONDS) throw e;
+    const [, previous] = await decodeFramesRgb(file.path, at - CLIP_FRAME_SECONDS, [at - CLIP_FRAME_SECONDS, at], { timeoutMs: 30_000, reusePrevious: true, strategy: 'seek-per-frame' });
+    return previous!;
+  });
   await writeAtomic(out, encodePng(thumbnailOf(frame)));
   return out;
 }

@@ -1,7 +1,7 @@
 // The renderer's one way to the core: Electron's preload bridge (window.foley, IPC) when present, else
 // `foley serve` over fetch + EventSource. Both speak the same contract (core/api/contract.ts); the
 // token for `foley serve` lives in an HttpOnly cookie this code never sees.
-import { EVENT_TYPES, mediaPath, spectrogramPathFor, thumbPathFor } from '../../core/api/contract.ts';
+import { EVENT_TYPES, framePathFor, mediaPath, spectrogramPathFor, thumbPathFor } from '../../core/api/contract.ts';
 import type { ApiEvent, FoleyClient, Method, PreloadBridge, RequestOf, Responses } from '../../core/api/contract.ts';
 
 declare global {
@@ -25,6 +25,7 @@ function electronClient(bridge: PreloadBridge): FoleyClient {
     mediaUrl: (file) => `foley-media://media/${mediaPath(file)}`,
     thumbUrl: (fileId, start) => `foley-media://media/${thumbPathFor(fileId, start)}`,
     spectrogramUrl: (fileId, start) => `foley-media://media/${spectrogramPathFor(fileId, start)}`,
+    frameUrl: (fileId, at) => `foley-media://media/${framePathFor(fileId, at)}`,
     native: { pickFolder: () => bridge.pickFolder(), pickCheckpoint: () => bridge.pickCheckpoint() },
   };
 }
@@ -84,6 +85,7 @@ function httpClient(): FoleyClient {
     mediaUrl: (file) => `/api/media/${mediaPath(file)}`,
     thumbUrl: (fileId, start) => `/api/media/${thumbPathFor(fileId, start)}`,
     spectrogramUrl: (fileId, start) => `/api/media/${spectrogramPathFor(fileId, start)}`,
+    frameUrl: (fileId, at) => `/api/media/${framePathFor(fileId, at)}`,
   };
 }
 

@@ -37,6 +37,9 @@ test('moment frames: every 16th/8th/4th/2nd/all, centred in their share; a short
   // 3 s left: frames at +1.28 s (2) only; +3.84 s (6) is past the end.
   assert.deepEqual(windowClipFrames({ index: 2, start: 20, end: 23, middle: 21.5 }, 4), [2]);
   assert.deepEqual(windowClipFrames({ index: 2, start: 20, end: 23, middle: 21.5 }, 16), [0, 1, 2, 3, 4]);
+  // 1 s left: no moment of 4 inside; the clip frame nearest its middle (0.64 s in) stands for it.
+  assert.deepEqual(windowClipFrames({ index: 2, start: 20, end: 21, middle: 20.5 }, 4), [1]);
+  assert.deepEqual(windowClipFrames({ index: 0, start: 0, end: 0.3, middle: 0.15 }, 4), [0]);
   assert.equal(labelWindow(frameLabel(123_456_789, 15)), 123_456_789);
   assert.equal(labelFrame(frameLabel(123_456_789, 15)), 15);
   // A frame hit stands for its share of the window around its picture: ±1.28 s with 4 moments.
@@ -135,12 +138,21 @@ test('clip score: the mean over shared frames of cos(a_k, b_k); clip vectors giv
   assert.ok(Math.abs(clipScore(a, b, D) - expected) < 1e-6);
   const ca = new Float32Array(4 * D);
   const cb = new Float32Array(4 * D);
-  clipVector(a, D, ca, 0);
-  clipVector(b, D, cb, 0);
+  assert.ok(clipVector(a, D, a.frames, ca, 0));
+  assert.ok(clipVector(b, D, a.frames, cb, 0));
   let dot = 0;
   for (let i = 0; i < ca.length; i++) dot += ca[i]! * cb[i]!;
   assert.ok(Math.abs(dot - expected) < 1e-6);
   assert.ok(Math.abs(Math.hypot(...ca) - 1) < 1e-6);
+  // A short window holding frame 2 alone: its missing frames are zeros, its one frame unit length.
+  const short = new Float32Array(4 * D);
+  assert.ok(clipVector({ frames: [2], vectors: a.vectors.slice(0, D) }, D, a.frames, short, 0));
+  let cos2 = 0;
+  for (let d = 0; d < D; d++) cos2 += a.vectors[d]! * b.vectors[d]!;
+  let dotShort = 0;
+  for (let i = 0; i < short.length; i++) dotShort += short[i]! * cb[i]!;
+  assert.ok(Math.abs(dotShort - cos2 / 2) < 1e-6);
+  assert.equal(clipVector({ frames: [1], vectors: a.vectors.slice(0, D) }, D, a.frames, short, 0), false);
   // Only frames both hold count; none shared is no score at all.
   assert.ok(Math.abs(clipScore({ frames: [6], vectors: a.vectors.slice(D, 2 * D) }, b, D) - clipScore({ frames: [6], vectors: a.vectors.slice(D, 2 * D) }, { frames: [6], vectors: b.vectors.slice(D, 2 * D) }, D)) < 1e-9);
   assert.ok(Number.isNaN(clipScore({ frames: [1], vectors: next(1) }, b, D)));

@@ -167,7 +167,7 @@ test('foley eval compares CAV-MAE and Sync on the same library; 16 moments re-em
   const [tiny, sync] = JSON.parse(r.stdout) as Array<{ n: number; model: string; audioToVisual: { r1: number; r10: number } }>;
   assert.equal(tiny!.model, 'tiny');
   assert.equal(sync!.model, 'sync');
-  // One full window per file (the partial ones hold other frames): every file counts for both.
+  // One seeded window per file, as for CAV-MAE: every file counts for both.
   assert.equal(tiny!.n, 6);
   assert.equal(sync!.n, 6);
   assert.equal(sync!.audioToVisual.r10, 1);
