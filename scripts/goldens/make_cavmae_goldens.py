@@ -199,8 +199,9 @@ def save_npy(path: str, arr) -> list:
     return list(arr.shape)
 
 
-def randomise_(model: nn.Module, seed: int, random_pos: bool) -> None:
-    """Overwrite every parameter/buffer of `model` with seeded random values of O(1) scale."""
+def randomise_(model: nn.Module, seed: int, random_pos: bool, token_std: dict | None = None) -> None:
+    """Overwrite every parameter/buffer of `model` with seeded random values of O(1) scale.
+    `token_std` names further free tensors (a derived family's extra tokens) and their std."""
     g = torch.Generator().manual_seed(seed)
 
     def randn(shape):
@@ -229,6 +230,8 @@ def randomise_(model: nn.Module, seed: int, random_pos: bool) -> None:
                 new = p.detach().clone() + 0.3 * randn(p.shape)  # "learned" table
             elif name in ("modality_a", "modality_v", "decoder_modality_a", "decoder_modality_v", "mask_token"):
                 new = 0.3 * randn(p.shape)
+            elif token_std is not None and name in token_std:
+                new = token_std[name] * randn(p.shape)
             else:
                 raise RuntimeError(f"randomise_: unhandled tensor {name} {tuple(p.shape)}")
             p.copy_(new)

@@ -60,6 +60,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_cavmae_goldens import (  # noqa: E402  (shared helpers of the CAV-MAE generator)
     folder_size, install_timm_shim, quiet, save_npy, sha256, strip_module,
+    randomise_ as cavmae_randomise_,
 )
 
 OFFICIAL_REPO = "edsonroteia/cav-mae-sync"
@@ -342,40 +343,10 @@ def build(cls, v: dict, decoder: dict) -> nn.Module:
 
 
 def randomise_(model: nn.Module, seed: int) -> None:
-    """Overwrite every parameter of `model` with seeded random values of O(1) scale, as
-    make_cavmae_goldens.py does; the sin-cos position tables (fixed, tr_pos=False) are kept.
-    CLS and register tokens get randn (std 1), the official constructor's scale for registers."""
-    g = torch.Generator().manual_seed(seed)
-
-    def randn(shape):
-        return torch.randn(shape, generator=g, dtype=torch.float32)
-
-    kinds = {}
-    for mname, m in model.named_modules():
-        for pname, _ in m.named_parameters(recurse=False):
-            kinds[f"{mname}.{pname}" if mname else pname] = m
-    with torch.no_grad():
-        for name, p in model.state_dict(keep_vars=True).items():
-            m = kinds.get(name)
-            leaf = name.rsplit(".", 1)[-1]
-            if isinstance(m, nn.LayerNorm):
-                new = 1.0 + 0.1 * randn(p.shape) if leaf == "weight" else 0.1 * randn(p.shape)
-            elif isinstance(m, (nn.Linear, nn.Conv2d)):
-                if leaf == "weight":
-                    fan_in = int(np.prod(p.shape[1:]))
-                    scale = 0.5 if isinstance(m, nn.Linear) else 1.0
-                    new = randn(p.shape) * (scale / math.sqrt(fan_in))
-                else:
-                    new = 0.1 * randn(p.shape)
-            elif "pos_embed" in name:
-                continue  # the official sin-cos table
-            elif name in ("modality_a", "modality_v", "decoder_modality_a", "decoder_modality_v", "mask_token"):
-                new = 0.3 * randn(p.shape)
-            elif name in ("cls_token_a", "cls_token_v", "register_tokens"):
-                new = randn(p.shape)
-            else:
-                raise RuntimeError(f"randomise_: unhandled tensor {name} {tuple(p.shape)}")
-            p.copy_(new)
+    """make_cavmae_goldens.py's randomisation (sin-cos position tables kept, tr_pos=False), with the
+    CLS and register tokens drawn as randn (std 1), the official constructor's scale for registers."""
+    cavmae_randomise_(model, seed, random_pos=False,
+                      token_std={"cls_token_a": 1.0, "cls_token_v": 1.0, "register_tokens": 1.0})
 
 
 def check_pos_tables(model: nn.Module, sincos_1d) -> None:
