@@ -4,7 +4,8 @@ import type { Precision } from '../base/types.ts';
 import { openCheckpoint } from './checkpoint/index.ts';
 import type { GraphName, ModelFamily } from './family.ts';
 import type { BuiltModel } from './onnx/builder.ts';
-import { int8Linear } from './onnx/quantize.ts';
+import type { GraphOptions } from './onnx/layers.ts';
+import { int8Linear, int8MixedLinear } from './onnx/quantize.ts';
 import { familyOfCheckpoint } from './registry.ts';
 import type { ModelConfig } from './registry.ts';
 import type { StateDict } from './tensor.ts';
@@ -14,7 +15,9 @@ export const CONVERTER_VERSION = '1';
 
 export interface ConvertOptions {
   readonly heads?: number;
+  /** One precision (default fp32); `precisions` builds several from one read of the checkpoint. */
   readonly precision?: Precision;
+  readonly precisions?: readonly Precision[];
   readonly metadata?: Record<string, string>;
   readonly onStage?: (stage: 'read' | 'check' | GraphName, done: number, total: number) => void;
 }
@@ -56,7 +59,21 @@ async function readUsedTensors(file: string, onProgress: (done: number, total: n
   }
 }
 
-export type GraphSink = (name: GraphName, model: BuiltModel) => Promise<void>;
+export type GraphSink = (name: GraphName, model: BuiltModel, precision: Precision) => Promise<void>;
+
+/** How a precision's graphs are built. */
+export function graphOptionsFor(precision: Precision, metadata: Record<string, string>): GraphOptions {
+  switch (precision) {
+    case 'fp32':
+      return { metadata };
+    case 'int8':
+      return { metadata, linear: int8Linear };
+    case 'int8-mixed':
+      return { metadata, linear: int8MixedLinear };
+    case 'fp16':
+      return { metadata, compute: 'fp16' };
+  }
+}
 
 /**
  * Converts and hands each graph to `sink` as soon as it is built, so at most one serialised graph
@@ -74,20 +91,24 @@ export async function convertCheckpointTo(
   const config = family.inferConfig(file, sd, options.heads !== undefined ? { heads: options.heads } : {});
   options.check?.(config);
   onStage('check', 1, 1);
-  const precision = options.precision ?? 'fp32';
-  const metadata = {
-    ...options.metadata,
-    'foley.converter_version': CONVERTER_VERSION,
-    'foley.precision': precision,
-    'foley.config': JSON.stringify(config),
-  };
-  const graphOptions = precision === 'int8' ? { metadata, linear: int8Linear } : { metadata };
+  const precisions = options.precisions ?? [options.precision ?? 'fp32'];
   const names = family.graphNames(config);
-  for (const [i, name] of names.entries()) {
-    onStage(name, i, names.length);
-    const model = family.buildGraph(name, sd, config, graphOptions);
-    await sink(name, model);
-    onStage(name, i + 1, names.length);
+  const total = names.length * precisions.length;
+  let step = 0;
+  for (const precision of precisions) {
+    const metadata = {
+      ...options.metadata,
+      'foley.converter_version': CONVERTER_VERSION,
+      'foley.precision': precision,
+      'foley.config': JSON.stringify(config),
+    };
+    const graphOptions = graphOptionsFor(precision, metadata);
+    for (const name of names) {
+      onStage(name, step, total);
+      const model = family.buildGraph(name, sd, config, graphOptions);
+      await sink(name, model, precision);
+      onStage(name, ++step, total);
+    }
   }
   return { config, droppedKeys };
 }

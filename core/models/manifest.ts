@@ -2,7 +2,7 @@
 // (checkpoint hash, converter version, options), so an import can tell whether it is already done.
 import type { GraphName } from '../../native-models/family.ts';
 import type { ModelConfig } from '../../native-models/registry.ts';
-import type { Precision } from '../../base/types.ts';
+import type { CalibrationReport, Precision, PrecisionRequest } from '../../base/types.ts';
 
 export const MANIFEST_FORMAT = 1;
 
@@ -19,7 +19,12 @@ export interface ModelManifest {
   readonly name: string;
   readonly createdAt: string;
   readonly converterVersion: string;
+  /** The precision of the graphs on disk: with auto, the one chosen (the DB's model identity uses it). */
   readonly precision: Precision;
+  /** Present when the import asked for something else than `precision` records (auto). */
+  readonly precisionRequest?: PrecisionRequest;
+  /** What auto measured (absent for an explicit precision). */
+  readonly calibration?: CalibrationReport | null;
   /** Heads given with --heads; null when inferred (width / 64). */
   readonly headsOverride: number | null;
   readonly source: {

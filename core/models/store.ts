@@ -5,15 +5,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FoleyError } from '../../base/errors.ts';
-import { sha256Bytes, sha256File } from '../hash.ts';
+import { sha256File } from '../hash.ts';
 import type { ProgressListener } from '../progress.ts';
-import { CONVERTER_VERSION, convertCheckpointTo } from '../../native-models/convert.ts';
-import type { GraphName } from '../../native-models/family.ts';
-import type { Precision } from '../../base/types.ts';
+import { CONVERTER_VERSION } from '../../native-models/convert.ts';
+import type { PrecisionRequest, ProviderName } from '../../base/types.ts';
 import { familyOfConfig } from '../../native-models/registry.ts';
 import type { ModelConfig } from '../../native-models/registry.ts';
 import { isManifest, MANIFEST_FORMAT } from './manifest.ts';
-import type { GraphEntry, ModelManifest } from './manifest.ts';
+import type { ModelManifest } from './manifest.ts';
+import { convertInto } from './convert-into.ts';
 
 export interface InstalledModel {
   readonly manifest: ModelManifest;
@@ -105,7 +105,13 @@ export async function resolveModel(dataDir: string, name: string | undefined): P
 export interface ImportOptions {
   readonly name?: string;
   readonly heads?: number;
-  readonly precision?: Precision;
+  /**
+   * Default fp32 here, for programmatic callers (tests and parity scripts want exact fp32); the CLI
+   * and the API ask for auto.
+   */
+  readonly precision?: PrecisionRequest;
+  /** The provider auto measures on (default: the automatic choice). */
+  readonly provider?: ProviderName | 'auto';
   readonly origin?: 'import' | 'download';
   readonly url?: string;
   readonly onProgress?: ProgressListener;
@@ -139,7 +145,7 @@ export async function importModel(dataDir: string, file: string, options: Import
     existing !== undefined &&
     existing.source.sha256 === sha256 &&
     existing.converterVersion === CONVERTER_VERSION &&
-    existing.precision === precision &&
+    (existing.precisionRequest ?? existing.precision) === precision &&
     existing.headsOverride === headsOverride &&
     (await graphsIntact(dir, existing))
   ) {
@@ -150,37 +156,20 @@ export async function importModel(dataDir: string, file: string, options: Import
   const tmp = path.join(modelsDir(dataDir), `.tmp-${name}-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
   try {
-    const graphs: Partial<Record<GraphName, GraphEntry>> = {};
-    const conversion = await convertCheckpointTo(
-      source,
-      async (graphName, model) => {
-        const fileName = `${graphName}.onnx`;
-        await writeFile(path.join(tmp, fileName), model.bytes);
-        graphs[graphName] = {
-          file: fileName,
-          bytes: model.bytes.byteLength,
-          sha256: sha256Bytes(model.bytes),
-          inputs: model.inputs,
-          outputs: model.outputs,
-        };
-      },
-      {
-        ...(options.heads !== undefined ? { heads: options.heads } : {}),
-        precision,
-        metadata: { 'foley.source_sha256': sha256 },
-        ...(options.verify ? { check: options.verify } : {}),
-        onStage: (stage, done, total) => {
-          if (stage === 'read') report({ stage: 'read', label: 'Reading checkpoint', done, total, unit: 'bytes' });
-          else report({ stage: `convert:${stage}`, label: `Building ${stage} graph`, done, total, unit: 'items' });
-        },
-      },
-    );
+    const conversion = await convertInto(tmp, source, {
+      request: precision,
+      convert: { ...(options.heads !== undefined ? { heads: options.heads } : {}), metadata: { 'foley.source_sha256': sha256 } },
+      ...(options.verify ? { check: options.verify } : {}),
+      ...(options.provider !== undefined ? { provider: options.provider } : {}),
+      report,
+    });
     const manifest: ModelManifest = {
       format: MANIFEST_FORMAT,
       name,
       createdAt: new Date().toISOString(),
       converterVersion: CONVERTER_VERSION,
-      precision,
+      precision: conversion.precision,
+      ...(precision === 'auto' ? { precisionRequest: precision, calibration: conversion.calibration } : {}),
       headsOverride,
       source: {
         fileName: path.basename(source),
@@ -190,7 +179,7 @@ export async function importModel(dataDir: string, file: string, options: Import
         ...(options.url !== undefined ? { url: options.url } : {}),
       },
       config: conversion.config,
-      graphs,
+      graphs: conversion.graphs,
     };
     await writeFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // Swap in: the old folder (if any) moves aside first so the name is never empty of a valid model for long.

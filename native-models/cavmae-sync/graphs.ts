@@ -10,7 +10,7 @@ import type { Modality } from '../../base/types.ts';
 import type { EncoderGraphIO } from '../family.ts';
 import { GraphBuilder } from '../onnx/builder.ts';
 import type { BuiltModel } from '../onnx/builder.ts';
-import { block, layerNorm, tensor } from '../onnx/layers.ts';
+import { block, enterCompute, layerNorm, leaveCompute, tensor } from '../onnx/layers.ts';
 import type { GraphOptions, LayerContext } from '../onnx/layers.ts';
 import type { StateDict } from '../tensor.ts';
 import { addTable, context, patchTokens } from '../cavmae/graphs.ts';
@@ -79,7 +79,7 @@ export function buildSyncEncoderGraph(sd: StateDict, c: SyncConfig, stream: Moda
     tokens = addTable(ctx, addTable(ctx, patchTokens(ctx, input, 'patch_embed_v'), 'pos_embed_v'), 'modality_v');
     n = c.visualGrid[0] * c.visualGrid[1];
   }
-  const normed = syncStack(ctx, c, tokens, stream);
+  const normed = leaveCompute(ctx, syncStack(ctx, c, enterCompute(ctx, tokens), stream));
   const cls = g.op('Gather', [normed, g.int64Tensor('index0', [0])], { axis: 1 }); // [B, 1, D]
   const clsFlat = g.op('Reshape', [cls, g.int64Tensor('shape_cls', [0, c.embedDim])]);
   // torch.nn.functional.normalize: x / max(‖x‖, 1e-12).

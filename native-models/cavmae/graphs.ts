@@ -9,7 +9,7 @@ import type { Modality } from '../../base/types.ts';
 import type { EncoderGraphIO } from '../family.ts';
 import { GraphBuilder } from '../onnx/builder.ts';
 import type { BuiltModel } from '../onnx/builder.ts';
-import { block, layerNorm, linear, tensor } from '../onnx/layers.ts';
+import { block, enterCompute, layerNorm, leaveCompute, linear, tensor } from '../onnx/layers.ts';
 import type { GraphOptions, LayerContext } from '../onnx/layers.ts';
 import type { StateDict } from '../tensor.ts';
 import type { CavMaeConfig } from './config.ts';
@@ -22,8 +22,15 @@ export const ENCODER_IO = {
 } as const satisfies EncoderGraphIO;
 
 export function context(g: GraphBuilder, sd: StateDict, c: CavMaeConfig, options: GraphOptions): LayerContext {
-  const base = { g, sd, eps: c.layerNormEps, numHeads: c.numHeads, embedDim: c.embedDim };
-  return options.linear === undefined ? base : { ...base, linear: options.linear };
+  return {
+    g,
+    sd,
+    eps: c.layerNormEps,
+    numHeads: c.numHeads,
+    embedDim: c.embedDim,
+    ...(options.linear !== undefined ? { linear: options.linear } : {}),
+    ...(options.compute !== undefined ? { compute: options.compute } : {}),
+  };
 }
 
 /** Patch embedding as the official PatchEmbed: Conv2d(k=p, s=p) → flatten(2) → transpose(1, 2). */
@@ -64,21 +71,23 @@ export function buildEncoderGraph(sd: StateDict, c: CavMaeConfig, stream: Modali
     const input = g.input(ENCODER_IO.input.audio, [batch, c.audioFrames, c.melBins]);
     // a.unsqueeze(1).transpose(2, 3): mel becomes the conv's height axis, time its width (spec §1.5).
     const image = g.op('Transpose', [g.op('Unsqueeze', [input, g.int64Tensor('axis1', [1])])], { perm: [0, 1, 3, 2] });
-    tokens = addTable(ctx, addTable(ctx, patchTokens(ctx, image, 'patch_embed_a'), 'pos_embed_a'), 'modality_a');
+    tokens = enterCompute(ctx, addTable(ctx, addTable(ctx, patchTokens(ctx, image, 'patch_embed_a'), 'pos_embed_a'), 'modality_a'));
     for (let i = 0; i < c.audioDepth; i++) tokens = block(ctx, tokens, `blocks_a.${i}`, '');
     n = c.audioGrid[0] * c.audioGrid[1];
   } else {
     const input = g.input(ENCODER_IO.input.visual, [batch, 3, c.imageSize, c.imageSize]);
-    tokens = addTable(ctx, addTable(ctx, patchTokens(ctx, input, 'patch_embed_v'), 'pos_embed_v'), 'modality_v');
+    tokens = enterCompute(ctx, addTable(ctx, addTable(ctx, patchTokens(ctx, input, 'patch_embed_v'), 'pos_embed_v'), 'modality_v'));
     for (let i = 0; i < c.visualDepth; i++) tokens = block(ctx, tokens, `blocks_v.${i}`, '');
     n = c.visualGrid[0] * c.visualGrid[1];
   }
-  const hidden = tokens;
+  const hiddenCompute = tokens;
   // Retrieval path: the joint block(s) with the modality's own LayerNorm set, then norm_a / norm_v.
   const suffix = stream === 'audio' ? '_a' : '_v';
-  let u = hidden;
+  let u = hiddenCompute;
   for (let i = 0; i < c.jointDepth; i++) u = block(ctx, u, `blocks_u.${i}`, suffix);
-  const normed = layerNorm(ctx, u, `norm${suffix}`);
+  const normed = leaveCompute(ctx, layerNorm(ctx, u, `norm${suffix}`));
+  // The joint graph reads `hidden` as float32 whatever this graph computes in.
+  const hidden = ctx.compute === 'fp16' ? g.op('Cast', [hiddenCompute], { to: 1 }, 'hidden_fp32') : hiddenCompute;
   const { pooled, embedding } = poolAndNormalise(g, normed);
 
   const d = c.embedDim;

@@ -19,7 +19,7 @@ import {
 import type { AttributeProto, NodeProto, TensorProto, ValueInfoProto } from 'onnx-buf';
 
 /** ONNX TensorProto.DataType values we use. */
-export const DataType = { FLOAT: 1, INT8: 3, INT32: 6, INT64: 7, UINT8: 2 } as const;
+export const DataType = { FLOAT: 1, INT8: 3, INT32: 6, INT64: 7, UINT8: 2, FLOAT16: 10 } as const;
 const AttrType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
 /** Opset 17: LayerNormalization exists, ReduceMean still takes `axes` as an attribute. */
@@ -64,6 +64,46 @@ function attribute(name: string, value: AttrValue): AttributeProto {
   return create(AttributeProtoSchema, { name, type: AttrType.INTS, ints: value.map((v) => BigInt(v)) });
 }
 
+/** float32 → IEEE half bits, round to nearest even (overflow → ±Inf, tiny → subnormal or 0). */
+export function toHalfBits(data: Float32Array): Uint16Array {
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    f32[0] = data[i]!;
+    const x = u32[0]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = (x >>> 23) & 0xff;
+    const mant = x & 0x7fffff;
+    if (exp === 0xff) {
+      out[i] = sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+      continue;
+    }
+    const e = exp - 127 + 15;
+    if (e >= 0x1f) {
+      out[i] = sign | 0x7c00;
+    } else if (e <= 0) {
+      if (e < -10) {
+        out[i] = sign;
+        continue;
+      }
+      const m = mant | 0x800000;
+      const shift = 14 - e;
+      let h = m >>> shift;
+      const rem = m & ((1 << shift) - 1);
+      const half = 1 << (shift - 1);
+      if (rem > half || (rem === half && (h & 1) === 1)) h++;
+      out[i] = sign | h;
+    } else {
+      let h = (e << 10) | (mant >>> 13);
+      const rem = mant & 0x1fff;
+      if (rem > 0x1000 || (rem === 0x1000 && (h & 1) === 1)) h++;
+      out[i] = sign | h;
+    }
+  }
+  return out;
+}
+
 function rawBytes(data: ArrayBufferView): Uint8Array<ArrayBuffer> {
   // Copy: the protobuf message must own little-endian bytes independent of the caller's buffer.
   const out = new Uint8Array(data.byteLength);
@@ -81,6 +121,8 @@ export class GraphBuilder {
   private readonly name: string;
   /** Small constants (shapes, axes, scalars) are shared, not repeated per layer. */
   private readonly constants = new Map<string, string>();
+  /** While set, float initializers (weights, scalars) are stored as FLOAT16: the fp16 region of a graph. */
+  private half = false;
 
   constructor(name: string) {
     this.name = name;
@@ -105,15 +147,27 @@ export class GraphBuilder {
     this.outputInfos.push(valueInfo(value, elemType, dims));
   }
 
-  /** A float32 initializer (weights): raw little-endian bytes, as every reader expects. */
+  /**
+   * Starts (true) or ends (false) a float16 region: float initializers made meanwhile are FLOAT16.
+   * The caller Casts the values that cross the region's edges.
+   */
+  setHalf(on: boolean): void {
+    this.half = on;
+  }
+
+  /** The element type float values have here: FLOAT, or FLOAT16 inside a half region. */
+  floatType(): number {
+    return this.half ? DataType.FLOAT16 : DataType.FLOAT;
+  }
+
+  /** A float initializer (weights): raw little-endian bytes, as every reader expects; half inside a half region. */
   floatTensor(name: string, dims: readonly number[], data: Float32Array): string {
     const n = this.fresh(name);
     let count = 1;
     for (const d of dims) count *= d;
     if (count !== data.length) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims.join(',')}]`);
-    this.initializers.push(
-      create(TensorProtoSchema, { name: n, dims: dims.map((d) => BigInt(d)), dataType: DataType.FLOAT, rawData: rawBytes(data) }),
-    );
+    const [dataType, bytes] = this.half ? [DataType.FLOAT16, rawBytes(toHalfBits(data))] : [DataType.FLOAT, rawBytes(data)];
+    this.initializers.push(create(TensorProtoSchema, { name: n, dims: dims.map((d) => BigInt(d)), dataType, rawData: bytes }));
     return n;
   }
 
@@ -138,7 +192,7 @@ export class GraphBuilder {
   }
 
   scalar(name: string, value: number): string {
-    const key = `f32:${Math.fround(value)}`;
+    const key = `${this.half ? 'f16' : 'f32'}:${Math.fround(value)}`;
     const cached = this.constants.get(key);
     if (cached !== undefined) return cached;
     const n = this.floatTensor(name, [], Float32Array.of(value));

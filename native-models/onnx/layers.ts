@@ -11,6 +11,8 @@ export interface LayerContext {
   readonly embedDim: number;
   /** Replaces fp32 MatMul weights by int8 (dynamic quantisation) when set. */
   readonly linear?: LinearImpl;
+  /** 'fp16': the transformer blocks compute in float16 (see enterCompute). */
+  readonly compute?: 'fp16';
 }
 
 export type LinearImpl = (ctx: LayerContext, x: string, weightKey: string, biasKey: string | null) => string;
@@ -21,6 +23,27 @@ export interface GraphOptions {
   readonly linear?: LinearImpl;
   /** Key/value pairs stored in the model's metadata_props (source hash, converter version…). */
   readonly metadata?: Record<string, string>;
+  /**
+   * 'fp16': weights and compute of the transformer stack in float16. The patch embedding (a Conv,
+   * which ORT's CPU EP has no float16 kernel for on x86, and a tiny share of the work) and the
+   * pooling/normalisation after the final LayerNorm stay float32, so inputs and outputs stay float32
+   * and callers do not change.
+   */
+  readonly compute?: 'fp16';
+}
+
+/** Enters the fp16 region (when the context computes in fp16): Cast the float32 value in. */
+export function enterCompute(ctx: LayerContext, x: string): string {
+  if (ctx.compute !== 'fp16') return x;
+  ctx.g.setHalf(true);
+  return ctx.g.op('Cast', [x], { to: 10 }, 'to_fp16');
+}
+
+/** Leaves the fp16 region: Cast back to float32; weights made afterwards are float32 again. */
+export function leaveCompute(ctx: LayerContext, x: string): string {
+  if (ctx.compute !== 'fp16') return x;
+  ctx.g.setHalf(false);
+  return ctx.g.op('Cast', [x], { to: 1 }, 'to_fp32');
 }
 
 export function tensor(sd: StateDict, key: string): Tensor {
@@ -44,7 +67,7 @@ export function weight(ctx: LayerContext, key: string): string {
   return ctx.g.floatTensor(key, t.shape, t.data);
 }
 
-const fp32Linear: LinearImpl = (ctx, x, weightKey, biasKey) => {
+export const fp32Linear: LinearImpl = (ctx, x, weightKey, biasKey) => {
   const w = tensor(ctx.sd, weightKey);
   const [out, inp] = w.shape as [number, number];
   const wT = ctx.g.floatTensor(`${weightKey}.T`, [inp, out], transposed2d(w));

@@ -5,7 +5,7 @@
 // (measured in bench/), so it is an option, never the default for parity-sensitive work.
 import { DataType } from './builder.ts';
 import type { LinearImpl } from './layers.ts';
-import { tensor } from './layers.ts';
+import { fp32Linear, tensor } from './layers.ts';
 
 export const int8Linear: LinearImpl = (ctx, x, weightKey, biasKey) => {
   const { g } = ctx;
@@ -29,3 +29,18 @@ export const int8Linear: LinearImpl = (ctx, x, weightKey, biasKey) => {
   const y = g.op('Mul', [g.op('Cast', [acc], { to: DataType.FLOAT }), g.op('Mul', [xScale, wScale])]);
   return biasKey === null ? y : g.op('Add', [y, g.floatTensor(biasKey, [out], tensor(ctx.sd, biasKey).data)]);
 };
+
+/**
+ * Layers int8-mixed keeps in fp32: everything outside the modality-specific blocks, i.e. the last
+ * block(s) every encoder output passes through (blocks_u, CAV-MAE Sync's contrastive heads) and any
+ * classifier head. These read the activations whose outlier channels int8 rounds worst, and they are
+ * a small share of the compute (1 of 12 blocks at full size). The patch embedding is a Conv, never
+ * quantised, so it is fp32 in every int8 graph.
+ */
+export function isSensitiveLinear(weightKey: string): boolean {
+  return !/^blocks_[av]\./.test(weightKey);
+}
+
+/** int8 for the modality blocks, fp32 for the sensitive layers (isSensitiveLinear). */
+export const int8MixedLinear: LinearImpl = (ctx, x, weightKey, biasKey) =>
+  (isSensitiveLinear(weightKey) ? fp32Linear : int8Linear)(ctx, x, weightKey, biasKey);
