@@ -16,6 +16,7 @@ import { arrayOf, bool, bytes, literal, num, obj, oneOf, optional, str, tagged }
 import type { Infer, Validator } from './validate.ts';
 import { ApiError } from './errors.ts';
 import { MAX_FRAMES_PER_WINDOW, MIN_AUDIO_SAMPLES } from '../../base/window-plan.ts';
+import type { CalibrationReport } from '../../base/types.ts';
 
 export type { SearchIn, SearchResponse, SearchResult, SearchMoment } from '../search/types.ts';
 export type { LibraryStatus } from '../status.ts';
@@ -126,7 +127,12 @@ export const requestValidators = {
   'library.addRoot': obj({ path: absolutePath }),
   'library.removeRoot': obj({ path: absolutePath }),
   'models.list': empty,
-  'models.import': obj({ file: absolutePath, name: optional(modelName), heads: optional(num({ min: 1, max: 64, integer: true })) }),
+  'models.import': obj({
+    file: absolutePath,
+    name: optional(modelName),
+    heads: optional(num({ min: 1, max: 64, integer: true })),
+    precision: optional(oneOf(['auto', 'fp32', 'int8', 'int8-mixed', 'fp16'] as const)),
+  }),
   'models.download': obj({ name: modelName }),
   'models.setDefault': obj({ name: modelName }),
   /** Label names with counts; with `name` or `file`, also those labels (at most MAX_LISTED_LABELS). */
@@ -213,7 +219,12 @@ export interface ModelInfo {
   readonly family: string;
   readonly kind: string;
   readonly embedDim: number;
+  /** The precision of the graphs in use (with auto: the one chosen). */
   readonly precision: string;
+  /** What the import asked for: 'auto' or a precision. */
+  readonly precisionRequest: string;
+  /** What auto measured at import; null for an explicit precision. */
+  readonly calibration: CalibrationReport | null;
   readonly bytes: number;
   readonly sourceFile: string;
   readonly isDefault: boolean;

@@ -3,7 +3,7 @@
 // whose progress is kept for status calls and pushed as events.
 import path from 'node:path';
 import { FoleyError } from '../../base/errors.ts';
-import type { ProviderName } from '../../base/types.ts';
+import type { PrecisionRequest, ProviderName } from '../../base/types.ts';
 import type { DownloadState, ModelInfo, ModelsResponse } from '../api/contract.ts';
 import type { Progress } from '../progress.ts';
 import { downloadOfficialModel } from './official.ts';
@@ -25,6 +25,7 @@ export interface ImportRequest {
   readonly file: string;
   readonly name?: string;
   readonly heads?: number;
+  readonly precision?: PrecisionRequest;
 }
 
 function modelInfo(m: InstalledModel, defaultName: string | null): ModelInfo {
@@ -34,6 +35,8 @@ function modelInfo(m: InstalledModel, defaultName: string | null): ModelInfo {
     kind: m.manifest.config.kind,
     embedDim: m.manifest.config.embedDim,
     precision: m.manifest.precision,
+    precisionRequest: m.manifest.precisionRequest ?? m.manifest.precision,
+    calibration: m.manifest.calibration ?? null,
     bytes: m.bytes,
     sourceFile: m.manifest.source.fileName,
     isDefault: m.manifest.name === defaultName,
@@ -81,6 +84,9 @@ export class ModelCatalog {
     const r = await importModel(this.options.dataDir, req.file, {
       ...(req.name !== undefined ? { name: req.name } : {}),
       ...(req.heads !== undefined ? { heads: req.heads } : {}),
+      // The app imports as the command line does: precision measured (auto) on the provider in use.
+      precision: req.precision ?? 'auto',
+      ...(this.options.provider !== undefined ? { provider: this.options.provider } : {}),
       onProgress: (p) => this.setDownload({ name, ...p, error: null, finished: false }),
     });
     this.setDownload(null);
@@ -93,7 +99,11 @@ export class ModelCatalog {
     if (findOfficial(name) === undefined) throw new FoleyError(`unknown model "${name}"`);
     this.setDownload({ name, stage: 'download', label: 'Starting', done: 0, total: 0, unit: 'bytes', error: null, finished: false });
     const onProgress = (p: Progress): void => this.setDownload({ name, ...p, error: null, finished: false });
-    this.downloading = downloadOfficialModel(this.options.dataDir, name, { onProgress })
+    this.downloading = downloadOfficialModel(this.options.dataDir, name, {
+      onProgress,
+      precision: 'auto',
+      ...(this.options.provider !== undefined ? { provider: this.options.provider } : {}),
+    })
       .then(
         () => {
           this.download = { ...this.download!, finished: true };

@@ -4,7 +4,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FoleyError } from '../../base/errors.ts';
 import type { ProgressListener } from '../progress.ts';
-import type { Precision } from '../../base/types.ts';
+import type { PrecisionRequest, ProviderName } from '../../base/types.ts';
 import type { ModelConfig } from '../../native-models/registry.ts';
 import { downloadFile } from './download.ts';
 import { driveFileId, driveOpener } from './google-drive.ts';
@@ -16,7 +16,9 @@ import type { ImportResult } from './store.ts';
 export interface DownloadModelOptions {
   /** Another address for the same file (a mirror, or a local server in tests). */
   readonly url?: string;
-  readonly precision?: Precision;
+  readonly precision?: PrecisionRequest;
+  /** The provider auto measures on. */
+  readonly provider?: ProviderName | 'auto';
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
   readonly retryDelayMs?: number;
@@ -97,6 +99,7 @@ export async function downloadOfficialModel(dataDir: string, name: string, optio
     origin: 'download',
     url,
     ...(options.precision ? { precision: options.precision } : {}),
+    ...(options.provider ? { provider: options.provider } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     verify: (config) => checkStructure(entry, config, dest),
   });
