@@ -33,8 +33,26 @@ export interface CalibrationInputs {
   readonly count: Readonly<Record<Modality, number>>;
 }
 
+/**
+ * Prepared inputs per family and configuration: the fbanks and resizes cost ~0.4 s, and a process that
+ * imports several models (the app, the tests) prepares them once.
+ */
+const prepared = new Map<string, CalibrationInputs>();
+
 /** The calibration set as this model's family prepares it (audio: its default frame for Sync). */
-export function calibrationInputs(family: ModelFamily<ModelConfig>, config: ModelConfig, set: CalibrationSet = loadCalibrationSet()): CalibrationInputs {
+export function calibrationInputs(family: ModelFamily<ModelConfig>, config: ModelConfig, set?: CalibrationSet): CalibrationInputs {
+  // The whole configuration: safe whatever of it a family's preparation reads.
+  const key = JSON.stringify([family.name, config]);
+  if (set !== undefined) return prepare(family, config, set);
+  let inputs = prepared.get(key);
+  if (inputs === undefined) {
+    inputs = prepare(family, config, loadCalibrationSet());
+    prepared.set(key, inputs);
+  }
+  return inputs;
+}
+
+function prepare(family: ModelFamily<ModelConfig>, config: ModelConfig, set: CalibrationSet): CalibrationInputs {
   const concat = (parts: Float32Array[]): Float32Array => {
     const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
     let at = 0;
