@@ -14,6 +14,7 @@ import type { ModelConfig } from '../../native-models/registry.ts';
 import { isManifest, MANIFEST_FORMAT } from './manifest.ts';
 import type { ModelManifest } from './manifest.ts';
 import { convertInto } from './convert-into.ts';
+import { providerChoice } from './providers.ts';
 
 export interface InstalledModel {
   readonly manifest: ModelManifest;
@@ -147,6 +148,8 @@ export async function importModel(dataDir: string, file: string, options: Import
     existing.converterVersion === CONVERTER_VERSION &&
     (existing.precisionRequest ?? existing.precision) === precision &&
     existing.headsOverride === headsOverride &&
+    // auto measured on another provider (a GPU since) would choose among other candidates.
+    (precision !== 'auto' || existing.calibration?.provider === (await providerChoice(options.provider ?? 'auto')).provider) &&
     (await graphsIntact(dir, existing))
   ) {
     return { model: { manifest: existing, dir, bytes: sumBytes(existing) }, reused: true };

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors, dropFile } from './helpers.ts';
 import type { Served, UiLibrary } from './helpers.ts';
+import { writeSmallCheckpoint } from '../helpers/precision-checkpoints.ts';
 
 describe('desktop UI over foley serve (Chromium)', { timeout: 90_000 }, () => {
   let lib: UiLibrary;
@@ -123,6 +124,18 @@ describe('desktop UI over foley serve (Chromium)', { timeout: 90_000 }, () => {
     await page.getByTestId('models').getByText('tiny').waitFor();
     assert.match(await page.getByTestId('provider').innerText(), /CPU/);
     await shot('08-models');
+  });
+
+  test('importing from the Models page measures the precision and shows the figures', { timeout: 60_000 }, async () => {
+    const ckpt = writeSmallCheckpoint(lib.base, 'plain');
+    await page.getByLabel('Checkpoint file (.pth or .safetensors)').fill(ckpt);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const figures = page.getByTestId('models').getByTestId('calibration');
+    await figures.waitFor({ timeout: 45_000 });
+    const text = await figures.innerText();
+    assert.match(text, /Precision chosen by measurement on CPU: int8 \(32 sounds, 32 pictures, \d+\.\d s\)/);
+    assert.match(text, /int8 agrees: sounds min cosine 0\.99\d+, mean 0\.99\d+, neighbours (9[89]|100)\.\d%; pictures min cosine 0\.99\d+/);
+    await shot('08b-models-precision');
   });
 
   test('keyboard: the section tabs move with the arrow keys; dark theme follows the OS', async () => {
