@@ -10,7 +10,7 @@ import { convertCheckpointTo } from '../../native-models/convert.ts';
 import type { ConvertOptions } from '../../native-models/convert.ts';
 import type { GraphName } from '../../native-models/family.ts';
 import { calibrationInputs, candidatesFor, compare, embedFolder } from '../../native-models/precision/calibrate.ts';
-import { agrees, THRESHOLDS } from '../../native-models/precision/decide.ts';
+import { agrees, choose, THRESHOLDS } from '../../native-models/precision/decide.ts';
 import { familyOfConfig } from '../../native-models/registry.ts';
 import type { ModelConfig } from '../../native-models/registry.ts';
 import { sha256Bytes } from '../hash.ts';
@@ -81,17 +81,15 @@ export async function convertInto(dir: string, source: string, options: ConvertI
   report({ stage: 'calibrate', label: 'Measuring precision', done: 0, total: precisions.length, unit: 'items' });
   const ref = await embedFolder(folder('fp32'), family, config, inputs, session);
   const candidates: Array<CalibrationReport['candidates'][number]> = [];
-  let chosen: Precision = 'fp32';
+  // Candidates in order of preference; measuring stops at the first that agrees (the rest would lose anyway).
   for (const [i, p] of precisions.slice(1).entries()) {
     report({ stage: 'calibrate', label: 'Measuring precision', done: i + 1, total: precisions.length, unit: 'items' });
     const figures = compare(ref, await embedFolder(folder(p), family, config, inputs, session), config, inputs.count);
     const accepted = agrees([figures.audio, figures.visual]);
     candidates.push({ precision: p, audio: figures.audio, visual: figures.visual, accepted });
-    if (accepted) {
-      chosen = p;
-      break;
-    }
+    if (accepted) break;
   }
+  const chosen = choose(candidates.map((c) => ({ precision: c.precision, figures: [c.audio, c.visual] })));
   for (const entry of Object.values(graphs.get(chosen)!)) {
     if (entry !== undefined) await rename(path.join(folder(chosen), entry.file), path.join(dir, entry.file));
   }
