@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchFrames } from './frames.bench.ts';
+import { benchHnswParams } from './hnsw-params.bench.ts';
 import { benchIndex } from './index.bench.ts';
 import { benchLocalisation } from './localisation.bench.ts';
 import { benchMedia } from './media.bench.ts';
@@ -13,7 +14,7 @@ import { benchStore } from './store.bench.ts';
 import { benchSync } from './sync.bench.ts';
 import { benchTraining } from './training.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams };
 const only = process.argv.slice(2);
 const outDir = path.join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });

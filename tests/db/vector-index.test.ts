@@ -83,6 +83,26 @@ test('overwritten or missing chunks are detected and the graph is rebuilt with t
   db.close();
 });
 
+test('a graph stored with other HNSW parameters (an older default) is rebuilt with the current ones and stored again', () => {
+  const { db, modelId, queries } = library();
+  const key = { modelId, modality: 'audio' } as const;
+  const old = new VectorIndex(key, DIM, { ...OPTIONS, m: 8, efConstruction: 40 });
+  assert.deepEqual(old.load(db), { source: 'rebuilt', reason: 'missing' });
+  assert.equal(readIndexMeta(db, key)!.m, 8);
+
+  const current = new VectorIndex(key, DIM, OPTIONS);
+  assert.deepEqual(current.load(db), { source: 'rebuilt', reason: 'other parameters' });
+  const meta = readIndexMeta(db, key)!;
+  assert.deepEqual([meta.m, meta.efConstruction, meta.vectorCount], [current.params.m, current.params.efConstruction, 400]);
+  // The rebuilt graph is the one a fresh build with the current parameters gives, and it is what loads next.
+  const fresh = new VectorIndex(key, DIM, OPTIONS);
+  fresh.rebuild(db);
+  const next = new VectorIndex(key, DIM, OPTIONS);
+  assert.deepEqual(next.load(db), { source: 'stored', caughtUp: 0 });
+  assert.deepEqual(searchAll(next, queries), searchAll(fresh, queries));
+  db.close();
+});
+
 test('deleted windows become tombstones, never come back in results, and many of them trigger compaction', () => {
   const { db, modelId, ids } = library();
   const key = { modelId, modality: 'audio' } as const;
