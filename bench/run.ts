@@ -2,6 +2,7 @@
 // (never as timed assertions in tests). Results also go to bench/results/<name>-<time>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { benchDecodeThreads } from './decode-threads.bench.ts';
 import { benchFrames } from './frames.bench.ts';
 import { benchIndex } from './index.bench.ts';
 import { benchLocalisation } from './localisation.bench.ts';
@@ -12,7 +13,7 @@ import { benchStore } from './store.bench.ts';
 import { benchSync } from './sync.bench.ts';
 import { benchTraining } from './training.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, 'decode-threads': benchDecodeThreads };
 const only = process.argv.slice(2);
 const outDir = path.join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
