@@ -17,7 +17,7 @@
 // window to reach the middle.
 import { MediaError } from '../base/errors.ts';
 import { findTool } from './ffmpeg-binaries.ts';
-import { decodeFrameRgb, parsePpmStream } from './image.ts';
+import { decodeFrameRgb, frameDecodeThreads, parsePpmStream } from './image.ts';
 import type { DecodeImageOptions, RgbFrame } from './image.ts';
 import { assertReadableFile } from './probe.ts';
 import { runTool } from './spawn.ts';
@@ -79,6 +79,7 @@ async function filterWindow(file: string, start: number, times: readonly number[
   const last = Math.max(...times) - start;
   const args = [
     '-nostdin', '-hide_banner', '-v', 'error',
+    ...frameDecodeThreads(),
     '-ss', start.toFixed(6), '-t', (last + 1).toFixed(6), '-i', file,
     '-map', '0:V:0?', '-an', '-sn', '-dn',
     '-vf', `select=${terms.join('+')}`, '-fps_mode', 'passthrough', '-frames:v', String(times.length),

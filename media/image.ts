@@ -24,6 +24,21 @@ export interface DecodeImageOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Decoder threads for single-frame video decodes (input option, before `-i`). One: a frame decode
+ * runs beside inference on the same cores, and for one frame after a seek ffmpeg's frame threading
+ * only adds start-up and hand-off work. Measured (the ffmpeg command below by hand under /usr/bin/time,
+ * and wall time in bench/decode-threads.bench.ts; 60-s 1080p25 h264, GOP 2 s, 6 seeks, this 2-core
+ * machine, two runs): ffmpeg's default (auto) 402–421 ms wall and 538–543 ms CPU per frame,
+ * `-threads 1` 348–372 ms and 470–492 ms — 0.87× wall, 0.88× CPU, byte-identical frames.
+ * FOLEY_FRAME_THREADS=auto restores ffmpeg's default (the bench's "before").
+ */
+export function frameDecodeThreads(): string[] {
+  const v = process.env.FOLEY_FRAME_THREADS;
+  if (v === 'auto') return [];
+  return ['-threads', v !== undefined && /^[1-9][0-9]?$/.test(v) ? v : '1'];
+}
+
 const PPM_OUTPUT = ['-an', '-sn', '-dn', '-frames:v', '1', '-pix_fmt', 'rgb24', '-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1'];
 
 /** Parse a binary P6 PPM (maxval 255) as ffmpeg writes it. */
@@ -90,8 +105,8 @@ export async function decodeFrameRgb(file: string, seconds: number, options: Dec
   const base = ['-nostdin', '-hide_banner', '-v', 'error'];
   const run = (args: string[]): Promise<{ stdout: Buffer }> =>
     runTool(ffmpeg, args, { file, what: `decoding the frame at ${ts} s`, timeoutMs: options.timeoutMs ?? 60_000, signal: options.signal });
-  let { stdout } = await run([...base, '-ss', ts, '-i', file, '-map', '0:V:0?', ...PPM_OUTPUT]);
-  if (stdout.length === 0) ({ stdout } = await run([...base, '-i', file, '-ss', ts, '-map', '0:V:0?', ...PPM_OUTPUT]));
+  let { stdout } = await run([...base, ...frameDecodeThreads(), '-ss', ts, '-i', file, '-map', '0:V:0?', ...PPM_OUTPUT]);
+  if (stdout.length === 0) ({ stdout } = await run([...base, ...frameDecodeThreads(), '-i', file, '-ss', ts, '-map', '0:V:0?', ...PPM_OUTPUT]));
   if (stdout.length === 0) throw new MediaError(file, `no video frame at ${ts} s (past the end, or no video stream)`);
   return parsePpm(file, stdout);
 }

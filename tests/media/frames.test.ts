@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { windowFrameTimes } from '../../base/window-plan.ts';
 import { decodeFramesRgb } from '../../media/frames.ts';
+import { frameDecodeThreads } from '../../media/image.ts';
 
 const frameTimes = (start: number, end: number, k: number): number[] => windowFrameTimes({ index: 0, start, end, middle: (start + end) / 2 }, k);
 import { makeClip } from '../indexing/helpers.ts';
@@ -39,6 +40,29 @@ test('filter per window and seek per frame give the same frames', async () => {
       assert.deepEqual(byFilter, bySeek, `[${start}, ${end}) K=${k}`);
     }
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('one decoder thread (the default) gives the frames ffmpeg auto threading gives', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'foley-frames-threads-'));
+  const saved = process.env.FOLEY_FRAME_THREADS;
+  try {
+    const file = path.join(dir, 'clip.mp4');
+    await makeClip(file, 12, 440);
+    const times = frameTimes(0, 10, 4);
+    delete process.env.FOLEY_FRAME_THREADS;
+    assert.deepEqual(frameDecodeThreads(), ['-threads', '1']);
+    const one = [await decodeFramesRgb(file, 0, [5]), await decodeFramesRgb(file, 0, times)];
+    process.env.FOLEY_FRAME_THREADS = 'auto';
+    assert.deepEqual(frameDecodeThreads(), []);
+    const auto = [await decodeFramesRgb(file, 0, [5]), await decodeFramesRgb(file, 0, times)];
+    assert.deepEqual(one, auto);
+    process.env.FOLEY_FRAME_THREADS = 'lots';
+    assert.deepEqual(frameDecodeThreads(), ['-threads', '1'], 'a malformed value falls back to one thread');
+  } finally {
+    if (saved === undefined) delete process.env.FOLEY_FRAME_THREADS;
+    else process.env.FOLEY_FRAME_THREADS = saved;
     rmSync(dir, { recursive: true, force: true });
   }
 });
