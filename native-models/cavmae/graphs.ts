@@ -22,7 +22,7 @@ export const ENCODER_IO = {
 } as const satisfies EncoderGraphIO;
 
 export function context(g: GraphBuilder, sd: StateDict, c: CavMaeConfig, options: GraphOptions): LayerContext {
-  const base = { g, sd, eps: c.layerNormEps, numHeads: c.numHeads, embedDim: c.embedDim };
+  const base = { g, sd, eps: c.layerNormEps, numHeads: c.numHeads, embedDim: c.embedDim, fused: options.fused ?? false };
   return options.linear === undefined ? base : { ...base, linear: options.linear };
 }
 
