@@ -28,6 +28,7 @@ export function context(g: GraphBuilder, sd: StateDict, c: CavMaeConfig, options
     eps: c.layerNormEps,
     numHeads: c.numHeads,
     embedDim: c.embedDim,
+    fused: options.fused ?? false,
     ...(options.linear !== undefined ? { linear: options.linear } : {}),
     ...(options.compute !== undefined ? { compute: options.compute } : {}),
   };

@@ -26,6 +26,8 @@ const AttrType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 export const OPSET = 17;
 /** IR 8 is what opset 17 needs; ORT 1.30 reads it, and so do older runtimes users may have. */
 export const IR_VERSION = 8n;
+/** ONNX Runtime's contrib operators (MultiHeadAttention, SkipLayerNormalization…): version 1 is the only one. */
+export const MS_DOMAIN = 'com.microsoft';
 
 export type Dim = number | string;
 export type AttrValue = number | string | readonly number[] | { readonly float: number };
@@ -118,6 +120,8 @@ export class GraphBuilder {
   private readonly outputInfos: ValueInfoProto[] = [];
   private readonly used = new Set<string>();
   private counter = 0;
+  /** Set once a com.microsoft node is added, so only graphs that use contrib ops import that domain. */
+  private usesMsDomain = false;
   private readonly name: string;
   /** Small constants (shapes, axes, scalars) are shared, not repeated per layer. */
   private readonly constants = new Map<string, string>();
@@ -219,6 +223,26 @@ export class GraphBuilder {
     return outputs;
   }
 
+  /**
+   * One ONNX Runtime contrib node (domain com.microsoft). `outputs` says which of the op's positional
+   * outputs are wanted: unwanted ones get the empty name, which tells ORT not to compute them.
+   */
+  contrib(opType: string, inputs: readonly string[], outputs: readonly boolean[], attrs: Record<string, AttrValue> = {}, hint = opType): string[] {
+    this.usesMsDomain = true;
+    const names = outputs.map((wanted, i) => (wanted ? this.fresh(outputs.length === 1 ? hint : `${hint}_${i}`) : ''));
+    this.nodes.push(
+      create(NodeProtoSchema, {
+        opType,
+        domain: MS_DOMAIN,
+        name: this.fresh(`node_${hint}`),
+        input: [...inputs],
+        output: names,
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
+    );
+    return names;
+  }
+
   /** Renames a value by routing it through Identity, so graph outputs get stable public names. */
   named(value: string, name: string): string {
     if (this.used.has(name)) throw new Error(`value name ${name} is already used`);
@@ -242,6 +266,7 @@ export class GraphBuilder {
       graph,
       opsetImport: [
         create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(OPSET) }),
+        ...(this.usesMsDomain ? [create(OperatorSetIdProtoSchema, { domain: MS_DOMAIN, version: 1n })] : []),
       ],
       metadataProps: Object.entries(metadata)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -13,6 +13,8 @@ export interface LayerContext {
   readonly linear?: LinearImpl;
   /** 'fp16': the transformer blocks compute in float16 (see enterCompute). */
   readonly compute?: 'fp16';
+  /** Build attention and the mid-block residual with ONNX Runtime contrib ops (see attentionFused, block). */
+  readonly fused?: boolean;
 }
 
 export type LinearImpl = (ctx: LayerContext, x: string, weightKey: string, biasKey: string | null) => string;
@@ -30,6 +32,14 @@ export interface GraphOptions {
    * and callers do not change.
    */
   readonly compute?: 'fp16';
+  /**
+   * Use ONNX Runtime's fused contrib ops where its own optimiser does not fuse (MultiHeadAttention,
+   * SkipLayerNormalization). Default off: ORT already fuses GELU (BiasGelu), q·kᵀ·scale (FusedMatMul) and
+   * the int8 MatMuls (DynamicQuantizeMatMul) by itself, and on this CPU the rest gave no consistent gain
+   * (bench/model.bench.ts: 0.89–1.10× by configuration, SkipLayerNormalization 0.92× on int8), while
+   * it moves int8 results by a quantisation step. Parity: tests/model/fused.test.ts.
+   */
+  readonly fused?: boolean;
 }
 
 /** Enters the fp16 region (when the context computes in fp16): Cast the float32 value in. */
@@ -119,6 +129,25 @@ export function attention(ctx: LayerContext, x: string, prefix: string): string 
   return linear(ctx, merged, `${prefix}.proj`);
 }
 
+/**
+ * The same attention with com.microsoft MultiHeadAttention: ORT fuses GELU, the MatMul/scale pairs and
+ * the int8 MatMuls by itself, but leaves the head split/merge Transposes and a separate Softmax; this
+ * op does split, q·kᵀ·scale, softmax, ·v and merge in one kernel. The qkv row layout is [3, H, Dh], so the
+ * last axis cut in three equal parts gives q, k and v with heads laid out as MHA expects ([H, Dh]).
+ * Scale defaults to 1/√Dh, as timm's.
+ */
+export function attentionFused(ctx: LayerContext, x: string, prefix: string): string {
+  const { g, numHeads, embedDim } = ctx;
+  const qkv = linear(ctx, x, `${prefix}.qkv`);
+  const [q, k, v] = g.opN('Split', [qkv, g.int64Tensor('split_qkv_last', [embedDim, embedDim, embedDim])], 3, { axis: -1 }, `${prefix}.qkv_split`) as [
+    string,
+    string,
+    string,
+  ];
+  const [merged] = g.contrib('MultiHeadAttention', [q, k, v], [true], { num_heads: numHeads }, `${prefix}.mha`) as [string];
+  return linear(ctx, merged, `${prefix}.proj`);
+}
+
 export function mlp(ctx: LayerContext, x: string, prefix: string): string {
   return linear(ctx, gelu(ctx, linear(ctx, x, `${prefix}.fc1`)), `${prefix}.fc2`);
 }
@@ -127,6 +156,21 @@ export function mlp(ctx: LayerContext, x: string, prefix: string): string {
 export type NormSet = '' | '_a' | '_v';
 
 export function block(ctx: LayerContext, x: string, prefix: string, norms: NormSet): string {
+  if (ctx.fused === true) return blockFused(ctx, x, prefix, norms);
   const h = ctx.g.op('Add', [x, attention(ctx, layerNorm(ctx, x, `${prefix}.norm1${norms}`), `${prefix}.attn`)]);
   return ctx.g.op('Add', [h, mlp(ctx, layerNorm(ctx, h, `${prefix}.norm2${norms}`), `${prefix}.mlp`)]);
+}
+
+/**
+ * The block with fused attention, and the mid-block residual Add + norm2 as one SkipLayerNormalization
+ * whose 4th output is the sum h itself (ORT's optimiser does not fuse that Add: h has two readers).
+ */
+function blockFused(ctx: LayerContext, x: string, prefix: string, norms: NormSet): string {
+  const { g } = ctx;
+  const a = attentionFused(ctx, layerNorm(ctx, x, `${prefix}.norm1${norms}`), `${prefix}.attn`);
+  const n2 = `${prefix}.norm2${norms}`;
+  const [normed, h] = g
+    .contrib('SkipLayerNormalization', [x, a, weight(ctx, `${n2}.weight`), weight(ctx, `${n2}.bias`)], [true, false, false, true], { epsilon: { float: ctx.eps } }, n2)
+    .filter((n) => n !== '') as [string, string];
+  return g.op('Add', [h, mlp(ctx, normed, `${prefix}.mlp`)]);
 }
