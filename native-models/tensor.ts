@@ -18,3 +18,14 @@ export function numel(shape: readonly number[]): number {
 export function shapeToString(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** Arrays side by side in one Float32Array (a batch of inputs; a frame-level row of vectors). */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

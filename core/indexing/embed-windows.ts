@@ -11,6 +11,7 @@ import type { NewWindow } from '../../db/windows.ts';
 import type { Modality } from '../../base/types.ts';
 import { framesMask } from '../../base/window-plan.ts';
 import { BatchEmbedder } from '../embedding/batch.ts';
+import { concatFloat32 } from '../../native-models/tensor.ts';
 import { decodeWindowInputs } from '../embedding/window-inputs.ts';
 import { normaliseInPlace } from '../search/vectors.ts';
 import type { IndexStats } from './progress.ts';
@@ -63,17 +64,6 @@ export function aggregateFrames(frames: readonly Float32Array[]): Float32Array {
   return normaliseInPlace(sum);
 }
 
-/** Frame vectors side by side, in frame order: how a frame-level row stores them (db/embeddings.ts). */
-function concat(vectors: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));
-  let at = 0;
-  for (const v of vectors) {
-    out.set(v, at);
-    at += v.length;
-  }
-  return out;
-}
-
 export async function embedFileWindows(
   file: string,
   info: MediaInfo,
@@ -97,12 +87,12 @@ export async function embedFileWindows(
   };
   const embeddedFrame = (slot: Slot, i: number, of: number) => (vector: Float32Array): void => {
     slot.frames[i] = vector;
-    if (slot.frames.filter(Boolean).length === of) slot.visual = slot.clipFrames === undefined ? aggregateFrames(slot.frames) : concat(slot.frames);
+    if (slot.frames.filter(Boolean).length === of) slot.visual = slot.clipFrames === undefined ? aggregateFrames(slot.frames) : concatFloat32(slot.frames);
     done(slot);
   };
   const embeddedSound = (slot: Slot, i: number, of: number) => (vector: Float32Array): void => {
     slot.audioFrames[i] = vector;
-    if (slot.audioFrames.filter(Boolean).length === of) slot.audio = concat(slot.audioFrames);
+    if (slot.audioFrames.filter(Boolean).length === of) slot.audio = concatFloat32(slot.audioFrames);
     done(slot);
   };
   const result = await decodeWindowInputs(file, info, plan, encoder, {

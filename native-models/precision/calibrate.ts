@@ -18,6 +18,7 @@ import type { SessionOptions } from '../runtime/session.ts';
 import { loadCalibrationSet } from './calibration-set.ts';
 import type { CalibrationSet } from './calibration-set.ts';
 import { agreement, THRESHOLDS } from './decide.ts';
+import { concatFloat32 } from '../tensor.ts';
 
 /** Items per inference call: batching keeps small models' calibration cheap, 8 bounds full-size memory. */
 const BATCH = 8;
@@ -53,18 +54,9 @@ export function calibrationInputs(family: ModelFamily<ModelConfig>, config: Mode
 }
 
 function prepare(family: ModelFamily<ModelConfig>, config: ModelConfig, set: CalibrationSet): CalibrationInputs {
-  const concat = (parts: Float32Array[]): Float32Array => {
-    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  };
   return {
-    audio: concat(set.sounds.map((s) => family.audioInput(s.samples, config))),
-    visual: concat(set.pictures.map((p) => family.imageInput(p.rgb, config))),
+    audio: concatFloat32(set.sounds.map((s) => family.audioInput(s.samples, config))),
+    visual: concatFloat32(set.pictures.map((p) => family.imageInput(p.rgb, config))),
     count: { audio: set.sounds.length, visual: set.pictures.length },
   };
 }
