@@ -95,7 +95,7 @@ export async function embedFileWindows(
     if (slot.audioFrames.filter(Boolean).length === of) slot.audio = concatFloat32(slot.audioFrames);
     done(slot);
   };
-  const result = await decodeWindowInputs(file, info, plan, encoder, {
+  const decoding = decodeWindowInputs(file, info, plan, encoder, {
     ...(options.modalities ? { modalities: options.modalities } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onFrame ? { onFrame: options.onFrame } : {}),
@@ -117,6 +117,10 @@ export async function embedFileWindows(
       for (const [i, input] of audioFrames.entries()) await embedder.add('audio', input, embeddedSound(slot, i, audioFrames.length));
       for (const [i, input] of visual.entries()) await embedder.add('visual', input, embeddedFrame(slot, i, visual.length));
     },
+  });
+  const result = await decoding.catch(async (e: unknown) => {
+    await embedder.abandon();
+    throw e;
   });
   await embedder.finish();
 

@@ -1,0 +1,80 @@
+// The inference thread (worker_threads): hosts ONNX Runtime sessions off the main thread.
+// Why: onnxruntime-node's `session.run` holds the calling thread for the whole run (measured: no
+// timer fires during a 336 ms run), so on the main thread it stalls everything else — reading
+// ffmpeg's pipes, preparing the next inputs, answering HTTP. Here it stalls only this thread.
+// Messages in: HostRequest; out: HostReply. Tensors travel as transferred ArrayBuffers (no copy).
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { createSession } from './session.ts';
+import type { LoadedSession, SessionOptions } from './session.ts';
+import type { ProviderName } from '../../base/types.ts';
+
+export interface HostTensor {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+export type HostRequest =
+  | { readonly type: 'run'; readonly id: number; readonly file: string; readonly feeds: Record<string, HostTensor>; readonly fetches: readonly string[] }
+  | { readonly type: 'open'; readonly id: number; readonly file: string }
+  | { readonly type: 'release'; readonly id: number };
+
+export type HostReply =
+  | { readonly id: number; readonly ok: true; readonly provider: ProviderName; readonly outputs?: Record<string, HostTensor>; readonly runMs?: number }
+  | { readonly id: number; readonly ok: false; readonly message: string; readonly stack?: string };
+
+const port = parentPort;
+if (port === null) throw new Error('session-host.ts runs only as a worker thread');
+const options = workerData as SessionOptions;
+const sessions = new Map<string, Promise<LoadedSession>>();
+
+function open(file: string): Promise<LoadedSession> {
+  let s = sessions.get(file);
+  if (s === undefined) {
+    s = createSession(file, options);
+    s.catch(() => sessions.delete(file));
+    sessions.set(file, s);
+  }
+  return s;
+}
+
+async function handle(req: HostRequest): Promise<{ reply: HostReply; transfer: ArrayBuffer[] }> {
+  if (req.type === 'release') {
+    const all = [...sessions.values()];
+    sessions.clear();
+    for (const s of all) await (await s.catch(() => undefined))?.session.release();
+    return { reply: { id: req.id, ok: true, provider: options.provider === 'auto' || options.provider === undefined ? 'cpu' : options.provider }, transfer: [] };
+  }
+  const loaded = await open(req.file);
+  if (req.type === 'open') return { reply: { id: req.id, ok: true, provider: loaded.provider }, transfer: [] };
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(req.feeds)) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+  const started = performance.now();
+  const out = await loaded.session.run(feeds, [...req.fetches]);
+  const runMs = performance.now() - started;
+  const outputs: Record<string, HostTensor> = {};
+  const transfer: ArrayBuffer[] = [];
+  for (const name of req.fetches) {
+    const t = out[name]!;
+    // A copy we own: ORT's output may be a view on memory it manages.
+    const data = new Float32Array(t.data as Float32Array);
+    outputs[name] = { data, dims: [...t.dims] };
+    transfer.push(data.buffer);
+  }
+  return { reply: { id: req.id, ok: true, provider: loaded.provider, outputs, runMs }, transfer };
+}
+
+// One request at a time, in order: the sessions' own intra-op threads use the cores; running two
+// graphs at once would only make them fight over them.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (req: HostRequest) => {
+  queue = queue.then(async () => {
+    try {
+      const { reply, transfer } = await handle(req);
+      port.postMessage(reply, transfer);
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      port.postMessage({ id: req.id, ok: false, message: err.message, ...(err.stack !== undefined ? { stack: err.stack } : {}) } satisfies HostReply);
+    }
+  });
+});
