@@ -11,6 +11,7 @@ import type { NewWindow } from '../../db/windows.ts';
 import type { Modality } from '../../base/types.ts';
 import { framesMask } from '../../base/window-plan.ts';
 import { BatchEmbedder } from '../embedding/batch.ts';
+import { yieldToInteractive } from '../../base/interactive.ts';
 import { concatFloat32 } from '../../native-models/tensor.ts';
 import { decodeWindowInputs } from '../embedding/window-inputs.ts';
 import { normaliseInPlace } from '../search/vectors.ts';
@@ -103,6 +104,8 @@ export async function embedFileWindows(
     ...(options.framesPerWindow !== undefined ? { framesPerWindow: options.framesPerWindow } : {}),
     beforeWindow: () => embedder.throwIfFailed(),
     onInputs: async ({ win, audio, visual = [], clipFrames, audioFrames = [] }) => {
+      // Decoding the next windows (ffmpeg, fbank) holds back while a search runs (base/interactive.ts).
+      await yieldToInteractive();
       const slot: Slot = {
         win,
         frames: [],

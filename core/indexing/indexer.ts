@@ -232,7 +232,8 @@ async function setUpRuntime(options: IndexOptions): Promise<Runtime> {
     threads ??= tuned.threads;
     batchSize ??= tuned.batchSize;
   }
-  const encoder = encoderFor(options.model, { thread: true, provider, threads });
+  // Background: each batch waits while a search runs in this process (base/interactive.ts).
+  const encoder = encoderFor(options.model, { thread: true, background: true, provider, threads });
   // Both sessions are created on the inference thread while the first windows decode (seconds for a
   // full-size graph); a failure shows again, with its message, at the first batch.
   for (const m of MODALITIES) encoder.provider(m).catch(() => undefined);

@@ -11,6 +11,7 @@ import type { ModelConfig } from '../registry.ts';
 import { createSession } from './session.ts';
 import type { LoadedSession, SessionOptions } from './session.ts';
 import { WorkerSessions } from './worker-sessions.ts';
+import { interactiveCounter } from '../../base/interactive.ts';
 
 export interface EncoderOptions extends SessionOptions {
   /**
@@ -18,6 +19,11 @@ export interface EncoderOptions extends SessionOptions {
    * meanwhile — indexing decodes the next windows there. session() stays on the caller's thread.
    */
   readonly thread?: boolean;
+  /**
+   * With `thread`: background work that lets interactive work go first — each call waits on the
+   * thread while base/interactive.ts counts interactive work running.
+   */
+  readonly background?: boolean;
 }
 
 export interface EncoderOutput {
@@ -46,9 +52,9 @@ export class Encoder {
     this.dir = dir;
     this.config = config;
     this.family = familyOfConfig(config);
-    const { thread, ...session } = options;
+    const { thread, background, ...session } = options;
     this.options = session;
-    if (thread === true) this.thread = new WorkerSessions(session);
+    if (thread === true) this.thread = new WorkerSessions(session, background === true ? interactiveCounter() : undefined);
   }
 
   private graphFile(graph: string): string {

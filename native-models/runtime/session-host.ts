@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { createSession } from './session.ts';
 import type { LoadedSession, SessionOptions } from './session.ts';
 import type { ProviderName } from '../../base/types.ts';
+import { waitWhileInteractive } from '../../base/interactive.ts';
 
 export interface HostTensor {
   readonly data: Float32Array;
@@ -20,12 +21,18 @@ export type HostRequest =
   | { readonly type: 'release'; readonly id: number };
 
 export type HostReply =
-  | { readonly id: number; readonly ok: true; readonly provider: ProviderName; readonly outputs?: Record<string, HostTensor>; readonly runMs?: number }
+  | { readonly id: number; readonly ok: true; readonly provider: ProviderName; readonly outputs?: Record<string, HostTensor>; readonly runMs?: number; readonly waitedMs?: number }
   | { readonly id: number; readonly ok: false; readonly message: string; readonly stack?: string };
 
 const port = parentPort;
 if (port === null) throw new Error('session-host.ts runs only as a worker thread');
-const options = workerData as SessionOptions;
+export interface HostData {
+  readonly options: SessionOptions;
+  /** base/interactive.ts's count: when given, each run first waits while interactive work runs. */
+  readonly yieldTo?: Int32Array;
+}
+
+const { options, yieldTo } = workerData as HostData;
 const sessions = new Map<string, Promise<LoadedSession>>();
 
 function open(file: string): Promise<LoadedSession> {
@@ -49,6 +56,7 @@ async function handle(req: HostRequest): Promise<{ reply: HostReply; transfer: A
   if (req.type === 'open') return { reply: { id: req.id, ok: true, provider: loaded.provider }, transfer: [] };
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(req.feeds)) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+  const waitedMs = yieldTo !== undefined ? waitWhileInteractive(yieldTo) : 0;
   const started = performance.now();
   const out = await loaded.session.run(feeds, [...req.fetches]);
   const runMs = performance.now() - started;
@@ -61,7 +69,7 @@ async function handle(req: HostRequest): Promise<{ reply: HostReply; transfer: A
     outputs[name] = { data, dims: [...t.dims] };
     transfer.push(data.buffer);
   }
-  return { reply: { id: req.id, ok: true, provider: loaded.provider, outputs, runMs }, transfer };
+  return { reply: { id: req.id, ok: true, provider: loaded.provider, outputs, runMs, waitedMs }, transfer };
 }
 
 // One request at a time, in order: the sessions' own intra-op threads use the cores; running two

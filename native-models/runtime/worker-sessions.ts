@@ -3,27 +3,28 @@
 // instance; requests run one after another in the order sent.
 import { Worker } from 'node:worker_threads';
 import type { ProviderName } from '../../base/types.ts';
-import type { HostReply, HostRequest, HostTensor } from './session-host.ts';
+import type { HostData, HostReply, HostRequest, HostTensor } from './session-host.ts';
 import type { SessionOptions } from './session.ts';
 
 type Pending = { resolve: (r: HostReply & { ok: true }) => void; reject: (e: Error) => void };
 
 export class WorkerSessions {
-  readonly #options: SessionOptions;
+  readonly #data: HostData;
   #worker: Worker | undefined;
   readonly #pending = new Map<number, Pending>();
   #next = 1;
   #dead: Error | undefined;
 
-  constructor(options: SessionOptions) {
-    this.#options = options;
+  /** `yieldTo`: base/interactive.ts's count, for a background thread that lets interactive work go first. */
+  constructor(options: SessionOptions, yieldTo?: Int32Array) {
+    this.#data = { options, ...(yieldTo !== undefined ? { yieldTo } : {}) };
   }
 
   /** The thread, started on first use (an encoder that is never asked costs nothing). */
   #thread(): Worker {
     if (this.#worker !== undefined) return this.#worker;
     const url = new URL(import.meta.url.endsWith('.ts') ? './session-host.ts' : './session-host.js', import.meta.url);
-    const worker = new Worker(url, { workerData: this.#options });
+    const worker = new Worker(url, { workerData: this.#data });
     this.#worker = worker;
     // An idle inference thread must not keep a CLI process alive.
     worker.unref();
@@ -64,10 +65,10 @@ export class WorkerSessions {
    * Runs a graph. The feeds' buffers are transferred (they are unusable here afterwards), so pass
    * arrays that own their whole buffer.
    */
-  async run(file: string, feeds: Record<string, HostTensor>, fetches: readonly string[]): Promise<{ outputs: Record<string, HostTensor>; runMs: number }> {
+  async run(file: string, feeds: Record<string, HostTensor>, fetches: readonly string[]): Promise<{ outputs: Record<string, HostTensor>; runMs: number; waitedMs: number }> {
     const transfer = Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer);
     const reply = await this.#send({ type: 'run', id: this.#next++, file, feeds, fetches }, transfer);
-    return { outputs: reply.outputs ?? {}, runMs: reply.runMs ?? 0 };
+    return { outputs: reply.outputs ?? {}, runMs: reply.runMs ?? 0, waitedMs: reply.waitedMs ?? 0 };
   }
 
   /** Releases the sessions and ends the thread. */
