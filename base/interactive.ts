@@ -3,7 +3,8 @@
 // its next step, so a query waits for at most the one step already running, never behind the queue.
 // The count lives in a SharedArrayBuffer so worker threads can wait on it (Atomics.wait) as cheaply
 // as the main thread (a promise).
-const shared = new Int32Array(new SharedArrayBuffer(4));
+// [0]: interactive calls running; [1]: when the last one ended, in whole seconds since the epoch.
+const shared = new Int32Array(new SharedArrayBuffer(8));
 const waiters = new Set<() => void>();
 
 /** The shared count, for worker threads (pass it in workerData; see waitWhileInteractive). */
@@ -17,6 +18,7 @@ export async function interactive<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } finally {
+    Atomics.store(shared, 1, Math.floor(Date.now() / 1000));
     if (Atomics.sub(shared, 0, 1) === 1) {
       Atomics.notify(shared, 0);
       for (const w of [...waiters]) w();
@@ -26,6 +28,14 @@ export async function interactive<T>(work: () => Promise<T>): Promise<T> {
 
 export function interactiveRunning(counter: Int32Array = shared): boolean {
   return Atomics.load(counter, 0) > 0;
+}
+
+/**
+ * Interactive work runs now or ended less than `seconds` ago: someone is searching, so background
+ * work should come in small steps (a query then waits for a small step, not a whole batch).
+ */
+export function interactiveRecently(counter: Int32Array = shared, seconds = 10): boolean {
+  return Atomics.load(counter, 0) > 0 || Date.now() / 1000 - Atomics.load(counter, 1) < seconds;
 }
 
 /** Main thread: resolves at once when nothing interactive runs, else when the last one ends. */

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { createSession } from './session.ts';
 import type { LoadedSession, SessionOptions } from './session.ts';
 import type { ProviderName } from '../../base/types.ts';
-import { waitWhileInteractive } from '../../base/interactive.ts';
+import { interactiveRecently, waitWhileInteractive } from '../../base/interactive.ts';
 
 export interface HostTensor {
   readonly data: Float32Array;
@@ -21,7 +21,7 @@ export type HostRequest =
   | { readonly type: 'release'; readonly id: number };
 
 export type HostReply =
-  | { readonly id: number; readonly ok: true; readonly provider: ProviderName; readonly outputs?: Record<string, HostTensor>; readonly runMs?: number; readonly waitedMs?: number }
+  | { readonly id: number; readonly ok: true; readonly provider: ProviderName; readonly outputs?: Record<string, HostTensor>; readonly runMs?: number; readonly waitedMs?: number; readonly steps?: number }
   | { readonly id: number; readonly ok: false; readonly message: string; readonly stack?: string };
 
 const port = parentPort;
@@ -54,22 +54,46 @@ async function handle(req: HostRequest): Promise<{ reply: HostReply; transfer: A
   }
   const loaded = await open(req.file);
   if (req.type === 'open') return { reply: { id: req.id, ok: true, provider: loaded.provider }, transfer: [] };
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(req.feeds)) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
-  const waitedMs = yieldTo !== undefined ? waitWhileInteractive(yieldTo) : 0;
-  const started = performance.now();
-  const out = await loaded.session.run(feeds, [...req.fetches]);
-  const runMs = performance.now() - started;
+  // While someone is searching, a batch runs item by item, each after the searches running have
+  // ended: a query then waits for one item at most, not for the whole batch.
+  const count = Object.values(req.feeds)[0]?.dims[0] ?? 1;
+  const steps = yieldTo !== undefined && count > 1 && interactiveRecently(yieldTo) ? count : 1;
+  let waitedMs = 0;
+  let runMs = 0;
+  const parts: Record<string, Float32Array[]> = {};
+  const dims: Record<string, number[]> = {};
+  for (let step = 0; step < steps; step++) {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(req.feeds)) {
+      const per = t.data.length / count;
+      const data = steps === 1 ? t.data : t.data.subarray(step * per, (step + 1) * per);
+      feeds[name] = new ort.Tensor('float32', data, steps === 1 ? t.dims : [1, ...t.dims.slice(1)]);
+    }
+    if (yieldTo !== undefined) waitedMs += waitWhileInteractive(yieldTo);
+    const started = performance.now();
+    const out = await loaded.session.run(feeds, [...req.fetches]);
+    runMs += performance.now() - started;
+    for (const name of req.fetches) {
+      const t = out[name]!;
+      (parts[name] ??= []).push(t.data as Float32Array);
+      dims[name] = [count, ...t.dims.slice(1)];
+    }
+  }
   const outputs: Record<string, HostTensor> = {};
   const transfer: ArrayBuffer[] = [];
   for (const name of req.fetches) {
-    const t = out[name]!;
-    // A copy we own: ORT's output may be a view on memory it manages.
-    const data = new Float32Array(t.data as Float32Array);
-    outputs[name] = { data, dims: [...t.dims] };
+    const got = parts[name]!;
+    // A copy we own (ORT's output may be a view on memory it manages), joined when run item by item.
+    const data = new Float32Array(got.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of got) {
+      data.set(p, at);
+      at += p.length;
+    }
+    outputs[name] = { data, dims: dims[name]! };
     transfer.push(data.buffer);
   }
-  return { reply: { id: req.id, ok: true, provider: loaded.provider, outputs, runMs, waitedMs }, transfer };
+  return { reply: { id: req.id, ok: true, provider: loaded.provider, outputs, runMs, waitedMs, steps }, transfer };
 }
 
 // One request at a time, in order: the sessions' own intra-op threads use the cores; running two

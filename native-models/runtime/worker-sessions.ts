@@ -62,13 +62,13 @@ export class WorkerSessions {
   }
 
   /**
-   * Runs a graph. The feeds' buffers are transferred (they are unusable here afterwards), so pass
+   * Runs a graph (`steps`: the ONNX Runtime calls it took — one per item while searches go first). The feeds' buffers are transferred (they are unusable here afterwards), so pass
    * arrays that own their whole buffer.
    */
-  async run(file: string, feeds: Record<string, HostTensor>, fetches: readonly string[]): Promise<{ outputs: Record<string, HostTensor>; runMs: number; waitedMs: number }> {
+  async run(file: string, feeds: Record<string, HostTensor>, fetches: readonly string[]): Promise<{ outputs: Record<string, HostTensor>; runMs: number; waitedMs: number; steps: number }> {
     const transfer = Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer);
     const reply = await this.#send({ type: 'run', id: this.#next++, file, feeds, fetches }, transfer);
-    return { outputs: reply.outputs ?? {}, runMs: reply.runMs ?? 0, waitedMs: reply.waitedMs ?? 0 };
+    return { outputs: reply.outputs ?? {}, runMs: reply.runMs ?? 0, waitedMs: reply.waitedMs ?? 0, steps: reply.steps ?? 1 };
   }
 
   /** Releases the sessions and ends the thread. */

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { interactive, interactiveRunning, yieldToInteractive } from '../../base/interactive.ts';
+import { interactive, interactiveCounter, interactiveRunning, yieldToInteractive } from '../../base/interactive.ts';
+import { WorkerSessions } from '../../native-models/runtime/worker-sessions.ts';
 import { importModel } from '../../core/models/store.ts';
 import type { InstalledModel } from '../../core/models/store.ts';
 import { Encoder } from '../../native-models/runtime/encoder.ts';
@@ -61,6 +62,40 @@ test('a background encoder on its thread waits while interactive work runs; a fo
     assert.deepEqual(events, ['foreground batch', 'search done', 'background batch']);
     // With nothing interactive, it runs at once.
     await background.encode('visual', input);
+  } finally {
+    await background.release();
+    await foreground.release();
+  }
+});
+
+test('right after a search, a background batch runs item by item and gives the batch results (fp32, 1e-5)', async () => {
+  const background = new Encoder(model.dir, model.manifest.config, { provider: 'cpu', threads: 1, thread: true, background: true });
+  const foreground = new Encoder(model.dir, model.manifest.config, { provider: 'cpu', threads: 1 });
+  try {
+    for (const m of ['audio', 'visual'] as const) {
+      const size = foreground.inputSize(m);
+      const batch = new Float32Array(5 * size).map((_, i) => Math.sin(i * 0.37));
+      const whole = await foreground.encode(m, batch, ['pooled']);
+      await interactive(async () => undefined);
+      const stepwise = await background.encode(m, batch, ['pooled']);
+      // The same request straight to an inference thread shows the steps it took.
+      const io = foreground.family.encoderIO;
+      const file = path.join(model.dir, `${m}.onnx`);
+      const dims = [5, ...foreground.family.inputShape(m, foreground.config)];
+      const yielding = new WorkerSessions({ provider: 'cpu', threads: 1 }, interactiveCounter());
+      const plain = new WorkerSessions({ provider: 'cpu', threads: 1 });
+      try {
+        assert.equal((await yielding.run(file, { [io.input[m]]: { data: batch.slice(), dims } }, [io.embedding])).steps, 5);
+        assert.equal((await plain.run(file, { [io.input[m]]: { data: batch.slice(), dims } }, [io.embedding])).steps, 1);
+      } finally {
+        await yielding.close();
+        await plain.close();
+      }
+      assert.equal(stepwise.embeddings.length, whole.embeddings.length);
+      const diff = (a: Float32Array, b: Float32Array): number => a.reduce((mx, v, i) => Math.max(mx, Math.abs(v - b[i]!)), 0);
+      assert.ok(diff(stepwise.embeddings, whole.embeddings) < 1e-5, `${m}: ${diff(stepwise.embeddings, whole.embeddings)}`);
+      assert.ok(diff(stepwise.pooled!, whole.pooled!) < 1e-5);
+    }
   } finally {
     await background.release();
     await foreground.release();
