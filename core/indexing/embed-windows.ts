@@ -65,6 +65,7 @@ export function aggregateFrames(frames: readonly Float32Array[]): Float32Array {
   return normaliseInPlace(sum);
 }
 
+/** All of a file's windows, decoded and embedded. */
 export async function embedFileWindows(
   file: string,
   info: MediaInfo,
@@ -72,6 +73,21 @@ export async function embedFileWindows(
   encoder: Encoder,
   options: EmbedFileOptions,
 ): Promise<EmbeddedFile> {
+  return (await decodeFileWindows(file, info, plan, encoder, options)).embedded;
+}
+
+/**
+ * Resolves once the file is decoded and every input is queued for inference; `embedded` resolves when
+ * the last batches are done. Indexing starts the next file in between, so a file's last batches run
+ * while the next one is probed and its first windows decode.
+ */
+export async function decodeFileWindows(
+  file: string,
+  info: MediaInfo,
+  plan: readonly MediaWindow[],
+  encoder: Encoder,
+  options: EmbedFileOptions,
+): Promise<{ readonly embedded: Promise<EmbeddedFile> }> {
   const stats = options.stats;
   const embedder = new BatchEmbedder(encoder, {
     batchSize: options.batchSize,
@@ -125,9 +141,14 @@ export async function embedFileWindows(
     await embedder.abandon();
     throw e;
   });
-  await embedder.finish();
+  const embedded = embedder.finish().then((): EmbeddedFile => ({ windows: slots.map(toWindow), failures: result.failures }));
+  // Handled by whoever awaits it; this keeps a rejection before then from counting as unhandled.
+  embedded.catch(() => undefined);
+  return { embedded };
+}
 
-  const windows: NewWindow[] = slots.map((s) => ({
+function toWindow(s: Slot): NewWindow {
+  return {
     startS: s.win.start,
     endS: s.win.end,
     hasAudio: s.hasAudio,
@@ -137,6 +158,5 @@ export async function embedFileWindows(
       ...(s.visual !== undefined ? { visual: s.visual } : {}),
     },
     ...(s.clipFrames !== undefined ? { frames: framesMask(s.clipFrames) } : {}),
-  }));
-  return { windows, failures: result.failures };
+  };
 }

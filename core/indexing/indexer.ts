@@ -32,7 +32,7 @@ import type { InstalledModel } from '../models/store.ts';
 import { DEFAULT_WINDOW_SECONDS } from '../../base/window-plan.ts';
 import { Cancelled, JobControl } from './control.ts';
 import type { Decision } from './decide.ts';
-import { embedFileWindows } from './embed-windows.ts';
+import { decodeFileWindows } from './embed-windows.ts';
 import type { EmbeddedFile } from './embed-windows.ts';
 import { planRun } from './plan.ts';
 import type { IndexProgress, IndexStats, IndexSummary } from './progress.ts';
@@ -152,10 +152,20 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
     tracker.filesTotal = todo.length;
     setJobProgress(db, job.id, 0, todo.length);
     tracker.report('indexing');
-    for (const d of todo) {
-      await checkpoint(run);
-      await indexFile(run, d);
+    // A file's last batches run while the next file is probed and decoded; its commit follows them.
+    let finishing: Promise<void> = Promise.resolve();
+    try {
+      for (const d of todo) {
+        await checkpoint(run);
+        const { finished } = await indexFile(run, d);
+        await finishing;
+        finishing = finished;
+      }
+    } finally {
+      // Stopped or not, the file whose vectors are on their way is committed (or recorded as failed).
+      await finishing.catch(() => undefined);
     }
+    await finishing;
     tracker.currentFile = null;
     tracker.report('finishing');
     persistGraphs(library, modelRow.id, model.manifest.config.embedDim, modelRow.frameLevel);
@@ -240,8 +250,12 @@ async function setUpRuntime(options: IndexOptions): Promise<Runtime> {
   return { encoder, provider, threads, batchSize };
 }
 
-/** Probes, windows, embeds and commits one file; a failure is recorded on the file and the run goes on. */
-async function indexFile(run: Run, d: Decision): Promise<void> {
+/**
+ * Probes, windows and decodes one file; resolves when its inputs are all queued for inference, with
+ * `finished` settling once its vectors are in and committed. A failure is recorded on the file and
+ * the run goes on; only a cancellation rejects (either promise).
+ */
+async function indexFile(run: Run, d: Decision): Promise<{ readonly finished: Promise<void> }> {
   const { options, tracker, control } = run;
   const { db } = options.library;
   const file = d.file;
@@ -250,6 +264,19 @@ async function indexFile(run: Run, d: Decision): Promise<void> {
   let embeddedHere = 0;
   tracker.currentFile = file.path;
   tracker.report('indexing');
+  const failed = (e: unknown): void => {
+    if (e instanceof Cancelled || control.current === 'cancelled') throw new Cancelled();
+    // A file that failed before it was planned adds no windows to the estimate.
+    if (!planned) tracker.planned(0);
+    tracker.windowsDone -= embeddedHere;
+    recordFailure(run, file.path, file.id, e);
+  };
+  const done = (): void => {
+    tracker.filesDone++;
+    setJobProgress(db, run.job.id, tracker.filesDone, tracker.filesTotal);
+    tracker.report('indexing');
+  };
+  let decoded: { info: MediaInfo; embedded: Promise<EmbeddedFile> };
   try {
     const probeStart = performance.now();
     const info = await probeMedia(file.path, { timeoutMs: 60_000 });
@@ -269,7 +296,7 @@ async function indexFile(run: Run, d: Decision): Promise<void> {
       run.runId = startRun(db, { modelId: run.modelId, provider: tracker.provider, threads: runtime.threads, jobId: run.job.id, frames: run.frames }).id;
     }
     const dataDir = options.library.dataDir;
-    const embedded = await embedFileWindows(file.path, info, plan, runtime.encoder, {
+    const { embedded } = await decodeFileWindows(file.path, info, plan, runtime.encoder, {
       batchSize: runtime.batchSize,
       framesPerWindow: run.frames,
       ...(d.kind === 'embed' && d.modalities !== undefined ? { modalities: d.modalities } : {}),
@@ -282,18 +309,22 @@ async function indexFile(run: Run, d: Decision): Promise<void> {
       ...(options.thumbnails !== false ? { onFrame: (win, frame) => writeThumbnail(dataDir, file, win, frame) } : {}),
       ...(options.stats !== undefined ? { stats: options.stats } : {}),
     });
-    commitFile(run, d, info, embedded);
-    tracker.counts.indexed++;
+    decoded = { info, embedded };
   } catch (e) {
-    if (e instanceof Cancelled || control.current === 'cancelled') throw new Cancelled();
-    // A file that failed before it was planned adds no windows to the estimate.
-    if (!planned) tracker.planned(0);
-    tracker.windowsDone -= embeddedHere;
-    recordFailure(run, file.path, file.id, e);
+    failed(e);
+    done();
+    return { finished: Promise.resolve() };
   }
-  tracker.filesDone++;
-  setJobProgress(db, run.job.id, tracker.filesDone, tracker.filesTotal);
-  tracker.report('indexing');
+  const finished = decoded.embedded
+    .then((embedded) => {
+      commitFile(run, d, decoded.info, embedded);
+      tracker.counts.indexed++;
+    })
+    .catch(failed)
+    .then(done);
+  // Awaited by the loop after the next file is decoded; a cancellation before then is not unhandled.
+  finished.catch(() => undefined);
+  return { finished };
 }
 
 /** One transaction per file: its windows and vectors (or, for a model change, just the new vectors). */
