@@ -9,6 +9,11 @@ export interface SessionOptions {
   readonly provider?: ProviderName | 'auto';
   /** Intra-op threads; undefined lets ORT use one per physical core. */
   readonly threads?: number;
+  /**
+   * false: idle intra-op threads sleep instead of spinning between parallel sections (ORT's
+   * session.intra_op.allow_spinning), leaving the core to work beside them (ffmpeg, fbank).
+   */
+  readonly spinning?: boolean;
 }
 
 export interface LoadedSession {
@@ -30,6 +35,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     logSeverityLevel: 3,
   };
   if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
+  if (options.spinning === false) sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
   const start = performance.now();
   const session =
     typeof model === 'string'
