@@ -63,7 +63,8 @@ export async function measureTuning(model: InstalledModel, provider: ProviderNam
   const threadsList = provider === 'cpu' ? threadCandidates(cpus) : [1];
   const [firstBatch, ...otherBatches] = batchCandidates(provider);
   const measure = async (threads: number, batchSizes: number[]): Promise<void> => {
-    const encoder = new Encoder(model.dir, model.manifest.config, { provider, threads, thread: true });
+    // As indexing runs them (core/indexing/indexer.ts setUpRuntime).
+    const encoder = new Encoder(model.dir, model.manifest.config, { provider, threads, thread: true, spinning: false });
     try {
       for (const batchSize of batchSizes) measured.push({ threads, batchSize, pairsPerSecond: await pairsPerSecond(encoder, batchSize) });
     } finally {
