@@ -35,7 +35,8 @@ import { embedFileWindows } from './embed-windows.ts';
 import type { EmbeddedFile } from './embed-windows.ts';
 import { planRun } from './plan.ts';
 import type { IndexProgress, IndexStats, IndexSummary } from './progress.ts';
-import { writeThumbnail } from './thumbnails.ts';
+import { thumbnailWriter } from './thumbnails.ts';
+import type { ThumbnailWriter } from './thumbnails.ts';
 import { RunTracker } from './tracker.ts';
 
 export interface IndexOptions {
@@ -64,6 +65,8 @@ export interface IndexOptions {
   readonly stats?: IndexStats;
   /** Called for every file that fails, as it happens. */
   readonly onFailure?: (file: string, error: string) => void;
+  /** Said once in words (a thumbnail problem such as a full disk); default: a line on stderr. */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** A running job's row is touched this often; one silent for STALE_MS belongs to a dead process. */
@@ -90,6 +93,7 @@ interface Run {
   readonly threads: number | undefined;
   readonly batchSize: number;
   readonly encoder: Encoder;
+  readonly thumbnails: ThumbnailWriter;
   readonly control: JobControl;
   readonly tracker: RunTracker;
   /** The inference run's row, started with the first file that needs the encoder. */
@@ -143,7 +147,7 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   // The provider the sessions will get (a cheap, cached probe: no model is loaded for a run with nothing to do).
   const batchSize = options.batchSize ?? defaultBatchSize((await chooseProvider(options.provider ?? 'auto').catch(() => undefined))?.provider ?? 'cpu');
   const tracker = new RunTracker(options.onProgress);
-  const run: Run = { options, job, modelId: modelRow.id, window, hop, frames, threads, batchSize, encoder, control, tracker, runId: null };
+  const run: Run = { options, job, modelId: modelRow.id, window, hop, frames, threads, batchSize, encoder, thumbnails: thumbnailWriter(library.dataDir, options.onNotice), control, tracker, runId: null };
 
   try {
     tracker.report('scanning');
@@ -237,7 +241,6 @@ async function indexFile(run: Run, d: Decision): Promise<void> {
       tracker.provider = await run.encoder.provider(hasAudio ? 'audio' : 'visual');
       run.runId = startRun(db, { modelId: run.modelId, provider: tracker.provider, ...(run.threads !== undefined ? { threads: run.threads } : {}), jobId: run.job.id, frames: run.frames }).id;
     }
-    const dataDir = options.library.dataDir;
     const embedded = await embedFileWindows(file.path, info, plan, run.encoder, {
       batchSize: run.batchSize,
       framesPerWindow: run.frames,
@@ -247,7 +250,7 @@ async function indexFile(run: Run, d: Decision): Promise<void> {
         tracker.windowsDone++;
         tracker.report('indexing');
       },
-      ...(options.thumbnails !== false ? { onFrame: (win, frame) => writeThumbnail(dataDir, file, win, frame) } : {}),
+      ...(options.thumbnails !== false ? { onFrame: (win, frame) => run.thumbnails(file, win, frame) } : {}),
       ...(options.stats !== undefined ? { stats: options.stats } : {}),
     });
     commitFile(run, d, info, embedded);
