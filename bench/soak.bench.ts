@@ -11,12 +11,24 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { cavmaeDir } from '../tests/helpers/fixtures.ts';
-import { ffmpeg, makeClip } from '../tests/indexing/helpers.ts';
+import { ffmpeg } from '../tests/indexing/helpers.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'bin', 'foley.js');
 const ROUNDS = Number(process.env.BENCH_SOAK_ROUNDS ?? 12);
 const ROUND_S = Number(process.env.BENCH_SOAK_ROUND_S ?? 8);
 const CLIENTS = Number(process.env.BENCH_SOAK_CLIENTS ?? 8);
+/** Multiplies the clips' lengths (8–36 s at 1): a bigger library to index. */
+const SCALE = Number(process.env.BENCH_SOAK_SCALE ?? 1);
+/** Picture size of the clips: frames this size pass through indexing (decode, resize, thumbnail). */
+const SIZE = process.env.BENCH_SOAK_SIZE ?? '1280x720';
+
+function clip(file: string, seconds: number, hz: number, pattern: string): Promise<void> {
+  return ffmpeg([
+    '-f', 'lavfi', '-i', `${pattern}=size=${SIZE}:rate=25:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=${hz}:sample_rate=44100:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
+  ]);
+}
 const TOKEN = 'soak-bench-token-0123456789';
 
 interface Served {
@@ -143,7 +155,7 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
   try {
     const root = path.join(base, 'videos');
     mkdirSync(root);
-    for (let i = 0; i < 8; i++) await makeClip(path.join(root, `clip${i}.mp4`), 8 + 4 * i, 200 + 120 * i, i % 2 ? 'testsrc' : 'testsrc2');
+    for (let i = 0; i < 8; i++) await clip(path.join(root, `clip${i}.mp4`), (8 + 4 * i) * SCALE, 200 + 120 * i, i % 2 ? 'testsrc' : 'testsrc2');
     // Queries of different lengths (one window and several), so the searches are not one repeated shape.
     const queries: Buffer[] = [];
     for (const [i, sec] of [1.5, 4, 12, 25].entries()) {
@@ -156,7 +168,7 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
     for (const d of Object.values(dirs)) await run(['model', 'import', ckpt, '--heads', '1', '--name', 'tiny', '--data-dir', d]);
     await run(['index', root, '--data-dir', dirs.baseline]);
 
-    const result: Record<string, unknown> = { rounds: ROUNDS, roundSeconds: ROUND_S, clients: CLIENTS, model: 'tiny (pre-d32-11x1)' };
+    const result: Record<string, unknown> = { rounds: ROUNDS, roundSeconds: ROUND_S, clients: CLIENTS, clipScale: SCALE, size: SIZE, model: 'tiny (pre-d32-11x1)' };
     for (const which of ['baseline', 'indexed'] as const) {
       const s = await serve(dirs[which]);
       try {
