@@ -1,32 +1,53 @@
-// Indexing throughput with the full-size model on CPU: a generated 30-minute corpus (6 × 5 min,
-// 640×360 h264/aac), a full-size random CAV-MAE checkpoint written as safetensors and imported the
-// way users import one. Reports windows/s, video-hours per hour, time per stage, and database size
-// per indexed hour. Run alone: npx node bench/index.bench.ts
+// Indexing throughput with the full-size model on CPU, int8 against fp32 in the same run, on two
+// generated corpora: 30 minutes of 640×360 (6 × 5 min) and 6 minutes of 1080p (3 × 2 min), h264/aac,
+// GOP 2 s. A full-size random CAV-MAE checkpoint is written as safetensors and imported the way users
+// import one, once per precision. Each run starts with cold sessions (their creation counts, as it
+// does for users); the one-off runtime measurement (core/embedding/tune.ts) runs before the timing and
+// is reported apart. Reports windows/s, × realtime, time per stage (inference = ONNX Runtime busy time
+// on the inference thread; decode = waiting for ffmpeg), the inference thread's busy share of the wall,
+// and database size per indexed hour. Env: BENCH_INDEX_FILES, BENCH_INDEX_SECONDS (640×360 corpus),
+// BENCH_INDEX_HD_FILES, BENCH_INDEX_HD_SECONDS (1080p; 0 files skips it), BENCH_INDEX_PRECISIONS.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { releaseEncoders } from '../core/embedding/encoders.ts';
+import { runtimeTuning } from '../core/embedding/tune.ts';
 import { runIndex } from '../core/indexing/indexer.ts';
 import { emptyStats } from '../core/indexing/progress.ts';
+import type { IndexStats } from '../core/indexing/progress.ts';
 import { openLibrary } from '../core/library/handle.ts';
 import { importModel } from '../core/models/store.ts';
+import type { InstalledModel } from '../core/models/store.ts';
+import type { Precision } from '../base/types.ts';
 import { randomStateDict, writeSafetensors } from './random-checkpoint.ts';
 
 const CORPUS = path.join(os.tmpdir(), 'foley-bench-index');
-const FILES = Number(process.env.BENCH_INDEX_FILES ?? 6);
-const SECONDS = Number(process.env.BENCH_INDEX_SECONDS ?? 300);
 
-function corpus(): string[] {
-  mkdirSync(CORPUS, { recursive: true });
+interface Corpus {
+  readonly name: string;
+  readonly size: string;
+  readonly files: number;
+  readonly seconds: number;
+}
+
+const CORPORA: Corpus[] = [
+  { name: '640x360', size: '640x360', files: Number(process.env.BENCH_INDEX_FILES ?? 6), seconds: Number(process.env.BENCH_INDEX_SECONDS ?? 300) },
+  { name: '1080p', size: '1920x1080', files: Number(process.env.BENCH_INDEX_HD_FILES ?? 3), seconds: Number(process.env.BENCH_INDEX_HD_SECONDS ?? 120) },
+].filter((c) => c.files > 0);
+
+function corpusFiles(c: Corpus): string[] {
+  const dir = path.join(CORPUS, c.name);
+  mkdirSync(dir, { recursive: true });
   const files: string[] = [];
-  for (let i = 0; i < FILES; i++) {
-    const file = path.join(CORPUS, `clip${i}-${SECONDS}s.mp4`);
+  for (let i = 0; i < c.files; i++) {
+    // The first corpus keeps its old names (and cache) from before the 1080p one existed.
+    const file = path.join(c.name === '640x360' ? CORPUS : dir, `clip${i}-${c.seconds}s.mp4`);
     if (!existsSync(file)) {
       const r = spawnSync('ffmpeg', [
         '-nostdin', '-v', 'error', '-y',
-        '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${SECONDS}`,
-        '-f', 'lavfi', '-i', `anoisesrc=color=pink:seed=${i}:duration=${SECONDS}:sample_rate=44100`,
+        '-f', 'lavfi', '-i', `testsrc2=size=${c.size}:rate=25:duration=${c.seconds}`,
+        '-f', 'lavfi', '-i', `anoisesrc=color=pink:seed=${i}:duration=${c.seconds}:sample_rate=44100`,
         '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
       ]);
       if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr.toString()}`);
@@ -40,50 +61,90 @@ function dbBytes(dataDir: string): number {
   return ['foley.db', 'foley.db-wal'].reduce((s, f) => s + (existsSync(path.join(dataDir, f)) ? statSync(path.join(dataDir, f)).size : 0), 0);
 }
 
+interface RunResult {
+  windows: number;
+  wallSeconds: number;
+  windowsPerSecond: number;
+  realtime: number;
+  inferenceBusy: number;
+  cpuCoresOfThisProcess: number;
+  stagesMs: IndexStats;
+  dbMiBPerIndexedHour: number;
+}
+
+async function indexOnce(base: string, model: InstalledModel, files: string[], tag: string): Promise<RunResult> {
+  const dataDir = path.join(base, `data-${tag}`);
+  const root = path.join(base, `videos-${tag}`);
+  mkdirSync(root);
+  for (const f of files) spawnSync('ln', ['-s', f, path.join(root, path.basename(f))]);
+  // Cold sessions for every run: their creation is part of what a user waits for.
+  await releaseEncoders();
+  const library = openLibrary(dataDir);
+  const stats = emptyStats();
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  // Thumbnails off: the bench measures indexing as it was first measured (embeddings only).
+  const summary = await runIndex({ library, model, roots: [root], provider: 'cpu', stats, thumbnails: false });
+  const wallS = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  library.close();
+  await releaseEncoders();
+  return {
+    windows: summary.windows,
+    wallSeconds: wallS,
+    windowsPerSecond: summary.windows / wallS,
+    realtime: stats.mediaSeconds / wallS,
+    inferenceBusy: stats.inferenceMs / 1000 / wallS,
+    cpuCoresOfThisProcess: (cpu.user + cpu.system) / 1e6 / wallS,
+    stagesMs: stats,
+    dbMiBPerIndexedHour: dbBytes(dataDir) / 2 ** 20 / (stats.mediaSeconds / 3600),
+  };
+}
+
 export async function benchIndex(): Promise<Record<string, unknown>> {
   const t0 = performance.now();
-  const files = corpus();
-  console.log(`corpus: ${files.length} × ${SECONDS} s in ${((performance.now() - t0) / 1000).toFixed(0)} s (cached in ${CORPUS})`);
+  const corpora = CORPORA.map((c) => ({ c, files: corpusFiles(c) }));
+  console.log(`corpora: ${corpora.map(({ c }) => `${c.files} × ${c.seconds} s ${c.name}`).join(', ')} in ${((performance.now() - t0) / 1000).toFixed(0)} s (cached in ${CORPUS})`);
+  const precisions = (process.env.BENCH_INDEX_PRECISIONS ?? 'fp32,int8').split(',') as Precision[];
   const base = mkdtempSync(path.join(os.tmpdir(), 'foley-bench-index-run-'));
   try {
     const ckpt = path.join(base, 'full-random.safetensors');
     writeSafetensors(ckpt, randomStateDict());
-    const dataDir = path.join(base, 'data');
-    const t1 = performance.now();
-    const { model } = await importModel(dataDir, ckpt, { name: 'full' });
-    const importS = (performance.now() - t1) / 1000;
+    const models = new Map<Precision, InstalledModel>();
+    const prep: Record<string, unknown> = {};
+    for (const p of precisions) {
+      const t1 = performance.now();
+      const { model } = await importModel(path.join(base, `models-${p}`), ckpt, { name: `full-${p}`, precision: p });
+      const importS = (performance.now() - t1) / 1000;
+      const t2 = performance.now();
+      const tuning = await runtimeTuning(model, 'cpu');
+      prep[p] = { importSeconds: importS, tuningSeconds: (performance.now() - t2) / 1000, threads: tuning.threads, batchSize: tuning.batchSize, tuning: tuning.measured };
+      console.log(`${p}: imported in ${importS.toFixed(1)} s; runtime measured in ${((performance.now() - t2) / 1000).toFixed(1)} s → ${tuning.threads} threads, batch ${tuning.batchSize}`);
+      models.set(p, model);
+    }
     rmSync(ckpt);
-    const root = path.join(base, 'videos');
-    mkdirSync(root);
-    for (const f of files) spawnSync('ln', ['-s', f, path.join(root, path.basename(f))]);
-    const library = openLibrary(dataDir);
-    const stats = emptyStats();
-    const t2 = performance.now();
-    // Thumbnails off: the bench measures indexing as it was first measured (embeddings only).
-    const summary = await runIndex({ library, model, roots: [root], provider: 'cpu', stats, thumbnails: false });
-    const wallS = (performance.now() - t2) / 1000;
-    library.close();
-    await releaseEncoders();
-    const hours = stats.mediaSeconds / 3600;
-    const result = {
-      files: files.length,
-      windows: summary.windows,
-      mediaHours: hours,
-      importSeconds: importS,
-      wallSeconds: wallS,
-      windowsPerSecond: summary.windows / wallS,
-      videoHoursPerHour: stats.mediaSeconds / wallS,
-      stagesMs: stats,
-      dbBytesPerIndexedHour: dbBytes(dataDir) / hours,
-      cpus: os.cpus().length,
-      load: os.loadavg(),
-    };
-    const pct = (ms: number): string => `${((ms / 1000 / wallS) * 100).toFixed(0)}%`;
-    console.log(`indexed ${summary.windows} windows (${hours.toFixed(2)} h of video) in ${wallS.toFixed(1)} s: ${result.windowsPerSecond.toFixed(2)} windows/s, ${result.videoHoursPerHour.toFixed(1)} video-hours per hour`);
-    console.log('stage         ms       share of wall (inference overlaps decoding)');
-    for (const [k, v] of Object.entries(stats)) if (k.endsWith('Ms')) console.log(`${k.replace('Ms', '').padEnd(12)} ${v.toFixed(0).padStart(8)}  ${pct(v)}`);
-    console.log(`database: ${(result.dbBytesPerIndexedHour / 2 ** 20).toFixed(2)} MiB per indexed hour (vectors, windows and HNSW graphs)`);
-    return result;
+    const runs: Record<string, Record<string, RunResult>> = {};
+    for (const { c, files } of corpora) {
+      runs[c.name] = {};
+      for (const p of precisions) {
+        const r = await indexOnce(base, models.get(p)!, files, `${c.name}-${p}`);
+        runs[c.name]![p] = r;
+        const s = r.stagesMs;
+        console.log(
+          `${c.name.padEnd(8)} ${p.padEnd(5)} ${r.windows} windows in ${r.wallSeconds.toFixed(1)} s: ${r.windowsPerSecond.toFixed(2)} windows/s, ${r.realtime.toFixed(1)}× realtime; ` +
+            `inference busy ${(r.inferenceBusy * 100).toFixed(0)} % of the wall; per window ms: decode wait ${(s.decodeMs / r.windows).toFixed(0)}, features ${(s.featuresMs / r.windows).toFixed(0)}, ` +
+            `inference ${(s.inferenceMs / r.windows).toFixed(0)}, probe ${(s.probeMs / r.windows).toFixed(0)}, store ${(s.storeMs / r.windows).toFixed(0)}; this process ${r.cpuCoresOfThisProcess.toFixed(2)} cores`,
+        );
+      }
+      const fp32 = runs[c.name]!.fp32;
+      for (const p of precisions) {
+        if (p === 'fp32' || fp32 === undefined) continue;
+        console.log(`${c.name.padEnd(8)} ${p} ÷ fp32: ${(runs[c.name]![p]!.windowsPerSecond / fp32.windowsPerSecond).toFixed(2)}× the windows/s`);
+      }
+    }
+    const last = Object.values(runs)[0]?.[precisions[0]!];
+    if (last !== undefined) console.log(`database: ${last.dbMiBPerIndexedHour.toFixed(2)} MiB per indexed hour (vectors, windows and HNSW graphs)`);
+    return { cpus: os.cpus().length, load: os.loadavg(), prepare: prep, runs };
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -22,6 +22,8 @@ import type { WindowPlanOptions } from '../base/window-plan.ts';
 import { MediaError } from '../base/errors.ts';
 import { streamAudio } from './audio.ts';
 import { decodeFramesRgb } from './frames.ts';
+import { decodeFrameGroup, frameGroupSize } from './frame-group.ts';
+import type { GroupFrame } from './frame-group.ts';
 import type { RgbFrame } from './image.ts';
 import type { MediaInfo } from './probe.ts';
 
@@ -134,9 +136,16 @@ class SampleBuffer {
 
 type FrameResult = { frames: RgbFrame[] } | { error: MediaError };
 
-/** Each window's frames, decoded one window ahead of the audio; the promises never reject. */
+/**
+ * Each window's frames, decoded ahead of the audio; the promises never reject. With one frame per
+ * window (the default) the frames of `group` windows come from one ffmpeg (media/frame-group.ts), and
+ * the next group is decoded while this one is used; otherwise one window ahead, a process per window.
+ */
 class FrameAhead {
   private readonly pending = new Map<number, Promise<FrameResult>>();
+  private readonly groups = new Map<number, Promise<GroupFrame[]>>();
+  /** Group g holds windows [starts[g], starts[g + 1]). */
+  private readonly starts: number[] = [0];
   private readonly file: string;
   private readonly plan: readonly MediaWindow[];
   private readonly times: (win: MediaWindow) => number[];
@@ -144,8 +153,10 @@ class FrameAhead {
   private readonly want: boolean;
   private readonly timeoutMs: number;
   private readonly signal: AbortSignal;
+  /** Windows per ffmpeg; 1 where windows have several frames (they decode a window per process). */
+  private readonly group: number;
 
-  constructor(file: string, plan: readonly MediaWindow[], times: (win: MediaWindow) => number[], reusePrevious: boolean, want: boolean, timeoutMs: number, signal: AbortSignal) {
+  constructor(file: string, plan: readonly MediaWindow[], times: (win: MediaWindow) => number[], reusePrevious: boolean, want: boolean, timeoutMs: number, signal: AbortSignal, group: number) {
     this.file = file;
     this.plan = plan;
     this.times = times;
@@ -153,6 +164,16 @@ class FrameAhead {
     this.want = want;
     this.timeoutMs = timeoutMs;
     this.signal = signal;
+    this.group = group;
+    // Groups grow 2, 4, 8, … up to `group`: the first window waits for a small process only, so a new
+    // file's first batch reaches inference soon (the previous file's batches are done by then).
+    for (let size = 2; this.starts.at(-1)! < plan.length; size = Math.min(group, size * 2)) this.starts.push(this.starts.at(-1)! + size);
+  }
+
+  private groupOf(i: number): number {
+    let g = 0;
+    while (this.starts[g + 1]! <= i) g++;
+    return g;
   }
 
   private async decodeAll(win: MediaWindow): Promise<FrameResult> {
@@ -163,24 +184,43 @@ class FrameAhead {
     }
   }
 
+  private ensureGroup(g: number): void {
+    const from = this.starts[g];
+    if (from === undefined || from >= this.plan.length || this.groups.has(g)) return;
+    const times = this.plan.slice(from, this.starts[g + 1]).map((w) => this.times(w)[0]!);
+    this.groups.set(g, decodeFrameGroup(this.file, times, { timeoutMs: this.timeoutMs, signal: this.signal }));
+  }
+
   ensure(i: number): void {
-    if (!this.want || i >= this.plan.length || this.pending.has(i)) return;
-    this.pending.set(i, this.decodeAll(this.plan[i]!));
+    if (!this.want || i >= this.plan.length) return;
+    if (this.group > 1) return this.ensureGroup(this.groupOf(i));
+    if (!this.pending.has(i)) this.pending.set(i, this.decodeAll(this.plan[i]!));
   }
 
   async take(i: number): Promise<{ frames: RgbFrame[] | null; failure?: WindowFailure }> {
     if (!this.want) return { frames: null };
-    this.ensure(i);
-    this.ensure(i + 1);
-    const r = await this.pending.get(i)!;
-    this.pending.delete(i);
+    let r: FrameResult;
+    if (this.group > 1) {
+      const g = this.groupOf(i);
+      this.ensureGroup(g);
+      this.ensureGroup(g + 1);
+      const got = (await this.groups.get(g)!)[i - this.starts[g]!]!;
+      // The group's last window: its pictures are no longer needed here.
+      if (i === Math.min(this.plan.length, this.starts[g + 1]!) - 1) this.groups.delete(g);
+      r = 'frame' in got ? { frames: [got.frame] } : got;
+    } else {
+      this.ensure(i);
+      this.ensure(i + 1);
+      r = await this.pending.get(i)!;
+      this.pending.delete(i);
+    }
     if ('frames' in r) return { frames: r.frames };
     return { frames: null, failure: { index: i, what: 'frame', error: r.error } };
   }
 
   /** Waits for decodes still running ahead (after an abort they end quickly). */
   async settled(): Promise<void> {
-    await Promise.all(this.pending.values());
+    await Promise.all([...this.pending.values(), ...this.groups.values()]);
   }
 }
 
@@ -203,7 +243,9 @@ export async function decodeWindows(
   const k = options.framesPerWindow ?? 1;
   checkFramesPerWindow(k);
   // Clip frames (frame-level models) may fall past a short file's last frame: the one before stands in.
-  const frames = new FrameAhead(file, plan, options.frameTimes ?? ((win) => windowFrameTimes(win, k)), options.frameTimes !== undefined, wantFrames, timeoutMs, inner.signal);
+  const v = info.video[0];
+  const group = k === 1 && options.frameTimes === undefined && v !== undefined ? frameGroupSize(v.displayWidth, v.displayHeight) : 1;
+  const frames = new FrameAhead(file, plan, options.frameTimes ?? ((win) => windowFrameTimes(win, k)), options.frameTimes !== undefined, wantFrames, timeoutMs, inner.signal, group);
 
   let emitted = 0;
   let consumerError: { error: unknown } | undefined;

@@ -25,6 +25,7 @@ import { localizeMethod } from './localize.ts';
 import type { TrainOptions } from '../learning/training/trainer.ts';
 import { EvaluationSession } from '../evaluation/session.ts';
 import { evaluationHandlers } from './evaluation.ts';
+import { interactive } from '../../base/interactive.ts';
 
 export interface ApiOptions {
   readonly dataDir: string;
@@ -110,8 +111,9 @@ function removeFolder(s: Services, dir: string): RootsResponse {
 function handlerTable(s: Services): HandlerTable<Method> {
   return {
     status: async () => ({ library: libraryStatus(s.library), index: s.indexing.state, models: await s.models.names(), defaultModel: await s.models.defaultName() }),
-    search: (req) => searchMethod(s.library, req, s.session),
-    localize: (req) => localizeMethod(s.library, req, s.session),
+    // Interactive: indexing and training in this process hold back while these run (base/interactive.ts).
+    search: (req) => interactive(() => searchMethod(s.library, req, s.session)),
+    localize: (req) => interactive(() => localizeMethod(s.library, req, s.session)),
     'index.start': (req) => s.indexing.start(req),
     'index.pause': async () => s.indexing.pause(),
     'index.resume': async () => s.indexing.resume(),

@@ -1,7 +1,8 @@
 // Inputs → embeddings in batches: inputs are collected per modality, every `batchSize` of them go to
 // the encoder in one call, and each caller gets back its own item's vector. A batch is handed to the
 // encoder without waiting for it, so preparing the next inputs (decoding, fbank) overlaps inference
-// (ONNX Runtime's own threads); `add` waits only once MAX_IN_FLIGHT batches per modality are running.
+// (when the encoder runs on an inference thread: Encoder's `thread` option); `add` waits only once
+// MAX_IN_FLIGHT batches per modality are queued or running.
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { Modality } from '../../base/types.ts';
 
@@ -10,7 +11,7 @@ export const MAX_IN_FLIGHT = 2;
 
 export interface BatchEmbedderOptions {
   readonly batchSize: number;
-  /** Each batch's wall time in the encoder, when timing is wanted. */
+  /** Each batch's time in ONNX Runtime (EncoderOutput.runMs), when timing is wanted. */
   readonly onInference?: (ms: number) => void;
 }
 
@@ -26,6 +27,7 @@ export class BatchEmbedder {
   readonly #inFlight: Promise<void>[] = [];
   #failure: unknown;
   #failed = false;
+  #abandoned = false;
 
   constructor(encoder: Encoder, options: BatchEmbedderOptions) {
     this.#encoder = encoder;
@@ -56,6 +58,18 @@ export class BatchEmbedder {
     this.throwIfFailed();
   }
 
+  /**
+   * For a producer that failed: drops what is queued, waits for the batches already running (so
+   * nothing of this file is still computing when the next one starts), and hands out none of their
+   * vectors.
+   */
+  async abandon(): Promise<void> {
+    this.#abandoned = true;
+    this.#queued.audio.length = 0;
+    this.#queued.visual.length = 0;
+    await Promise.all(this.#inFlight.splice(0));
+  }
+
   #flush(modality: Modality): void {
     const items = this.#queued[modality].splice(0);
     if (items.length === 0) return;
@@ -63,9 +77,9 @@ export class BatchEmbedder {
     const batch = new Float32Array(items.length * size);
     items.forEach((it, i) => batch.set(it.input, i * size));
     const d = this.#encoder.config.embedDim;
-    const started = performance.now();
     const p = this.#encoder.encode(modality, batch).then((out) => {
-      this.#options.onInference?.(performance.now() - started);
+      this.#options.onInference?.(out.runMs);
+      if (this.#abandoned) return;
       items.forEach((it, i) => it.onVector(out.embeddings.slice(i * d, (i + 1) * d)));
     });
     // Remember the first failure; the producer sees it at its next add, everyone at finish.

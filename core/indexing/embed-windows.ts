@@ -11,6 +11,7 @@ import type { NewWindow } from '../../db/windows.ts';
 import type { Modality } from '../../base/types.ts';
 import { framesMask } from '../../base/window-plan.ts';
 import { BatchEmbedder } from '../embedding/batch.ts';
+import { yieldToInteractive } from '../../base/interactive.ts';
 import { concatFloat32 } from '../../native-models/tensor.ts';
 import { decodeWindowInputs } from '../embedding/window-inputs.ts';
 import { normaliseInPlace } from '../search/vectors.ts';
@@ -64,6 +65,7 @@ export function aggregateFrames(frames: readonly Float32Array[]): Float32Array {
   return normaliseInPlace(sum);
 }
 
+/** All of a file's windows, decoded and embedded. */
 export async function embedFileWindows(
   file: string,
   info: MediaInfo,
@@ -71,6 +73,21 @@ export async function embedFileWindows(
   encoder: Encoder,
   options: EmbedFileOptions,
 ): Promise<EmbeddedFile> {
+  return (await decodeFileWindows(file, info, plan, encoder, options)).embedded;
+}
+
+/**
+ * Resolves once the file is decoded and every input is queued for inference; `embedded` resolves when
+ * the last batches are done. Indexing starts the next file in between, so a file's last batches run
+ * while the next one is probed and its first windows decode.
+ */
+export async function decodeFileWindows(
+  file: string,
+  info: MediaInfo,
+  plan: readonly MediaWindow[],
+  encoder: Encoder,
+  options: EmbedFileOptions,
+): Promise<{ readonly embedded: Promise<EmbeddedFile> }> {
   const stats = options.stats;
   const embedder = new BatchEmbedder(encoder, {
     batchSize: options.batchSize,
@@ -95,7 +112,7 @@ export async function embedFileWindows(
     if (slot.audioFrames.filter(Boolean).length === of) slot.audio = concatFloat32(slot.audioFrames);
     done(slot);
   };
-  const result = await decodeWindowInputs(file, info, plan, encoder, {
+  const decoding = decodeWindowInputs(file, info, plan, encoder, {
     ...(options.modalities ? { modalities: options.modalities } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onFrame ? { onFrame: options.onFrame } : {}),
@@ -103,6 +120,8 @@ export async function embedFileWindows(
     ...(options.framesPerWindow !== undefined ? { framesPerWindow: options.framesPerWindow } : {}),
     beforeWindow: () => embedder.throwIfFailed(),
     onInputs: async ({ win, audio, visual = [], clipFrames, audioFrames = [] }) => {
+      // Decoding the next windows (ffmpeg, fbank) holds back while a search runs (base/interactive.ts).
+      await yieldToInteractive();
       const slot: Slot = {
         win,
         frames: [],
@@ -118,9 +137,18 @@ export async function embedFileWindows(
       for (const [i, input] of visual.entries()) await embedder.add('visual', input, embeddedFrame(slot, i, visual.length));
     },
   });
-  await embedder.finish();
+  const result = await decoding.catch(async (e: unknown) => {
+    await embedder.abandon();
+    throw e;
+  });
+  const embedded = embedder.finish().then((): EmbeddedFile => ({ windows: slots.map(toWindow), failures: result.failures }));
+  // Handled by whoever awaits it; this keeps a rejection before then from counting as unhandled.
+  embedded.catch(() => undefined);
+  return { embedded };
+}
 
-  const windows: NewWindow[] = slots.map((s) => ({
+function toWindow(s: Slot): NewWindow {
+  return {
     startS: s.win.start,
     endS: s.win.end,
     hasAudio: s.hasAudio,
@@ -130,6 +158,5 @@ export async function embedFileWindows(
       ...(s.visual !== undefined ? { visual: s.visual } : {}),
     },
     ...(s.clipFrames !== undefined ? { frames: framesMask(s.clipFrames) } : {}),
-  }));
-  return { windows, failures: result.failures };
+  };
 }

@@ -23,6 +23,7 @@ import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import { encoderFor } from '../embedding/encoders.ts';
+import { runtimeTuning } from '../embedding/tune.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
 import { modelRecord } from '../library/handle.ts';
@@ -31,7 +32,7 @@ import type { InstalledModel } from '../models/store.ts';
 import { DEFAULT_WINDOW_SECONDS } from '../../base/window-plan.ts';
 import { Cancelled, JobControl } from './control.ts';
 import type { Decision } from './decide.ts';
-import { embedFileWindows } from './embed-windows.ts';
+import { decodeFileWindows } from './embed-windows.ts';
 import type { EmbeddedFile } from './embed-windows.ts';
 import { planRun } from './plan.ts';
 import type { IndexProgress, IndexStats, IndexSummary } from './progress.ts';
@@ -74,9 +75,10 @@ const HEARTBEAT_MS = 10_000;
 const STALE_MS = 60_000;
 
 /**
- * Windows per inference call. On CPU, batching buys little (ORT already uses every core per call)
- * while it delays the first results and holds more inputs (0.5 MB of fbank per audio window), so 4;
- * accelerators need bigger batches to be kept busy, so 16 there.
+ * Windows per inference call in the background (elsewhere it is measured, core/embedding/tune.ts). On
+ * CPU, batching buys little (5 % for the full-size int8 audio encoder at 4 against 1) while it delays
+ * the first results and holds more inputs (0.5 MB of fbank per audio window), so 4; accelerators need
+ * bigger batches to be kept busy, so 16 there.
  */
 function defaultBatchSize(provider: ProviderName): number {
   return provider === 'cpu' ? 4 : 16;
@@ -90,9 +92,8 @@ interface Run {
   readonly window: number;
   readonly hop: number;
   readonly frames: number;
-  readonly threads: number | undefined;
-  readonly batchSize: number;
-  readonly encoder: Encoder;
+  /** Set up when the first file needs embeddings (a run with nothing to do loads no model). */
+  runtime: Runtime | undefined;
   readonly thumbnails: ThumbnailWriter;
   readonly control: JobControl;
   readonly tracker: RunTracker;
@@ -139,15 +140,8 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
     if (j?.status === 'running') setJobProgress(db, job.id, j.progressDone, j.progressTotal);
   }, HEARTBEAT_MS);
   heartbeat.unref();
-  const threads = options.background === true ? (options.threads ?? 1) : options.threads;
-  const encoder = encoderFor(model, {
-    ...(options.provider ? { provider: options.provider } : {}),
-    ...(threads !== undefined ? { threads } : {}),
-  });
-  // The provider the sessions will get (a cheap, cached probe: no model is loaded for a run with nothing to do).
-  const batchSize = options.batchSize ?? defaultBatchSize((await chooseProvider(options.provider ?? 'auto').catch(() => undefined))?.provider ?? 'cpu');
   const tracker = new RunTracker(options.onProgress);
-  const run: Run = { options, job, modelId: modelRow.id, window, hop, frames, threads, batchSize, encoder, thumbnails: thumbnailWriter(library.dataDir, options.onNotice), control, tracker, runId: null };
+  const run: Run = { options, job, modelId: modelRow.id, window, hop, frames, runtime: undefined, thumbnails: thumbnailWriter(library.dataDir, options.onNotice), control, tracker, runId: null };
 
   try {
     tracker.report('scanning');
@@ -162,10 +156,20 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
     tracker.filesTotal = todo.length;
     setJobProgress(db, job.id, 0, todo.length);
     tracker.report('indexing');
-    for (const d of todo) {
-      await checkpoint(run);
-      await indexFile(run, d);
+    // A file's last batches run while the next file is probed and decoded; its commit follows them.
+    let finishing: Promise<void> = Promise.resolve();
+    try {
+      for (const d of todo) {
+        await checkpoint(run);
+        const { finished } = await indexFile(run, d);
+        await finishing;
+        finishing = finished;
+      }
+    } finally {
+      // Stopped or not, the file whose vectors are on their way is committed (or recorded as failed).
+      await finishing.catch(() => undefined);
     }
+    await finishing;
     tracker.currentFile = null;
     tracker.report('finishing');
     persistGraphs(library, modelRow.id, model.manifest.config.embedDim, modelRow.frameLevel);
@@ -216,14 +220,67 @@ async function checkpoint(run: Run): Promise<void> {
   tracker.resumed();
 }
 
-/** Probes, windows, embeds and commits one file; a failure is recorded on the file and the run goes on. */
-async function indexFile(run: Run, d: Decision): Promise<void> {
+interface Runtime {
+  readonly encoder: Encoder;
+  /** What the sessions run on (chooseProvider's answer, which they are created with). */
+  readonly provider: ProviderName;
+  readonly threads: number;
+  readonly batchSize: number;
+}
+
+/**
+ * The encoder indexing uses, on an inference thread so decoding the next windows goes on while a
+ * batch runs (native-models/runtime/session-host.ts says why that needs a thread). Threads and batch
+ * size: as asked; in the background one thread; otherwise measured once per model and machine
+ * (core/embedding/tune.ts).
+ */
+async function setUpRuntime(options: IndexOptions): Promise<Runtime> {
+  const provider = (await chooseProvider(options.provider ?? 'auto').catch(() => undefined))?.provider ?? 'cpu';
+  let threads = options.threads;
+  let batchSize = options.batchSize;
+  if (options.background === true) {
+    threads ??= 1;
+    batchSize ??= defaultBatchSize(provider);
+  } else if (threads === undefined || batchSize === undefined) {
+    const tuned = await runtimeTuning(options.model, provider);
+    threads ??= tuned.threads;
+    batchSize ??= tuned.batchSize;
+  }
+  // Background: each batch waits while a search runs in this process (base/interactive.ts).
+  const encoder = encoderFor(options.model, { thread: true, background: true, provider, threads });
+  // Both sessions are created on the inference thread while the first windows decode (seconds for a
+  // full-size graph); a failure shows again, with its message, at the first batch.
+  for (const m of MODALITIES) encoder.provider(m).catch(() => undefined);
+  return { encoder, provider, threads, batchSize };
+}
+
+/**
+ * Probes, windows and decodes one file; resolves when its inputs are all queued for inference, with
+ * `finished` settling once its vectors are in and committed. A failure is recorded on the file and
+ * the run goes on; only a cancellation rejects (either promise).
+ */
+async function indexFile(run: Run, d: Decision): Promise<{ readonly finished: Promise<void> }> {
   const { options, tracker, control } = run;
   const { db } = options.library;
   const file = d.file;
   let planned = false;
+  // Windows of this file counted as done; taken back if the file fails after all.
+  let embeddedHere = 0;
   tracker.currentFile = file.path;
   tracker.report('indexing');
+  const failed = (e: unknown): void => {
+    if (e instanceof Cancelled || control.current === 'cancelled') throw new Cancelled();
+    // A file that failed before it was planned adds no windows to the estimate.
+    if (!planned) tracker.planned(0);
+    tracker.windowsDone -= embeddedHere;
+    recordFailure(run, file.path, file.id, e);
+  };
+  const done = (): void => {
+    tracker.filesDone++;
+    setJobProgress(db, run.job.id, tracker.filesDone, tracker.filesTotal);
+    tracker.report('indexing');
+  };
+  let decoded: { info: MediaInfo; embedded: Promise<EmbeddedFile> };
   try {
     const probeStart = performance.now();
     const info = await probeMedia(file.path, { timeoutMs: 60_000 });
@@ -237,33 +294,40 @@ async function indexFile(run: Run, d: Decision): Promise<void> {
     if (plan.length === 0) throw new FoleyError('too short to index (no window of audio or video)');
     tracker.planned(plan.length);
     planned = true;
+    const runtime = (run.runtime ??= await setUpRuntime(options));
     if (run.runId === null) {
-      tracker.provider = await run.encoder.provider(hasAudio ? 'audio' : 'visual');
-      run.runId = startRun(db, { modelId: run.modelId, provider: tracker.provider, ...(run.threads !== undefined ? { threads: run.threads } : {}), jobId: run.job.id, frames: run.frames }).id;
+      tracker.provider = runtime.provider;
+      run.runId = startRun(db, { modelId: run.modelId, provider: tracker.provider, threads: runtime.threads, jobId: run.job.id, frames: run.frames }).id;
     }
-    const embedded = await embedFileWindows(file.path, info, plan, run.encoder, {
-      batchSize: run.batchSize,
+    const { embedded } = await decodeFileWindows(file.path, info, plan, runtime.encoder, {
+      batchSize: runtime.batchSize,
       framesPerWindow: run.frames,
       ...(d.kind === 'embed' && d.modalities !== undefined ? { modalities: d.modalities } : {}),
       signal: control.signal,
       onWindowEmbedded: () => {
         tracker.windowsDone++;
+        embeddedHere++;
         tracker.report('indexing');
       },
       ...(options.thumbnails !== false ? { onFrame: (win, frame) => run.thumbnails(file, win, frame) } : {}),
       ...(options.stats !== undefined ? { stats: options.stats } : {}),
     });
-    commitFile(run, d, info, embedded);
-    tracker.counts.indexed++;
+    decoded = { info, embedded };
   } catch (e) {
-    if (e instanceof Cancelled || control.current === 'cancelled') throw new Cancelled();
-    // A file that failed before it was planned adds no windows to the estimate.
-    if (!planned) tracker.planned(0);
-    recordFailure(run, file.path, file.id, e);
+    failed(e);
+    done();
+    return { finished: Promise.resolve() };
   }
-  tracker.filesDone++;
-  setJobProgress(db, run.job.id, tracker.filesDone, tracker.filesTotal);
-  tracker.report('indexing');
+  const finished = decoded.embedded
+    .then((embedded) => {
+      commitFile(run, d, decoded.info, embedded);
+      tracker.counts.indexed++;
+    })
+    .catch(failed)
+    .then(done);
+  // Awaited by the loop after the next file is decoded; a cancellation before then is not unhandled.
+  finished.catch(() => undefined);
+  return { finished };
 }
 
 /** One transaction per file: its windows and vectors (or, for a model change, just the new vectors). */

@@ -10,6 +10,21 @@ import { familyOfConfig } from '../registry.ts';
 import type { ModelConfig } from '../registry.ts';
 import { createSession } from './session.ts';
 import type { LoadedSession, SessionOptions } from './session.ts';
+import { WorkerSessions } from './worker-sessions.ts';
+import { interactiveCounter } from '../../base/interactive.ts';
+
+export interface EncoderOptions extends SessionOptions {
+  /**
+   * Run encode() on an inference thread (worker-sessions.ts) so the caller's thread keeps working
+   * meanwhile — indexing decodes the next windows there. session() stays on the caller's thread.
+   */
+  readonly thread?: boolean;
+  /**
+   * With `thread`: background work that lets interactive work go first — each call waits on the
+   * thread while base/interactive.ts counts interactive work running.
+   */
+  readonly background?: boolean;
+}
 
 export interface EncoderOutput {
   /** [count, D] L2-normalised embeddings, row-major. */
@@ -20,6 +35,8 @@ export interface EncoderOutput {
   readonly pooled?: Float32Array;
   /** [count, N, D] tokens before the joint block (input to the fused classifier path). */
   readonly hidden?: Float32Array;
+  /** Milliseconds ONNX Runtime spent on this call (queueing on the inference thread excluded). */
+  readonly runMs: number;
 }
 
 export class Encoder {
@@ -29,19 +46,26 @@ export class Encoder {
   private readonly dir: string;
   private readonly options: SessionOptions;
   private readonly sessions = new Map<string, Promise<LoadedSession>>();
+  private thread: WorkerSessions | undefined;
 
-  constructor(dir: string, config: ModelConfig, options: SessionOptions = {}) {
+  constructor(dir: string, config: ModelConfig, options: EncoderOptions = {}) {
     this.dir = dir;
     this.config = config;
     this.family = familyOfConfig(config);
-    this.options = options;
+    const { thread, background, ...session } = options;
+    this.options = session;
+    if (thread === true) this.thread = new WorkerSessions(session, background === true ? interactiveCounter() : undefined);
+  }
+
+  private graphFile(graph: string): string {
+    return path.join(this.dir, `${graph}.onnx`);
   }
 
   /** Session for a graph file in the model folder (audio, visual, joint, head). */
   session(graph: string): Promise<LoadedSession> {
     let s = this.sessions.get(graph);
     if (s === undefined) {
-      s = createSession(path.join(this.dir, `${graph}.onnx`), this.options);
+      s = createSession(this.graphFile(graph), this.options);
       // A failed creation must not stay cached, or one bad call poisons the process.
       s.catch(() => this.sessions.delete(graph));
       this.sessions.set(graph, s);
@@ -50,6 +74,7 @@ export class Encoder {
   }
 
   async provider(stream: Modality): Promise<ProviderName> {
+    if (this.thread !== undefined) return this.thread.open(this.graphFile(stream));
     return (await this.session(stream)).provider;
   }
 
@@ -93,16 +118,30 @@ export class Encoder {
       return name;
     };
     const fetches = [io.embedding, ...extras.map(outputName)];
-    const { session } = await this.session(stream);
-    const input = new ort.Tensor('float32', batch, [count, ...this.family.inputShape(stream, this.config)]);
-    const out = await session.run({ [io.input[stream]]: input }, fetches);
-    const get = (name: string): Float32Array => out[name]!.data as Float32Array;
-    const result: { -readonly [K in keyof EncoderOutput]: EncoderOutput[K] } = { embeddings: get(io.embedding) };
+    const dims = [count, ...this.family.inputShape(stream, this.config)];
+    let get: (name: string) => Float32Array;
+    let runMs: number;
+    if (this.thread !== undefined) {
+      // A copy travels (transferred), so the caller's array stays usable.
+      const ran = await this.thread.run(this.graphFile(stream), { [io.input[stream]]: { data: batch.slice(), dims } }, fetches);
+      get = (name) => ran.outputs[name]!.data;
+      runMs = ran.runMs;
+    } else {
+      const { session } = await this.session(stream);
+      const started = performance.now();
+      const out = await session.run({ [io.input[stream]]: new ort.Tensor('float32', batch, dims) }, fetches);
+      runMs = performance.now() - started;
+      get = (name) => out[name]!.data as Float32Array;
+    }
+    const result: { -readonly [K in keyof EncoderOutput]: EncoderOutput[K] } = { embeddings: get(io.embedding), runMs };
     for (const extra of extras) result[extra] = get(outputName(extra));
     return result;
   }
 
   async release(): Promise<void> {
+    const thread = this.thread;
+    this.thread = undefined;
+    await thread?.close();
     const all = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of all) await (await s).session.release();

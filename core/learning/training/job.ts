@@ -8,6 +8,7 @@
 // training_checkpoints let it continue from the last finished epoch (same labels and options), or it
 // starts from scratch.
 import { Worker } from 'node:worker_threads';
+import { interactiveCounter } from '../../../base/interactive.ts';
 import { databasePath } from '../../../db/connection.ts';
 import { claimJob, getJob, isLiveJob, listJobs, setJobStatus } from '../../../db/jobs.ts';
 import type { Job } from '../../../db/jobs.ts';
@@ -77,6 +78,7 @@ export function startTraining(library: Library, o: StartTrainingOptions): Traini
     options: o.options ?? {},
     lowPriority: o.lowPriority ?? true,
     pollMs: o.pollMs ?? 500,
+    yieldTo: interactiveCounter(),
   };
   // Compiled (Electron's dist/app), this module is job.js and its worker worker.js.
   const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url), { workerData: input });

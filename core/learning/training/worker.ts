@@ -8,6 +8,7 @@
 // `foley jobs pause ID` from another process works. Messages out: WorkerMessage.
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { waitWhileInteractive } from '../../../base/interactive.ts';
 import { openDatabase } from '../../../db/connection.ts';
 import { getJob, setJobProgress, setJobStatus } from '../../../db/jobs.ts';
 import { clearCheckpoints } from '../../../db/learning.ts';
@@ -23,6 +24,8 @@ export interface WorkerInput {
   readonly lowPriority: boolean;
   /** Milliseconds between pause/cancel polls of the job row. */
   readonly pollMs: number;
+  /** base/interactive.ts's count: each step waits while a search runs in the starting process. */
+  readonly yieldTo?: Int32Array;
 }
 
 export type WorkerCommand = { type: 'pause' } | { type: 'resume' } | { type: 'cancel' } | { type: 'interrupt' };
@@ -60,6 +63,8 @@ port.on('message', (m: WorkerCommand) => {
 let lastSync = 0;
 let lastBeat = 0;
 const checkpoint = async (): Promise<void> => {
+  // A search in the serving process goes first: this step waits while one runs (base/interactive.ts).
+  if (input.yieldTo !== undefined) waitWhileInteractive(input.yieldTo);
   const t = Date.now();
   const poll = t - lastSync >= input.pollMs;
   if (poll) lastSync = t;
