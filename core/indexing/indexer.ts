@@ -22,7 +22,7 @@ import { planMediaWindows } from '../../media/decode-windows.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
-import { encoderFor } from '../embedding/encoders.ts';
+import { encoderFor, releaseEncoder } from '../embedding/encoders.ts';
 import { runtimeTuning } from '../embedding/tune.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
@@ -190,6 +190,9 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   } finally {
     clearInterval(heartbeat);
     if (run.runId !== null) finishRun(db, run.runId);
+    // The run's inference thread and its sessions (hundreds of MiB with a full-size model) are not
+    // kept for the life of a long-running process (foley serve, the app): searches use their own.
+    if (run.runtime !== undefined) await releaseEncoder(run.runtime.encoder);
   }
 }
 
