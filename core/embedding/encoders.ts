@@ -31,3 +31,8 @@ export async function releaseEncoder(encoder: Encoder): Promise<void> {
   for (const [key, e] of encoders) if (e === encoder) encoders.delete(key);
   await encoder.release();
 }
+
+/** Encoders held in the cache now (tests: what a finished job leaves resident). */
+export function cachedEncoderCount(): number {
+  return encoders.size;
+}
