@@ -266,7 +266,9 @@ try {
       const first = await foley(['train', ...TRAIN_ARGS, '--data-dir', dir, '--json'], killAtMs, () => statusOfTrain(dir) === 'running');
       const killed = first.signal === 'SIGKILL';
       const committed = killed && statusOfTrain(dir) === 'running' ? 1 : 0;
-      const resumed = await foley(['train', ...TRAIN_ARGS, '--data-dir', dir, '--json']);
+      // A job that got to 'done' before the kill landed is finished: running again would train anew.
+      const doneAlready = statusOfTrain(dir) === 'done';
+      const resumed = doneAlready ? { ...first, code: 0, stdout: '{"status":"done"}' } : await foley(['train', ...TRAIN_ARGS, '--data-dir', dir, '--json']);
       const notes: string[] = [];
       let finished = false;
       if (resumed.code !== 0) notes.push(`resume failed: ${resumed.stderr.trim().split('\n')[0]}`);
