@@ -12,11 +12,12 @@ import { benchModel } from './model.bench.ts';
 import { benchPrecision } from './precision.bench.ts';
 import { benchSearch } from './search.bench.ts';
 import { benchSearchWhileIndexing } from './search-while-indexing.bench.ts';
+import { benchSoak } from './soak.bench.ts';
 import { benchStore } from './store.bench.ts';
 import { benchSync } from './sync.bench.ts';
 import { benchTraining } from './training.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing, soak: benchSoak };
 const only = process.argv.slice(2);
 const outDir = path.join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });

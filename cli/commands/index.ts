@@ -115,6 +115,8 @@ export async function indexCommand(argv: readonly string[]): Promise<void> {
       onFailure: (file, error) => {
         if (tty) process.stderr.write(`\r\x1b[Kfailed: ${file}: ${error}\n`);
       },
+      // Said once per run (a full disk stops the thumbnails): a line of its own, never a Node warning.
+      onNotice: (message) => process.stderr.write(json ? `${JSON.stringify({ notice: message })}\n` : `${tty ? '\r\x1b[K' : ''}${message}\n`),
     }).finally(() => {
       if (tty) process.stderr.write('\n');
     });

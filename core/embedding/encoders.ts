@@ -21,3 +21,18 @@ export async function releaseEncoders(): Promise<void> {
   encoders.clear();
   for (const e of all) await e.release();
 }
+
+/**
+ * Releases one encoder and drops it from the cache (a later encoderFor creates it afresh). For work
+ * that uses its own encoder for a while and then not again soon: an index run in a long-lived server,
+ * whose inference thread and sessions would otherwise stay resident for the life of the process.
+ */
+export async function releaseEncoder(encoder: Encoder): Promise<void> {
+  for (const [key, e] of encoders) if (e === encoder) encoders.delete(key);
+  await encoder.release();
+}
+
+/** Encoders held in the cache now (tests: what a finished job leaves resident). */
+export function cachedEncoderCount(): number {
+  return encoders.size;
+}

@@ -22,7 +22,7 @@ import { planMediaWindows } from '../../media/decode-windows.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
-import { encoderFor } from '../embedding/encoders.ts';
+import { encoderFor, releaseEncoder } from '../embedding/encoders.ts';
 import { runtimeTuning } from '../embedding/tune.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
@@ -36,7 +36,8 @@ import { decodeFileWindows } from './embed-windows.ts';
 import type { EmbeddedFile } from './embed-windows.ts';
 import { planRun } from './plan.ts';
 import type { IndexProgress, IndexStats, IndexSummary } from './progress.ts';
-import { writeThumbnail } from './thumbnails.ts';
+import { thumbnailWriter } from './thumbnails.ts';
+import type { ThumbnailWriter } from './thumbnails.ts';
 import { RunTracker } from './tracker.ts';
 
 export interface IndexOptions {
@@ -65,6 +66,8 @@ export interface IndexOptions {
   readonly stats?: IndexStats;
   /** Called for every file that fails, as it happens. */
   readonly onFailure?: (file: string, error: string) => void;
+  /** Said once in words (a thumbnail problem such as a full disk); default: a line on stderr. */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** A running job's row is touched this often; one silent for STALE_MS belongs to a dead process. */
@@ -91,6 +94,7 @@ interface Run {
   readonly frames: number;
   /** Set up when the first file needs embeddings (a run with nothing to do loads no model). */
   runtime: Runtime | undefined;
+  readonly thumbnails: ThumbnailWriter;
   readonly control: JobControl;
   readonly tracker: RunTracker;
   /** The inference run's row, started with the first file that needs the encoder. */
@@ -137,7 +141,7 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   }, HEARTBEAT_MS);
   heartbeat.unref();
   const tracker = new RunTracker(options.onProgress);
-  const run: Run = { options, job, modelId: modelRow.id, window, hop, frames, runtime: undefined, control, tracker, runId: null };
+  const run: Run = { options, job, modelId: modelRow.id, window, hop, frames, runtime: undefined, thumbnails: thumbnailWriter(library.dataDir, options.onNotice), control, tracker, runId: null };
 
   try {
     tracker.report('scanning');
@@ -186,6 +190,9 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   } finally {
     clearInterval(heartbeat);
     if (run.runId !== null) finishRun(db, run.runId);
+    // The run's inference thread and its sessions (hundreds of MiB with a full-size model) are not
+    // kept for the life of a long-running process (foley serve, the app): searches use their own.
+    if (run.runtime !== undefined) await releaseEncoder(run.runtime.encoder);
   }
 }
 
@@ -298,7 +305,6 @@ async function indexFile(run: Run, d: Decision): Promise<{ readonly finished: Pr
       tracker.provider = runtime.provider;
       run.runId = startRun(db, { modelId: run.modelId, provider: tracker.provider, threads: runtime.threads, jobId: run.job.id, frames: run.frames }).id;
     }
-    const dataDir = options.library.dataDir;
     const { embedded } = await decodeFileWindows(file.path, info, plan, runtime.encoder, {
       batchSize: runtime.batchSize,
       framesPerWindow: run.frames,
@@ -309,7 +315,7 @@ async function indexFile(run: Run, d: Decision): Promise<{ readonly finished: Pr
         embeddedHere++;
         tracker.report('indexing');
       },
-      ...(options.thumbnails !== false ? { onFrame: (win, frame) => writeThumbnail(dataDir, file, win, frame) } : {}),
+      ...(options.thumbnails !== false ? { onFrame: (win, frame) => run.thumbnails(file, win, frame) } : {}),
       ...(options.stats !== undefined ? { stats: options.stats } : {}),
     });
     decoded = { info, embedded };

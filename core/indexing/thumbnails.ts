@@ -16,6 +16,7 @@ import type { RgbFrame } from '../../media/image.ts';
 import { resizeRgb } from '../../native-models/preprocess/resample.ts';
 import type { MediaWindow } from '../../base/window-plan.ts';
 import { CLIP_FRAME_SECONDS } from '../../base/window-plan.ts';
+import { storageProblem } from '../../base/storage-errors.ts';
 
 export const THUMB_WIDTH = 320;
 
@@ -88,13 +89,34 @@ export async function saveThumbnail(dataDir: string, file: { readonly id: number
   return out;
 }
 
-/** Writes one indexed window's thumbnail. Thumbnails are a convenience, so a failure is a warning, not a failed file. */
-export async function writeThumbnail(dataDir: string, file: { readonly id: number; readonly path: string; readonly fingerprint: string | null }, win: MediaWindow, frame: RgbFrame): Promise<void> {
-  try {
-    await saveThumbnail(dataDir, file, win, frame);
-  } catch (e) {
-    process.emitWarning(`thumbnail for ${file.path} at ${win.start} s: ${e instanceof Error ? e.message : String(e)}`);
-  }
+export type ThumbnailWriter = (file: { readonly id: number; readonly path: string; readonly fingerprint: string | null }, win: MediaWindow, frame: RgbFrame) => Promise<void>;
+
+/**
+ * Writes the thumbnails of one index run. Thumbnails are a convenience, so a failure is a notice, not a
+ * failed file, and it is said once in words through `notice` (never as a process warning, whose stack
+ * hint says nothing to a user): a full, over-quota or read-only disk stops the run's thumbnails at the
+ * first failure (every later write would fail the same way); any other problem is said once per kind.
+ */
+export function thumbnailWriter(dataDir: string, notice: (message: string) => void = (m) => console.error(m)): ThumbnailWriter {
+  let stopped = false;
+  const said = new Set<string>();
+  return async (file, win, frame) => {
+    if (stopped) return;
+    try {
+      await saveThumbnail(dataDir, file, win, frame);
+    } catch (e) {
+      const problem = storageProblem(e);
+      if (problem?.stopsWriting === true) {
+        stopped = true;
+        notice(`Thumbnails are not being written for the rest of this run: ${problem.words} (${thumbsDir(dataDir)}).`);
+        return;
+      }
+      const kind = problem?.code ?? (e instanceof Error ? e.message : String(e));
+      if (said.has(kind)) return;
+      said.add(kind);
+      notice(`Thumbnail for ${file.path} at ${win.start} s not written: ${problem?.words ?? kind}.`);
+    }
+  };
 }
 
 /**

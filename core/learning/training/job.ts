@@ -3,13 +3,14 @@
 // the caller gets a handle with a promise.
 //
 // Resuming: a paused or queued train job of the same model is continued; a 'running' one whose
-// heartbeat (updated_at) is older than staleMs belongs to a dead process and is taken over. Its
+// heartbeat (updated_at) is older than staleMs, or whose recorded owner process on this machine is
+// gone (kill -9 a moment ago), belongs to a dead process and is taken over. Its
 // training_checkpoints let it continue from the last finished epoch (same labels and options), or it
 // starts from scratch.
 import { Worker } from 'node:worker_threads';
 import { interactiveCounter } from '../../../base/interactive.ts';
 import { databasePath } from '../../../db/connection.ts';
-import { claimJob, getJob, listJobs, setJobStatus } from '../../../db/jobs.ts';
+import { claimJob, getJob, isLiveJob, listJobs, setJobStatus } from '../../../db/jobs.ts';
 import type { Job } from '../../../db/jobs.ts';
 import { FoleyError } from '../../../base/errors.ts';
 import type { Library } from '../../library/handle.ts';
@@ -56,7 +57,7 @@ interface Params {
 /** The open train job of this model, if one is running in a live process. */
 export function runningTrainingJob(library: Library, modelId: number, staleMs = STALE_MS): Job | undefined {
   return listJobs(library.db, { kind: TRAIN_JOB, status: 'running' }).find(
-    (j) => (j.params as unknown as Params).modelId === modelId && Date.now() - j.updatedAt <= staleMs,
+    (j) => (j.params as unknown as Params).modelId === modelId && isLiveJob(j, staleMs),
   );
 }
 
@@ -68,6 +69,7 @@ export function startTraining(library: Library, o: StartTrainingOptions): Traini
     staleMs: o.staleMs ?? STALE_MS,
     same: (p) => (p as unknown as Params).modelId === o.modelId,
     busy: (j) => `training job ${j.id} is already running for this model`,
+    recordOwner: true,
   });
   const input: WorkerInput = {
     dbFile: databasePath(library.dataDir),
