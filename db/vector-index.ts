@@ -384,7 +384,7 @@ function readProjection(file: string, dim: number): { requested: number; project
   const size = statSync(file).size;
   const fd = openSync(file, 'r');
   let t: ReturnType<typeof projectionTrailer>;
-  let rows = new Float32Array(0);
+  let rows: Float32Array;
   try {
     const tail = Buffer.alloc(Math.min(size, PROJECTION_HEADER_BYTES));
     readSync(fd, tail, 0, tail.length, size - tail.length);
