@@ -5,6 +5,7 @@ import path from 'node:path';
 import { benchDecodeThreads } from './decode-threads.bench.ts';
 import { benchFrames } from './frames.bench.ts';
 import { benchHnswParams } from './hnsw-params.bench.ts';
+import { benchSearchScale } from './search-scale.bench.ts';
 import { benchIndex } from './index.bench.ts';
 import { benchLocalisation } from './localisation.bench.ts';
 import { benchMedia } from './media.bench.ts';
@@ -17,7 +18,7 @@ import { benchStore } from './store.bench.ts';
 import { benchSync } from './sync.bench.ts';
 import { benchTraining } from './training.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing, soak: benchSoak };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'search-scale': benchSearchScale, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing, soak: benchSoak };
 const only = process.argv.slice(2);
 const outDir = path.join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });

@@ -6,7 +6,7 @@
 import hnswlib from 'hnswlib-node';
 import type { HierarchicalNSW as Hnsw } from 'hnswlib-node';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, rmSync, statSync, truncateSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Database } from './connection.ts';
@@ -15,6 +15,8 @@ import type { IndexKey, IndexParams } from './graph-chunks.ts';
 import { countChanges, currentChangeSeq, DEFAULT_CHUNK_BYTES, loggedChanges, readIndexMeta, restoreGraphFile, storeGraphFile, trackIndex } from './graph-chunks.ts';
 import type { Modality } from '../base/types.ts';
 import { decodeVector } from './vector-codec.ts';
+import type { Projection } from './projection.ts';
+import { encodeProjection, fitProjection, PROJECTION_HEADER_BYTES, projectInto, projectionTrailer } from './projection.ts';
 import { FRAME_SLOTS, frameLabel, maskFrames } from '../base/window-plan.ts';
 
 // hnswlib-node is CommonJS: a named ESM import type-checks but fails at run time.
@@ -26,6 +28,15 @@ export const HNSW_EF_CONSTRUCTION = 200;
 export const HNSW_EF_SEARCH = 128;
 /** Compact (rebuild) once this share of the graph's points are tombstones. */
 export const COMPACT_AT = 0.2;
+/**
+ * A projected graph keeps only a proposal: this many candidates (or k, if more) go to the exact re-rank.
+ * bench/search-scale.bench.ts: PCA-128 graph, ef 400, 200 candidates → recall@10 see README (latent128).
+ */
+export const PROJECTED_CANDIDATES = 200;
+/** Project only when the projection keeps this share of the sample's energy; else the full-dim graph. */
+export const PROJECT_MIN_ENERGY = 0.9;
+/** Vectors sampled (strided over the collection) to fit the projection. */
+export const PROJECTION_SAMPLE = 10_000;
 /** Fixed seed: the same vectors added in the same order give the same graph, so rebuilds are reproducible. */
 const RANDOM_SEED = 100;
 
@@ -39,6 +50,11 @@ export interface VectorIndexOptions {
   readonly tmpDir?: string;
   /** The model stores one vector per clip frame: labels are frame labels. */
   readonly frameLevel?: boolean;
+  /**
+   * Build the graph on a d-dim projection of the vectors (db/projection.ts) instead of all dims; its
+   * hits are then candidates to re-rank exactly (see candidates()). Unset: the full-dim graph.
+   */
+  readonly project?: number;
 }
 
 export interface SearchResult {
@@ -61,6 +77,10 @@ export class VectorIndex {
   #chunkBytes: number;
   #tmpDir: string | undefined;
   readonly #frameLevel: boolean;
+  /** Requested projection dims (0: none). */
+  readonly #project: number;
+  /** The projection in use (undefined: the graph holds full vectors). */
+  #projection: Projection | undefined;
   #hnsw: Hnsw;
   /** Labels marked deleted in the graph (hnswlib does not expose them). */
   #tombstones = new Set<number>();
@@ -78,6 +98,7 @@ export class VectorIndex {
     this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.#tmpDir = options.tmpDir;
     this.#frameLevel = options.frameLevel === true;
+    this.#project = options.project !== undefined && options.project > 0 && options.project < dim ? options.project : 0;
     this.#hnsw = this.#emptyGraph(0);
   }
 
@@ -88,6 +109,16 @@ export class VectorIndex {
   /** Live vectors (tombstones not counted). */
   get size(): number {
     return this.#hnsw.getCurrentCount() - this.#tombstones.size;
+  }
+
+  /** The projection the graph is built on, if any. */
+  get projection(): Projection | undefined {
+    return this.#projection;
+  }
+
+  /** How many labels to ask search() for so that an exact re-rank finds the best k. */
+  candidates(k: number): number {
+    return this.#projection === undefined ? k : Math.max(k, PROJECTED_CANDIDATES);
   }
 
   get deletedCount(): number {
@@ -133,15 +164,20 @@ export class VectorIndex {
     try {
       const problem = restoreGraphFile(db, this.key, meta, file);
       if (problem !== null) return rebuilt(`corrupt: ${problem}`);
-      const graph = new HierarchicalNSW('ip', this.dim);
+      const stored = readProjection(file, this.dim);
+      if (stored === 'corrupt') return rebuilt('corrupt: projection');
+      if (stored.requested !== this.#project) return rebuilt('other parameters');
+      const graphDim = stored.projection?.d ?? this.dim;
+      const graph = new HierarchicalNSW('ip', graphDim);
       try {
         graph.readIndexSync(file);
       } catch (e) {
         return rebuilt(`corrupt: ${(e as Error).message}`);
       }
-      if (graph.getNumDimensions() !== this.dim) return rebuilt('corrupt: other dimension');
+      if (graph.getNumDimensions() !== graphDim) return rebuilt('corrupt: other dimension');
       graph.setEf(this.#ef);
       this.#hnsw = graph;
+      this.#projection = stored.projection;
     } finally {
       rmSync(file, { force: true });
     }
@@ -201,13 +237,34 @@ export class VectorIndex {
     // read below and the next catch-up.
     const meta = trackIndex(db, this.key, this.params);
     const count = countVectors(db, this.modelId, this.modality);
-    this.#hnsw = this.#emptyGraph(count);
     this.#tombstones = new Set();
     db.transaction(() => {
       this.#seq = currentChangeSeq(db);
+      this.#projection = this.#project > 0 ? this.#fitProjection(db, count) : undefined;
+      this.#hnsw = this.#emptyGraph(count);
       for (const b of embeddingBatches(db, this.modelId, this.modality)) this.add(b.ids, b.vectors);
     })();
     this.#generation = meta.generation;
+  }
+
+  /** Fits the projection on a strided sample of the stored vectors; undefined when it would lose too much. */
+  #fitProjection(db: Database, count: number): Projection | undefined {
+    if (count === 0) return undefined;
+    const stride = Math.max(1, Math.floor(count / PROJECTION_SAMPLE));
+    const sample = new Float32Array(Math.min(count, PROJECTION_SAMPLE) * this.dim);
+    let taken = 0;
+    let seen = 0;
+    for (const b of embeddingBatches(db, this.modelId, this.modality)) {
+      const rows = b.vectors.length / this.dim;
+      for (let r = 0; r < rows && taken * this.dim < sample.length; r++, seen++) {
+        if (seen % stride !== 0) continue;
+        const v = b.vectors.subarray(r * this.dim, (r + 1) * this.dim);
+        sample.set(normalised(v), taken * this.dim);
+        taken++;
+      }
+    }
+    const p = fitProjection(sample.subarray(0, taken * this.dim), this.dim, this.#project);
+    return p.energy >= PROJECT_MIN_ENERGY ? p : undefined;
   }
 
   /** Rebuilds without the tombstones and stores the result. */
@@ -223,7 +280,7 @@ export class VectorIndex {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       this.#tombstones.delete(id); // addPoint revives a deleted label
-      this.#hnsw.addPoint(normalised(vectors.subarray(i * this.dim, (i + 1) * this.dim)), id);
+      this.#hnsw.addPoint(this.#graphVector(vectors.subarray(i * this.dim, (i + 1) * this.dim)), id);
     }
   }
 
@@ -249,13 +306,16 @@ export class VectorIndex {
     }
   }
 
-  /** The k nearest live vectors by inner product. The query is normalised, so scores are cosines. */
+  /**
+   * The k nearest live vectors by inner product. The query is normalised, so scores are cosines — on a
+   * projected graph, cosines of the projections (approximate: re-rank candidates(k) of them exactly).
+   */
   search(query: Float32Array, k: number, ef = this.#ef): SearchResult {
     if (query.length !== this.dim) throw new Error(`query has ${query.length} numbers, the index ${this.dim}`);
     const want = Math.min(k, this.size);
     if (want <= 0) return { ids: [], scores: [] };
     this.#hnsw.setEf(Math.max(ef, want));
-    const r = this.#hnsw.searchKnn(normalised(query), want);
+    const r = this.#hnsw.searchKnn(this.#graphVector(query), want);
     return { ids: r.neighbors, scores: r.distances.map((d) => 1 - d) };
   }
 
@@ -269,6 +329,8 @@ export class VectorIndex {
     const file = this.#tmpFile(db);
     try {
       this.#hnsw.writeIndexSync(file);
+      // The projection (or, when one was asked for, the note that none is used) travels with the graph.
+      if (this.#project > 0) appendFileSync(file, encodeProjection(this.#project, this.#projection, this.dim));
       this.#generation = storeGraphFile(
         db,
         this.key,
@@ -283,7 +345,7 @@ export class VectorIndex {
   }
 
   #emptyGraph(capacity: number): Hnsw {
-    const g = new HierarchicalNSW('ip', this.dim);
+    const g = new HierarchicalNSW('ip', this.#projection?.d ?? this.dim);
     g.initIndex({ maxElements: Math.max(1024, capacity), m: this.params.m, efConstruction: this.params.efConstruction, randomSeed: RANDOM_SEED });
     g.setEf(this.#ef);
     return g;
@@ -296,6 +358,15 @@ export class VectorIndex {
     if (need > max) this.#hnsw.resizeIndex(Math.max(need, Math.ceil(max * 1.5)));
   }
 
+  /** The row the graph holds for a vector: normalised, then projected when the graph is. */
+  #graphVector(v: Float32Array): number[] {
+    const n = normalised(v);
+    if (this.#projection === undefined) return n;
+    const out = new Array<number>(this.#projection.d);
+    projectInto(this.#projection, n, out);
+    return out;
+  }
+
   #tmpDirFor(db: Database): string {
     return this.#tmpDir ?? (db.memory ? os.tmpdir() : path.dirname(db.name));
   }
@@ -303,6 +374,30 @@ export class VectorIndex {
   #tmpFile(db: Database): string {
     return path.join(this.#tmpDirFor(db), `.hnsw-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   }
+}
+
+/**
+ * Reads and strips the projection trailer of a restored graph file (db/projection.ts), leaving the plain
+ * hnswlib file. requested 0: the graph was stored without one.
+ */
+function readProjection(file: string, dim: number): { requested: number; projection: Projection | undefined } | 'corrupt' {
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  let t: ReturnType<typeof projectionTrailer>;
+  let rows: Float32Array;
+  try {
+    const tail = Buffer.alloc(Math.min(size, PROJECTION_HEADER_BYTES));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    t = projectionTrailer(tail);
+    if (t === undefined) return { requested: 0, projection: undefined };
+    if (t.dim !== dim || t.bytes > size) return 'corrupt';
+    rows = new Float32Array(t.d * dim);
+    readSync(fd, new Uint8Array(rows.buffer), 0, rows.byteLength, size - t.bytes);
+  } finally {
+    closeSync(fd);
+  }
+  truncateSync(file, size - t.bytes);
+  return { requested: t.requested, projection: t.d === 0 ? undefined : { dim, d: t.d, basis: rows, energy: t.energy } };
 }
 
 const TEMP_FILE = /^\.hnsw-(\d+)-[0-9a-f]{8}\.tmp$/;
