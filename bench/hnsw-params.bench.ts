@@ -10,21 +10,13 @@
 import hnswlib from 'hnswlib-node';
 import { scoreAll, topK } from '../core/search/vectors.ts';
 import { latentVectors } from '../tests/db/helpers.ts';
+import { cpuS, pct } from './stats.ts';
 
 const { HierarchicalNSW } = hnswlib;
 const D = 768;
 const K = 10;
 const EFS = [32, 64, 128, 200, 400];
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Number(s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(3));
-}
-
-function cpuS(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
 
 export async function benchHnswParams(): Promise<Record<string, unknown>> {
   const n = Number(process.env.BENCH_HNSW_N ?? 20_000);

@@ -14,19 +14,12 @@ import hnswlib from 'hnswlib-node';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { scoreAll, topK } from '../core/search/vectors.ts';
 import { latentVectors } from '../tests/db/helpers.ts';
+import { cpuS, pct } from './stats.ts';
 
 const { HierarchicalNSW } = hnswlib;
 const D = 768;
 const K = 10;
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Number(s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(3));
-}
-function cpuS(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
 const r3 = (x: number): number => Number(x.toFixed(3));
 
 /** Rows cached as raw float32 in /tmp: generating 1M latent128 rows costs minutes of JS. */

@@ -12,6 +12,7 @@ import { engineFor, ModalityEngine } from '../core/search/engine.ts';
 import { searchEmbeddings } from '../core/search/search.ts';
 import { scoreAll, topK } from '../core/search/vectors.ts';
 import { latentVectors, seedLibrary, tempDir, testModel } from '../tests/db/helpers.ts';
+import { pct } from './stats.ts';
 
 const D = 768;
 const PER_FILE = 100;
@@ -23,10 +24,6 @@ function ms(t0: number): number {
   return performance.now() - t0;
 }
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Number(s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(3));
-}
 
 function recall(got: readonly number[], truth: readonly number[]): number {
   const t = new Set(truth);
