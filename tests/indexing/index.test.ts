@@ -163,7 +163,9 @@ test('cancel stops between files and keeps what was committed; pause waits', asy
     },
   });
   assert.equal(s.status, 'cancelled');
-  assert.equal(s.indexed, 1);
+  // The file after the first may already be decoded, its vectors on their way: a stop commits it
+  // too (core/indexing/indexer.ts), never the third, which the pause held back.
+  assert.ok(s.indexed === 1 || s.indexed === 2, `indexed ${s.indexed}`);
   const rest = await index();
-  assert.equal(rest.indexed, 2);
+  assert.equal(rest.indexed, 3 - s.indexed);
 });
