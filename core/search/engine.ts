@@ -33,6 +33,20 @@ export function efFor(n: number): number {
   return n <= 100_000 ? SEARCH_EF : Math.round(SEARCH_EF * (n / 100_000) ** 0.3);
 }
 
+/**
+ * From this many vectors the graph is built on a PCA projection to PROJECT_DIMS dims (db/projection.ts) and
+ * proposes VectorIndex.candidates(k) windows for the exact re-rank below; measured in
+ * bench/search-scale.bench.ts (README "Search at scale"). A collection that crosses it is rebuilt once,
+ * when it is next loaded. The projection is skipped (full-dim graph) when it keeps < 90 % of the energy.
+ */
+export const PROJECT_FROM_VECTORS = 50_000;
+export const PROJECT_DIMS = 128;
+
+/** Breadth on a projected graph: it must reach past its candidates (ef ≥ 2× them measured best). */
+export function projectedEf(n: number, candidates: number): number {
+  return Math.max(efFor(n), 2 * candidates);
+}
+
 export type Method = 'exact' | 'hnsw';
 
 export interface Scored {
@@ -46,6 +60,8 @@ export interface EngineOptions {
   readonly exactMax?: number;
   /** Force a method whatever the size. */
   readonly method?: Method;
+  /** Project the graph from this many vectors (default PROJECT_FROM_VECTORS; tests use small ones). */
+  readonly projectFrom?: number;
 }
 
 export class ModalityEngine {
@@ -110,7 +126,8 @@ export class ModalityEngine {
       this.#row = undefined;
       this.#signature = '';
       if (this.#index === undefined) {
-        this.#index = new VectorIndex({ modelId: this.modelId, modality: this.modality }, this.dim, { ef: SEARCH_EF, frameLevel: this.frameLevel });
+        const project = this.#count >= (options.projectFrom ?? PROJECT_FROM_VECTORS) ? PROJECT_DIMS : undefined;
+        this.#index = new VectorIndex({ modelId: this.modelId, modality: this.modality }, this.dim, { ef: SEARCH_EF, frameLevel: this.frameLevel, project });
         this.#index.load(db);
       } else {
         this.#index.sync(db);
@@ -138,13 +155,15 @@ export class ModalityEngine {
       return { ids: rows.map((i) => ids[i]!), scores: rows.map((i) => scores[i]!) };
     }
     const index = this.#index!;
-    const ef = options.ef ?? efFor(index.size);
     let want = k;
     let ids: number[];
     for (;;) {
-      const r = index.search(q, want, Math.max(ef, want));
+      // A projected graph's hits are proposals: ask for more of them, the re-rank picks the best k.
+      const ask = index.candidates(want);
+      const ef = options.ef ?? (index.projection === undefined ? efFor(index.size) : projectedEf(index.size, ask));
+      const r = index.search(q, ask, Math.max(ef, ask));
       ids = accept === undefined ? r.ids : r.ids.filter(accept);
-      if (ids.length >= k || r.ids.length < want || want >= index.size) break;
+      if (ids.length >= k || r.ids.length < ask || ask >= index.size) break;
       want = Math.min(index.size, want * 4);
     }
     // Exact re-ranking with the stored vectors.

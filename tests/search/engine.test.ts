@@ -72,3 +72,35 @@ test('HNSW + exact re-ranking matches exact search; filters fill the page; new v
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a projected graph (PCA) behind the engine re-ranks its candidates to the exact top-10', () => {
+  const { db, dir } = tempDatabase();
+  try {
+    const dim = 192; // > PROJECT_DIMS (128), so the graph is projected
+    const { model, run } = testModel(db, dim);
+    const gen = latentVectors(dim, 5, 24);
+    seedLibrary(db, run.id, gen, dim, 20, 100); // 2,000 windows
+    const exact = new ModalityEngine(model.id, 'audio', dim);
+    exact.refresh(db, { method: 'exact' });
+    const projected = new ModalityEngine(model.id, 'audio', dim);
+    projected.refresh(db, { method: 'hnsw', projectFrom: 1 });
+    const queries = gen(20);
+    let hits = 0;
+    for (let i = 0; i < 20; i++) {
+      const q = queries.subarray(i * dim, (i + 1) * dim);
+      const a = exact.search(db, q, 10);
+      const b = projected.search(db, q, 10);
+      hits += b.ids.filter((id) => a.ids.includes(id)).length;
+      b.ids.forEach((id, j) => {
+        const k = a.ids.indexOf(id);
+        if (k >= 0) assert.ok(Math.abs(a.scores[k]! - b.scores[j]!) < 1e-6);
+      });
+      const accept = (id: number): boolean => id % 50 === 7;
+      assert.deepEqual(projected.search(db, q, 10, { accept }).ids, exact.search(db, q, 10, { accept }).ids);
+    }
+    assert.ok(hits / 200 >= 0.98, `recall@10 ${hits / 200}`);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
