@@ -15,6 +15,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { scoreAll, topK } from '../core/search/vectors.ts';
 import { latentVectors } from '../tests/db/helpers.ts';
 import { cpuS, pct } from './stats.ts';
+import { fitProjection } from '../db/projection.ts';
 
 const { HierarchicalNSW } = hnswlib;
 const D = 768;
@@ -34,51 +35,9 @@ function cachedRows(latent: number, n: number, seed: number): Float32Array {
   return rows;
 }
 
-/** Top-d eigenvectors (rows of a d×D matrix) of the second-moment matrix of `sample` rows: subspace iteration. */
-export function projection(sample: Float32Array, d: number, iters = 12): Float32Array {
-  const n = sample.length / D;
-  const c = new Float64Array(D * D);
-  for (let r = 0; r < n; r++) {
-    const o = r * D;
-    for (let i = 0; i < D; i++) {
-      const xi = sample[o + i]!;
-      const ci = i * D;
-      for (let j = i; j < D; j++) c[ci + j]! += xi * sample[o + j]!;
-    }
-  }
-  for (let i = 0; i < D; i++) for (let j = 0; j < i; j++) c[i * D + j] = c[j * D + i]!;
-  // Q: d orthonormal rows, start random; iterate Q ← orth(Q·C).
-  let q = new Float64Array(d * D);
-  let s = 12345;
-  for (let i = 0; i < q.length; i++) q[i] = ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296) - 0.5;
-  for (let it = 0; it < iters; it++) {
-    const y = new Float64Array(d * D);
-    for (let k = 0; k < d; k++) {
-      const qk = k * D;
-      for (let i = 0; i < D; i++) {
-        const a = q[qk + i]!;
-        if (a === 0) continue;
-        const ci = i * D;
-        for (let j = 0; j < D; j++) y[qk + j]! += a * c[ci + j]!;
-      }
-    }
-    // Modified Gram-Schmidt.
-    for (let k = 0; k < d; k++) {
-      const ok = k * D;
-      for (let m = 0; m < k; m++) {
-        const om = m * D;
-        let dot = 0;
-        for (let j = 0; j < D; j++) dot += y[ok + j]! * y[om + j]!;
-        for (let j = 0; j < D; j++) y[ok + j]! -= dot * y[om + j]!;
-      }
-      let nn = 0;
-      for (let j = 0; j < D; j++) nn += y[ok + j]! * y[ok + j]!;
-      const inv = 1 / Math.sqrt(nn);
-      for (let j = 0; j < D; j++) y[ok + j]! *= inv;
-    }
-    q = y;
-  }
-  return Float32Array.from(q);
+/** Top-d eigenvectors (rows of a d×D matrix) of the second-moment matrix of `sample` rows: the product's own fit. */
+export function projection(sample: Float32Array, d: number): Float32Array {
+  return fitProjection(sample, D, d).basis;
 }
 
 function project(p: Float32Array, d: number, x: Float32Array, out = new Float32Array(d)): Float32Array {
