@@ -3,7 +3,9 @@
 import { MediaError } from '../base/errors.ts';
 import { findTool } from './ffmpeg-binaries.ts';
 import { assertReadableFile } from './probe.ts';
-import { cleanLine, DAMAGE_LINE, isDamageLine } from './damage.ts';
+import { DAMAGE_LINE } from './damage.ts';
+import type { DamageReport } from './damage-log.ts';
+import { packetListArgs, PacketClock } from './damage-watch.ts';
 import { lastErrorLine, runTool } from './spawn.ts';
 
 export const AUDIO_SAMPLE_RATE = 16000;
@@ -27,16 +29,15 @@ export interface DecodeAudioOptions {
    */
   readonly allowDamaged?: boolean;
   /**
-   * Indexing's decode: ffmpeg runs at `-v warning` (corrupt packets are often only warnings) and every
-   * damage line (media/damage.ts) is handed here with how far the audio had got, in seconds from
-   * `start` (a lower bound: ffmpeg prints before the samples around it reach us). Implies allowDamaged.
+   * Indexing's decode: ffmpeg runs at `-v warning` (corrupt packets are often only warnings), lists the
+   * packets of the first audio and (with `video`) video streams, and hands every damage line here with
+   * the time of the packet it concerns (media/damage-watch.ts). Implies allowDamaged.
    */
-  readonly onDamage?: (line: string, atSeconds: number) => void;
-  /**
-   * Also read the first video stream's packets (copied to a null output, not decoded: nearly free, as
-   * the demuxer reads the interleaved file anyway), so broken video data is reported to onDamage too.
-   */
-  readonly watchVideo?: boolean;
+  readonly watch?: {
+    readonly streams: { readonly audio?: number; readonly video?: number };
+    readonly video: boolean;
+    readonly onDamage: (r: DamageReport) => void;
+  };
   /**
    * Fill gaps in the audio timestamps with silence (dropped corrupt packets), so the samples after a
    * damaged stretch stay at their true time. Clean files have no such gaps and decode byte-identically.
@@ -54,7 +55,7 @@ function checkRange(file: string, start: number | undefined, duration: number | 
 
 function audioArgs(file: string, options: DecodeAudioOptions): string[] {
   const { start, duration } = options;
-  const args = ['-nostdin', '-hide_banner', '-v', options.onDamage !== undefined ? 'warning' : 'error'];
+  const args = ['-nostdin', '-hide_banner', '-v', options.watch !== undefined ? 'warning' : 'error'];
   if (start !== undefined && start > 0) args.push('-ss', start.toFixed(6));
   args.push('-i', file);
   // A little extra so resampler edge effects or rounding never leave us one sample short; we cut exactly.
@@ -68,7 +69,7 @@ function audioArgs(file: string, options: DecodeAudioOptions): string[] {
     '-ar', String(AUDIO_SAMPLE_RATE),
     '-f', 'f32le', 'pipe:1',
   );
-  if (options.watchVideo === true) args.push(...limit, '-map', '0:V:0?', '-an', '-sn', '-dn', '-c', 'copy', '-f', 'null', '-');
+  if (options.watch !== undefined) args.push(...packetListArgs(limit, options.watch.video));
   return args;
 }
 
@@ -80,7 +81,8 @@ async function runAudio(
   checkRange(file, options.start, options.duration);
   await assertReadableFile(file);
   try {
-    const { onDamage } = options;
+    const { watch } = options;
+    const clock = watch !== undefined ? new PacketClock(file, watch.streams, watch.onDamage) : undefined;
     const result = await runTool(findTool('ffmpeg'), audioArgs(file, options), {
       file,
       what: 'decoding audio',
@@ -88,11 +90,10 @@ async function runAudio(
       idleTimeoutMs: options.idleTimeoutMs,
       onStdout,
       signal: options.signal,
-      ...(onDamage !== undefined
-        ? { onStderrLine: (line: string, bytes: number) => void (isDamageLine(line) && onDamage(cleanLine(line, file), bytes / 4 / AUDIO_SAMPLE_RATE)) }
-        : {}),
+      ...(clock !== undefined ? { onStderrLine: (line: string) => clock.line(line) } : {}),
     });
-    if (options.allowDamaged !== true && onDamage === undefined && DAMAGE_LINE.test(result.stderr)) {
+    clock?.end();
+    if (options.allowDamaged !== true && watch === undefined && DAMAGE_LINE.test(result.stderr)) {
       throw new MediaError(file, `damaged or truncated media: ${lastErrorLine(result.stderr, file)}`);
     }
     return result;

@@ -1,26 +1,15 @@
-// Where in a file ffmpeg saw broken data, and which windows that touches. ffmpeg's damage lines carry no
-// timestamp, so a line is placed at how far the audio output had got when it arrived (stdout bytes
-// received, media/spawn.ts). That is approximate, in known bounds, and the window test errs towards
-// calling a window damaged:
-//  - ffmpeg prints before the samples after the bad packet are written; between them and us sit its
-//    output buffer (32 KiB), the pipe (64 KiB) and Node's stream buffer (64 KiB): at 16 kHz float32,
-//    the damage may lie up to AHEAD seconds after the position;
-//  - Node may read a stdout chunk (≤ 64 KiB ≈ 1 s) before the stderr line printed ahead of it: up to
-//    BEHIND seconds before;
-//  - a video packet is read next to the audio around it, but containers interleave in chunks of up to
-//    about a second: INTERLEAVE more either way for video lines.
-// A window is decided only once the audio is HOLD seconds past its end, when no later line can still
-// concern it (decode-windows.ts).
-import { damageStream } from './damage.ts';
-
-const AHEAD = 2.6;
-const BEHIND = 1.1;
-const INTERLEAVE = 1;
-/** Seconds of audio past a window's end before its damage is known. */
-export const HOLD_SECONDS = BEHIND + INTERLEAVE + 0.1;
+// Where in a file decoding met broken data (placed by media/damage-watch.ts, to the packet), and which
+// windows that touches. A window loses a modality when a damaged packet of that stream lies inside it,
+// give or take SLACK (a packet's length, and frames a decoder holds back). The audio half of
+// decode-windows.ts hands a window over only once its samples are HOLD_SECONDS past the window's end:
+// by then every line that can concern it has arrived (Node may read up to a 64-KiB stdout chunk,
+// ≈ 1 s of 16-kHz float32, before the stderr line printed ahead of it, and containers interleave video
+// with audio in chunks of up to about a second).
+export const HOLD_SECONDS = 2.2;
+const SLACK = 0.05;
 
 export interface DamageReport {
-  /** Seconds of audio output when the line arrived. */
+  /** Seconds into the file of the packet concerned. */
   readonly at: number;
   readonly stream: 'audio' | 'video' | 'unknown';
   /** The line, without ffmpeg's pointer noise or the file's path. */
@@ -32,31 +21,22 @@ const CUT = /partial file|packet corrupt|corrupt input packet/i;
 
 export class DamageLog {
   private readonly reports: DamageReport[] = [];
-  private readonly streams: { readonly audio?: number; readonly video?: number };
-  /** Where the first end-of-data line arrived; decoder lines just after it belong to the cut. */
+  /** Where the first end-of-data line was; decoder lines about the packets right after belong to the cut. */
   private cutAt: number | undefined;
 
-  constructor(streams: { readonly audio?: number; readonly video?: number }) {
-    this.streams = streams;
-  }
-
-  add(line: string, at: number): void {
-    if (CUT.test(line)) {
-      this.cutAt ??= at;
+  add(r: DamageReport): void {
+    if (CUT.test(r.line)) {
+      this.cutAt ??= r.at;
       return;
     }
-    // The decoder's complaints about the last, partial packet arrive right after; data that goes on
-    // well past the line was no cut, and its later damage counts.
-    if (this.cutAt !== undefined && at >= this.cutAt && at < this.cutAt + 1) return;
-    this.reports.push({ at, stream: damageStream(line, this.streams), line });
+    // The decoder's complaints about the last, partial packet come with it; data that goes on well
+    // past the line was no cut, and its later damage counts.
+    if (this.cutAt !== undefined && r.at >= this.cutAt - SLACK && r.at < this.cutAt + 1) return;
+    this.reports.push(r);
   }
 
-  /** The first line that may concern `what` in [start, end) seconds. */
+  /** The first damage that concerns `what` in [start, end) seconds. */
   find(start: number, end: number, what: 'audio' | 'video'): DamageReport | undefined {
-    return this.reports.find((r) => {
-      if (r.stream !== what && r.stream !== 'unknown') return false;
-      const slack = r.stream === 'audio' ? 0 : INTERLEAVE;
-      return r.at - BEHIND - slack < end && r.at + AHEAD + slack > start;
-    });
+    return this.reports.find((r) => (r.stream === what || r.stream === 'unknown') && r.at - SLACK < end && r.at + SLACK >= start);
   }
 }

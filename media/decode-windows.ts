@@ -17,8 +17,8 @@
 // centres of K equal parts of the window, by one ffmpeg per window with a select filter (measured
 // faster than K seeks from K = 4 on; media/frames.ts). K = 1 keeps the single seek.
 //
-// Damage (media/damage.ts, damage-log.ts): the audio decode runs at `-v warning`, reads the video's
-// packets too, and fills dropped packets with silence so later samples keep their time. A window
+// Damage (media/damage.ts, damage-watch.ts, damage-log.ts): the audio decode runs at `-v warning`,
+// lists the audio and video packets to place each damage line in time, and fills dropped packets with silence so later samples keep their time. A window
 // whose stretch of a stream holds broken data loses that modality, reported as a DamagedMediaError
 // failure; so does one past the end of a file whose audio stops more than 0.1 s + 2 % short of what
 // its header promises (a cut file): its windows up to the cut are kept, the one across it shortened
@@ -234,7 +234,7 @@ export async function decodeWindows(
   const videoPromised = info.video[0]?.duration ?? info.duration;
   // Clip frames (frame-level models) may fall past a short file's last frame: the one before stands in.
   const frames = new FrameAhead(file, plan, options.frameTimes ?? ((win) => windowFrameTimes(win, k)), options.frameTimes !== undefined, wantFrames, timeoutMs, inner.signal, videoPromised);
-  const log = new DamageLog({ ...(info.audio[0] ? { audio: info.audio[0].index } : {}), ...(info.video[0] ? { video: info.video[0].index } : {}) });
+  const log = new DamageLog();
 
   let emitted = 0;
   let consumerError: { error: unknown } | undefined;
@@ -245,12 +245,12 @@ export async function decodeWindows(
     const heard = audio !== null ? log.find(win.start, win.end, 'audio') : undefined;
     if (heard !== undefined) {
       audio = null;
-      audioFailure = { index: i, what: 'audio', error: new DamagedMediaError(file, `corrupt audio data near ${heard.at.toFixed(1)} s (${heard.line})`) };
+      audioFailure = { index: i, what: 'audio', error: new DamagedMediaError(file, `corrupt audio data at ${heard.at.toFixed(1)} s (${heard.line})`) };
     }
     const seen = got !== null ? log.find(win.start, win.end, 'video') : undefined;
     if (seen !== undefined) {
       got = null;
-      failure = { index: i, what: 'frame', error: new DamagedMediaError(file, `corrupt video data near ${seen.at.toFixed(1)} s (${seen.line})`) };
+      failure = { index: i, what: 'frame', error: new DamagedMediaError(file, `corrupt video data at ${seen.at.toFixed(1)} s (${seen.line})`) };
     }
     const mine = [audioFailure, failure].filter((f): f is WindowFailure => f !== undefined);
     failures.push(...mine);
@@ -337,8 +337,11 @@ async function streamWindows(
       chunkSamples: o.chunkSamples ?? 2 * SAMPLE_RATE,
       idleTimeoutMs: o.timeoutMs,
       signal: o.signal,
-      onDamage: (line, at) => log.add(line, at),
-      watchVideo: o.watchVideo,
+      watch: {
+        streams: { audio: info.audio[0]!.index, ...(info.video[0] ? { video: info.video[0].index } : {}) },
+        video: o.watchVideo,
+        onDamage: (r) => log.add(r),
+      },
       fillGaps: true,
     },
   );

@@ -27,10 +27,10 @@ export interface RunOptions {
   /** Abort the run from outside (kills the process). */
   readonly signal?: AbortSignal | undefined;
   /**
-   * Each complete stderr line as it arrives, with the stdout bytes received by then (a lower bound on
-   * how far the output had got when ffmpeg printed it: damage is located this way, media/damage.ts).
+   * Each complete stderr line as it arrives. Returning true consumes it: it is left out of the stderr
+   * kept for error messages (a packet listing would crowd out ffmpeg's last words).
    */
-  readonly onStderrLine?: ((line: string, stdoutBytes: number) => void) | undefined;
+  readonly onStderrLine?: ((line: string) => boolean) | undefined;
 }
 
 export interface RunResult {
@@ -70,7 +70,6 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
     // The callback's last promise: 'close' waits for it so the run never resolves mid-consumer.
     let inFlight: Promise<void> = Promise.resolve();
     let queued = 0;
-    let stdoutBytes = 0;
     let partialLine = '';
 
     const fail = (err: MediaError): void => {
@@ -100,7 +99,6 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
     signal?.addEventListener('abort', onAbort, { once: true });
 
     child.stdout.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
       if (failure !== undefined) return;
       if (onStdout === undefined) {
         armIdle();
@@ -134,9 +132,10 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
       if (onStderrLine !== undefined) {
         const lines = (partialLine + text).split(/\r?\n/);
         partialLine = lines.pop() ?? '';
-        for (const line of lines) if (line.trim() !== '') onStderrLine(line, stdoutBytes);
+        for (const line of lines) if (line.trim() !== '' && !onStderrLine(line)) stderr += `${line}\n`;
+      } else {
+        stderr += text;
       }
-      stderr += text;
       if (stderr.length > 2 * STDERR_KEEP) stderr = stderr.slice(-STDERR_KEEP);
     });
 
@@ -158,7 +157,7 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
       void inFlight.then(() => onClose(code, sig));
     });
     const onClose = (code: number | null, sig: NodeJS.Signals | null): void => {
-      if (onStderrLine !== undefined && partialLine.trim() !== '') onStderrLine(partialLine, stdoutBytes);
+      if (onStderrLine !== undefined && partialLine.trim() !== '' && !onStderrLine(partialLine)) stderr += partialLine;
       partialLine = '';
       if (failure !== undefined) {
         finish(failure);
