@@ -13,7 +13,7 @@ import { MediaError } from '../base/errors.ts';
  * complaints ("non monotonically increasing dts") that clean but oddly edited files produce.
  */
 export const DAMAGE_LINE =
-  /partial file|invalid nal unit|error while decoding|corrupt|invalid data found|truncat|missing picture in access unit|moov atom not found|channel element \S+ is not allocated|input buffer exhausted|reserved bit set|header missing|error splitting the input|concealing \d+ dc|out of range at \d+ \d+|number of (?:scalefactor )?bands|invalid (?:block|frame|band|bitstream)|overread/i;
+  /partial file|invalid nal unit|error while decoding|corrupt|invalid data found|truncat|missing picture in access unit|moov atom not found|channel element \S+ is not allocated|input buffer exhausted|reserved bit set|header missing|error splitting the input|concealing \d+ dc|out of range|number of (?:scalefactor )?bands|invalid (?:block|frame|band|bitstream)|overread/i;
 
 /** True when an ffmpeg stderr line reports broken data. */
 export function isDamageLine(line: string): boolean {

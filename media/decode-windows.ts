@@ -364,7 +364,7 @@ async function streamWindows(
       // The window across the cut keeps its intact part, with that part's middle frame.
       const shortened: MediaWindow = { index: win.index, start: win.start, end: cut / SAMPLE_RATE, middle: (s0 + cut) / 2 / SAMPLE_RATE };
       frames.retarget(next, shortened);
-      await emit(next, shortened, buffer.slice(s0, cut), undefined);
+      await emit(next, shortened, buffer.slice(s0, cut), { index: next, what: 'audio', error: new DamagedMediaError(file, why) });
       continue;
     }
     // Past the cut: no sound; a picture only if the video's data happens to reach further.

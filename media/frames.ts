@@ -91,6 +91,8 @@ async function filterWindow(file: string, start: number, times: readonly number[
     what: `decoding ${times.length} frames from ${start.toFixed(3)} s`,
     timeoutMs: options.timeoutMs ?? 60_000,
     signal: options.signal,
+  }).catch((err: unknown) => {
+    throw damage.failed(err);
   });
   if (stdout.length > 0) damage.check(stderr);
   return parsePpmStream(file, stdout);

@@ -31,13 +31,22 @@ export interface DecodeImageOptions {
 }
 
 /** `-v` for a picture decode, and the check that turns decoder damage lines into a DamagedMediaError. */
-export function damageCheck(file: string, what: string, options: DecodeImageOptions): { level: string[]; check: (stderr: string) => void } {
-  if (options.rejectDamaged !== true) return { level: ['-v', 'error'], check: () => undefined };
+export function damageCheck(file: string, what: string, options: DecodeImageOptions): { level: string[]; check: (stderr: string) => void; failed: (err: unknown) => unknown } {
+  if (options.rejectDamaged !== true) return { level: ['-v', 'error'], check: () => undefined, failed: (err) => err };
+  const damaged = (line: string): DamagedMediaError => new DamagedMediaError(file, `corrupt picture data ${what} (${cleanLine(line, file)})`);
   return {
     level: ['-v', 'warning'],
     check: (stderr) => {
-      const bad = stderr.split(/\r?\n/).find(isDecoderDamageLine);
-      if (bad !== undefined) throw new DamagedMediaError(file, `corrupt picture data ${what} (${cleanLine(bad, file)})`);
+      const lines = stderr.split(/\r?\n/).filter(isDecoderDamageLine);
+      // The codec's own words ("[h264] …") say more than ffmpeg's summary ("Error while decoding stream …").
+      const bad = lines.find((l) => l.trim().startsWith('[')) ?? lines[0];
+      if (bad !== undefined) throw damaged(bad);
+    },
+    // A decode that gave up on broken data (ffmpeg exits non-zero: "Error while decoding stream …").
+    failed: (err) => {
+      if (!(err instanceof MediaError) || err instanceof DamagedMediaError) return err;
+      const said = err.message.replace(`${file}: `, '').replace(/^decoding [^:]*failed: /, '');
+      return isDecoderDamageLine(said) ? damaged(said) : err;
     },
   };
 }
@@ -123,7 +132,9 @@ export async function decodeFrameRgb(file: string, seconds: number, options: Dec
   const damage = damageCheck(file, `at ${Number(seconds.toFixed(3))} s`, options);
   const base = ['-nostdin', '-hide_banner', ...damage.level];
   const run = async (args: string[]): Promise<{ stdout: Buffer }> => {
-    const r = await runTool(ffmpeg, args, { file, what: `decoding the frame at ${ts} s`, timeoutMs: options.timeoutMs ?? 60_000, signal: options.signal });
+    const r = await runTool(ffmpeg, args, { file, what: `decoding the frame at ${ts} s`, timeoutMs: options.timeoutMs ?? 60_000, signal: options.signal }).catch((err: unknown) => {
+      throw damage.failed(err);
+    });
     if (r.stdout.length > 0) damage.check(r.stderr);
     return r;
   };

@@ -94,10 +94,10 @@ function explainProbeFailure(file: string, err: unknown): unknown {
   if (!(err instanceof MediaError)) return err;
   const said = err.message.replace(`${file}: `, '').replace(/^reading media info failed: /, '');
   if (/moov atom not found/i.test(said)) {
-    return new DamagedMediaError(file, `nothing can be read: the file is cut short or was never finished (its index, the MP4 "moov" box, is missing) [${said}]`, err);
+    return new DamagedMediaError(file, 'nothing can be read: the file is cut short or was never finished (its index, the MP4 "moov" box, is missing; ffmpeg: moov atom not found)', err);
   }
   if (/invalid data found when processing input/i.test(said)) {
-    return new MediaError(file, `not a media file ffmpeg can read [${said}]`, err);
+    return new MediaError(file, `not a media file ffmpeg can read (ffmpeg: ${said.replace(/^\[[^\]]*\]\s*/, '')})`, err);
   }
   return err;
 }

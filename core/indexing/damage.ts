@@ -53,16 +53,22 @@ export function describeIndexed(windows: readonly KeptWindow[], duration: number
 }
 
 /**
- * What was wrong, in one line: the first damage per modality (a cut is said once), and how many more
- * spots there were. Undefined when nothing was damaged (a stream that simply ends is not damage).
+ * What was wrong, in one line: a cut first (the pictures missing past it go without saying), else the
+ * first damage per modality, and how many more damaged spots there were. Undefined when nothing was
+ * damaged (a stream that simply ends before another is not damage).
  */
 export function damageReason(file: string, failures: readonly WindowFailure[]): string | undefined {
-  const damaged = failures.filter((f) => f.error instanceof DamagedMediaError);
-  if (damaged.length === 0) return undefined;
   const text = (f: WindowFailure): string => f.error.message.replace(`${file}: `, '');
-  const distinct = [...new Set(damaged.map(text))];
-  const firsts = [...new Set((['audio', 'frame'] as const).map((what) => damaged.find((f) => f.what === what)).filter((f) => f !== undefined).map(text))];
-  const more = distinct.length - firsts.length;
+  let damaged = failures.filter((f) => f.error instanceof DamagedMediaError);
+  if (damaged.length === 0) return undefined;
+  const cut = damaged.find((f) => text(f).startsWith('the file is cut short'));
+  if (cut !== undefined) damaged = damaged.filter((f) => !(f.what === 'frame' && text(f).startsWith('no picture at')));
+  // Pictures missing past where the video data ends are one problem, however many windows it takes.
+  const key = (f: WindowFailure): string => (text(f).startsWith('no picture at') ? 'video ends early' : text(f));
+  const distinct = [...new Set(damaged.map(key))];
+  const first = [cut, ...(['audio', 'frame'] as const).map((what) => damaged.find((f) => f.what === what))].filter((f) => f !== undefined);
+  const firsts = [...new Set(first.map(text))];
+  const more = distinct.length - new Set(first.map(key)).size;
   return `${firsts.join('; ')}${more > 0 ? ` (and ${more} more damaged spot${more === 1 ? '' : 's'})` : ''}`;
 }
 

@@ -86,7 +86,7 @@ export async function makeDamagedCorpus(dir: string): Promise<DamagedCase[]> {
   const size = readFileSync(front).length;
   spoil(front, at('bitflips-mid.mp4'), [[Math.floor(size * 0.5), 6000]], 'flip');
   spoil(front, at('zeroed-mid.mp4'), [[Math.floor(size * 0.5), 6000]], 'zero');
-  const middleDamage = /corrupt (?:audio|video|picture) data (?:near|at|from) \d/;
+  const middleDamage = /corrupt (?:audio|video|picture) data at \d/;
   const someLost = (d: { indexed: Spans; sound: Spans; pictures: Spans }): string | undefined =>
     covers(d.sound, 0, SECONDS) && covers(d.pictures, 0, SECONDS) ? 'expected the damaged stretch to be left out' : covers(d.indexed, 0, 1) ? undefined : 'expected the start indexed';
   cases.push({ name: 'bitflips-mid.mp4', file: at('bitflips-mid.mp4'), state: 'damaged', reason: middleDamage, check: someLost });
@@ -94,13 +94,29 @@ export async function makeDamagedCorpus(dir: string): Promise<DamagedCase[]> {
 
   spoil(front, at('audio-damage.mp4'), packets(front, 'a', 2.5, 3.5), 'flip');
   cases.push({
-    name: 'audio-damage.mp4', file: at('audio-damage.mp4'), state: 'damaged', reason: /^corrupt audio data near \d/,
+    name: 'audio-damage.mp4', file: at('audio-damage.mp4'), state: 'damaged', reason: /^corrupt audio data at [23]\.\d s \(\[aac\]/,
     check: (d) => (covers(d.pictures, 0, SECONDS) && !covers(d.sound, 2.5, 3.5) && covers(d.sound, 0, 1) ? undefined : 'expected every picture, and sound except around 3 s'),
   });
   spoil(front, at('video-damage.mp4'), packets(front, 'v', 2.5, 3.5), 'zero');
   cases.push({
-    name: 'video-damage.mp4', file: at('video-damage.mp4'), state: 'damaged', reason: /^corrupt (?:video|picture) data/,
+    name: 'video-damage.mp4', file: at('video-damage.mp4'), state: 'damaged', reason: /^corrupt (?:video|picture) data at [23](?:\.\d)? s/,
     check: (d) => (covers(d.sound, 0, SECONDS) && !covers(d.pictures, 2.5, 3.5) && covers(d.pictures, 0, 1) ? undefined : 'expected all sound, and pictures except around 3 s'),
+  });
+
+  // One stream only in the file: sound alone (AAC in M4A) and pictures alone, each cut at 50 %.
+  const m4a = path.join(dir, 'src-audio.m4a');
+  const silent = path.join(dir, 'src-video.mp4');
+  await ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${SECONDS}`, '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart', m4a]);
+  await ffmpeg(['-f', 'lavfi', '-i', `testsrc=size=96x64:rate=10:duration=${SECONDS}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', silent]);
+  cut(m4a, at('audio-only-cut50.m4a'), 0.5);
+  cut(silent, at('video-only-cut50.mp4'), 0.5);
+  cases.push({
+    name: 'audio-only-cut50.m4a', file: at('audio-only-cut50.m4a'), state: 'damaged', reason: cutShort,
+    check: (d) => (d.pictures.length === 0 && covers(d.sound, 0, 2) && end(d.sound) < 4 ? undefined : 'expected sound up to the cut, no pictures'),
+  });
+  cases.push({
+    name: 'video-only-cut50.mp4', file: at('video-only-cut50.mp4'), state: 'damaged', reason: /no picture at [35]\.0 s of 6\.0 s: the video data ends early/,
+    check: (d) => (d.sound.length === 0 && covers(d.pictures, 0, 2) && end(d.pictures) <= 4 ? undefined : 'expected pictures before the cut only'),
   });
 
   // Clean controls: a whole clip and a short one (0.5 s: under a window's minimum, still indexed whole).
