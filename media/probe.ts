@@ -1,5 +1,6 @@
 // ffprobe → the few facts the indexer needs: duration, audio streams, real video streams (cover art
 // excluded) and how each video must be rotated to stand upright.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { MediaError } from '../base/errors.ts';
 import { DamagedMediaError } from './damage.ts';
@@ -93,13 +94,30 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
 function explainProbeFailure(file: string, err: unknown): unknown {
   if (!(err instanceof MediaError)) return err;
   const said = err.message.replace(`${file}: `, '').replace(/^reading media info failed: /, '');
-  if (/moov atom not found/i.test(said)) {
+  // ffprobe says "moov atom not found" of anything named .mp4; an MP4 starts with its boxes ("ftyp").
+  if (/moov atom not found/i.test(said) && startsLikeMp4(file)) {
     return new DamagedMediaError(file, 'nothing can be read: the file is cut short or was never finished (its index, the MP4 "moov" box, is missing; ffmpeg: moov atom not found)', err);
   }
-  if (/invalid data found when processing input/i.test(said)) {
+  if (/invalid data found when processing input|moov atom not found/i.test(said)) {
     return new MediaError(file, `not a media file ffmpeg can read (ffmpeg: ${said.replace(/^\[[^\]]*\]\s*/, '')})`, err);
   }
   return err;
+}
+
+/** The first box of an MP4/MOV (ISO BMFF): a size, then "ftyp" (or, in old QuickTime files, another box type). */
+function startsLikeMp4(file: string): boolean {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(12);
+      readSync(fd, head, 0, 12, 0);
+      return /^(?:ftyp|moov|mdat|free|wide|skip)$/.test(head.toString('latin1', 4, 8));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }
 
 /** A clear error for the common non-ffmpeg failures, before spending a process start on them. */
