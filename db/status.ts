@@ -7,6 +7,8 @@ export interface StatusCounts {
   readonly roots: ReadonlyArray<{ readonly path: string; readonly files: number }>;
   /** Files per status ('pending', 'indexed', 'failed', 'missing'); absent statuses have no entry. */
   readonly filesByStatus: ReadonlyMap<string, number>;
+  /** Indexed files with a damage note (all of them, not limited). */
+  readonly damagedFiles: number;
   readonly windows: number;
   /** Sum of the windows' spans. */
   readonly windowSeconds: number;
@@ -27,6 +29,16 @@ export interface StatusCounts {
   }>;
   /** Failed files by path, at most `failureLimit`. */
   readonly failures: ReadonlyArray<{ readonly path: string; readonly error: string | null }>;
+  /**
+   * Damaged files (indexed, with a damage note in last_error) by path, at most `failureLimit`, with
+   * their header's duration and their windows (what was indexed).
+   */
+  readonly damaged: ReadonlyArray<{
+    readonly path: string;
+    readonly error: string;
+    readonly durationS: number | null;
+    readonly windows: ReadonlyArray<{ readonly startS: number; readonly endS: number; readonly hasAudio: boolean; readonly hasVisual: boolean }>;
+  }>;
   /** The ten newest jobs. */
   readonly jobs: ReadonlyArray<{ readonly id: number; readonly kind: string; readonly status: JobStatus; readonly done: number; readonly total: number | null; readonly error: string | null }>;
 }
@@ -49,14 +61,24 @@ export function statusCounts(db: Database, failureLimit: number): StatusCounts {
   const failures = db
     .prepare<[number], { path: string; last_error: string | null }>("SELECT path, last_error FROM files WHERE status = 'failed' ORDER BY path LIMIT ?")
     .all(failureLimit);
+  const damaged = db
+    .prepare<[number], { id: number; path: string; last_error: string; duration_s: number | null }>(
+      "SELECT id, path, last_error, duration_s FROM files WHERE status = 'indexed' AND last_error IS NOT NULL ORDER BY path LIMIT ?",
+    )
+    .all(failureLimit);
+  const damagedWindows = db.prepare<[number], { start_s: number; end_s: number; has_audio: number; has_visual: number }>(
+    'SELECT start_s, end_s, has_audio, has_visual FROM windows WHERE file_id = ? ORDER BY start_s',
+  );
   const jobs = db
     .prepare<[], { id: number; kind: string; status: JobStatus; progress_done: number; progress_total: number | null; error: string | null }>(
       'SELECT id, kind, status, progress_done, progress_total, error FROM jobs ORDER BY id DESC LIMIT 10',
     )
     .all();
+  const damagedFiles = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM files WHERE status = 'indexed' AND last_error IS NOT NULL").get()!.n;
   return {
     roots,
     filesByStatus: new Map(byStatus.map((r) => [r.status, r.n])),
+    damagedFiles,
     windows: windows.n,
     windowSeconds: windows.seconds ?? 0,
     models: models.map((m) => ({
@@ -71,6 +93,12 @@ export function statusCounts(db: Database, failureLimit: number): StatusCounts {
       frames: frames.all(m.id).map((f) => ({ frames: f.frames, visualVectors: f.n })),
     })),
     failures: failures.map((f) => ({ path: f.path, error: f.last_error })),
+    damaged: damaged.map((f) => ({
+      path: f.path,
+      error: f.last_error,
+      durationS: f.duration_s,
+      windows: damagedWindows.all(f.id).map((w) => ({ startS: w.start_s, endS: w.end_s, hasAudio: w.has_audio === 1, hasVisual: w.has_visual === 1 })),
+    })),
     jobs: jobs.map((j) => ({ id: j.id, kind: j.kind, status: j.status, done: j.progress_done, total: j.progress_total, error: j.error })),
   };
 }

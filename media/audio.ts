@@ -3,6 +3,9 @@
 import { MediaError } from '../base/errors.ts';
 import { findTool } from './ffmpeg-binaries.ts';
 import { assertReadableFile } from './probe.ts';
+import { DAMAGE_LINE } from './damage.ts';
+import type { DamageReport } from './damage-log.ts';
+import { packetListArgs, PacketClock } from './damage-watch.ts';
 import { lastErrorLine, runTool } from './spawn.ts';
 
 export const AUDIO_SAMPLE_RATE = 16000;
@@ -25,11 +28,23 @@ export interface DecodeAudioOptions {
    * on a truncated MP4 and just stops early, which would silently index a cut-off clip.
    */
   readonly allowDamaged?: boolean;
+  /**
+   * Indexing's decode: ffmpeg runs at `-v warning` (corrupt packets are often only warnings), lists the
+   * packets of the first audio and (with `video`) video streams, and hands every damage line here with
+   * the time of the packet it concerns (media/damage-watch.ts). Implies allowDamaged.
+   */
+  readonly watch?: {
+    readonly streams: { readonly audio?: number; readonly video?: number };
+    readonly video: boolean;
+    readonly onDamage: (r: DamageReport) => void;
+  };
+  /**
+   * Fill gaps in the audio timestamps with silence (dropped corrupt packets), so the samples after a
+   * damaged stretch stay at their true time. Clean files have no such gaps and decode byte-identically.
+   */
+  readonly fillGaps?: boolean;
   readonly signal?: AbortSignal;
 }
-
-// stderr lines (at -v error) that mean the data itself is broken, even though ffmpeg exited 0.
-const DAMAGE = /partial file|invalid nal unit|error while decoding|corrupt|invalid data found|truncat|missing picture|moov atom not found/i;
 
 function checkRange(file: string, start: number | undefined, duration: number | undefined): void {
   if (start !== undefined && !(Number.isFinite(start) && start >= 0)) throw new MediaError(file, `invalid start ${start} s`);
@@ -38,19 +53,23 @@ function checkRange(file: string, start: number | undefined, duration: number | 
   }
 }
 
-function audioArgs(file: string, start: number | undefined, duration: number | undefined): string[] {
-  const args = ['-nostdin', '-hide_banner', '-v', 'error'];
+function audioArgs(file: string, options: DecodeAudioOptions): string[] {
+  const { start, duration } = options;
+  const args = ['-nostdin', '-hide_banner', '-v', options.watch !== undefined ? 'warning' : 'error'];
   if (start !== undefined && start > 0) args.push('-ss', start.toFixed(6));
   args.push('-i', file);
   // A little extra so resampler edge effects or rounding never leave us one sample short; we cut exactly.
-  if (duration !== undefined) args.push('-t', (duration + 0.05).toFixed(6));
+  const limit = duration !== undefined ? ['-t', (duration + 0.05).toFixed(6)] : [];
   args.push(
+    ...limit,
     '-map', '0:a:0', '-vn', '-sn', '-dn',
-    // pan keeps channel 0 as is; -ac 1 would average the channels.
-    '-af', 'pan=mono|c0=c0',
+    // pan keeps channel 0 as is; -ac 1 would average the channels. min_hard_comp 0.02 s: one dropped
+    // AAC frame (21–23 ms) is filled; timestamp jitter of clean files (≤ 1 ms) is left alone.
+    '-af', options.fillGaps === true ? 'pan=mono|c0=c0,aresample=async=1:min_hard_comp=0.02' : 'pan=mono|c0=c0',
     '-ar', String(AUDIO_SAMPLE_RATE),
     '-f', 'f32le', 'pipe:1',
   );
+  if (options.watch !== undefined) args.push(...packetListArgs(limit, options.watch.video));
   return args;
 }
 
@@ -62,15 +81,19 @@ async function runAudio(
   checkRange(file, options.start, options.duration);
   await assertReadableFile(file);
   try {
-    const result = await runTool(findTool('ffmpeg'), audioArgs(file, options.start, options.duration), {
+    const { watch } = options;
+    const clock = watch !== undefined ? new PacketClock(file, watch.streams, watch.onDamage) : undefined;
+    const result = await runTool(findTool('ffmpeg'), audioArgs(file, options), {
       file,
       what: 'decoding audio',
       timeoutMs: options.timeoutMs ?? (options.idleTimeoutMs !== undefined ? undefined : 120_000),
       idleTimeoutMs: options.idleTimeoutMs,
       onStdout,
       signal: options.signal,
+      ...(clock !== undefined ? { onStderrLine: (line: string) => clock.line(line) } : {}),
     });
-    if (!options.allowDamaged && DAMAGE.test(result.stderr)) {
+    clock?.end();
+    if (options.allowDamaged !== true && watch === undefined && DAMAGE_LINE.test(result.stderr)) {
       throw new MediaError(file, `damaged or truncated media: ${lastErrorLine(result.stderr, file)}`);
     }
     return result;

@@ -16,11 +16,20 @@
 // Frame aggregation (framesPerWindow K > 1, the paper's multi-frame inference): K frames at the
 // centres of K equal parts of the window, by one ffmpeg per window with a select filter (measured
 // faster than K seeks from K = 4 on; media/frames.ts). K = 1 keeps the single seek.
+//
+// Damage (media/damage.ts, damage-watch.ts, damage-log.ts): the audio decode runs at `-v warning`,
+// lists the audio and video packets to place each damage line in time, and fills dropped packets with silence so later samples keep their time. A window
+// whose stretch of a stream holds broken data loses that modality, reported as a DamagedMediaError
+// failure; so does one past the end of a file whose audio stops more than 0.1 s + 2 % short of what
+// its header promises (a cut file): its windows up to the cut are kept, the one across it shortened
+// to the cut when that leaves at least a second. A stream that simply ends before another is no damage.
 import type { MediaWindow } from '../base/window-plan.ts';
-import { SAMPLE_RATE, checkFramesPerWindow, planWindows, toSamples, windowFrameTimes } from '../base/window-plan.ts';
+import { DEFAULT_MIN_LAST_SECONDS, SAMPLE_RATE, checkFramesPerWindow, planWindows, toSamples, windowFrameTimes } from '../base/window-plan.ts';
 import type { WindowPlanOptions } from '../base/window-plan.ts';
 import { MediaError } from '../base/errors.ts';
 import { streamAudio } from './audio.ts';
+import { DamagedMediaError, truncationTolerance } from './damage.ts';
+import { DamageLog, HOLD_SECONDS } from './damage-log.ts';
 import { decodeFramesRgb } from './frames.ts';
 import { decodeFrameGroup, frameGroupSize } from './frame-group.ts';
 import type { GroupFrame } from './frame-group.ts';
@@ -30,6 +39,7 @@ import type { MediaInfo } from './probe.ts';
 export interface WindowFailure {
   readonly index: number;
   readonly what: 'audio' | 'frame';
+  /** A DamagedMediaError when the file's data for it is missing or broken (the file is damaged). */
   readonly error: MediaError;
 }
 
@@ -155,8 +165,22 @@ class FrameAhead {
   private readonly signal: AbortSignal;
   /** Windows per ffmpeg; 1 where windows have several frames (they decode a window per process). */
   private readonly group: number;
+  /** Seconds of video the header promises: a missing frame before (nearly) that is damage. */
+  private readonly promised: number | undefined;
+  /** The first time no frame could be found at or after (the video's real end): later ones are not tried. */
+  private endedAt = Infinity;
 
-  constructor(file: string, plan: readonly MediaWindow[], times: (win: MediaWindow) => number[], reusePrevious: boolean, want: boolean, timeoutMs: number, signal: AbortSignal, group: number) {
+  constructor(
+    file: string,
+    plan: readonly MediaWindow[],
+    times: (win: MediaWindow) => number[],
+    reusePrevious: boolean,
+    want: boolean,
+    timeoutMs: number,
+    signal: AbortSignal,
+    group: number,
+    promised: number | undefined,
+  ) {
     this.file = file;
     this.plan = plan;
     this.times = times;
@@ -165,6 +189,7 @@ class FrameAhead {
     this.timeoutMs = timeoutMs;
     this.signal = signal;
     this.group = group;
+    this.promised = promised;
     // Groups grow 2, 4, 8, … up to `group`: the first window waits for a small process only, so a new
     // file's first batch reaches inference soon (the previous file's batches are done by then).
     for (let size = 2; this.starts.at(-1)! < plan.length; size = Math.min(group, size * 2)) this.starts.push(this.starts.at(-1)! + size);
@@ -176,11 +201,25 @@ class FrameAhead {
     return g;
   }
 
+  /** A frame missing well before the end the header promises is damage, not the end of the video. */
+  private judge(first: number, err: unknown): MediaError {
+    const error = err instanceof MediaError ? err : new MediaError(this.file, `decoding frames failed: ${String(err)}`, err);
+    if (error instanceof DamagedMediaError || !/no video frame at/.test(error.message)) return error;
+    this.endedAt = Math.min(this.endedAt, first);
+    const p = this.promised;
+    if (p === undefined || first >= p - truncationTolerance(p)) return error;
+    return new DamagedMediaError(this.file, `no picture at ${first.toFixed(1)} s of ${p.toFixed(1)} s: the video data ends early or cannot be read`, error);
+  }
+
   private async decodeAll(win: MediaWindow): Promise<FrameResult> {
+    const times = this.times(win);
+    const first = Math.min(...times);
     try {
-      return { frames: await decodeFramesRgb(this.file, win.start, this.times(win), { timeoutMs: this.timeoutMs, signal: this.signal, reusePrevious: this.reusePrevious }) };
+      // decodeFrameRgb found no frame at or after endedAt even decoding from the start: none later either.
+      if (first >= this.endedAt) throw new MediaError(this.file, `no video frame at ${first.toFixed(6)} s (past the end, or no video stream)`);
+      return { frames: await decodeFramesRgb(this.file, win.start, times, { timeoutMs: this.timeoutMs, signal: this.signal, reusePrevious: this.reusePrevious, rejectDamaged: true }) };
     } catch (err) {
-      return { error: err instanceof MediaError ? err : new MediaError(this.file, `decoding frames failed: ${String(err)}`, err) };
+      return { error: this.judge(first, err) };
     }
   }
 
@@ -188,7 +227,12 @@ class FrameAhead {
     const from = this.starts[g];
     if (from === undefined || from >= this.plan.length || this.groups.has(g)) return;
     const times = this.plan.slice(from, this.starts[g + 1]).map((w) => this.times(w)[0]!);
-    this.groups.set(g, decodeFrameGroup(this.file, times, { timeoutMs: this.timeoutMs, signal: this.signal }));
+    this.groups.set(g, decodeFrameGroup(this.file, times, { timeoutMs: this.timeoutMs, signal: this.signal, rejectDamaged: true }));
+  }
+
+  /** Decode window i's frames for `win` instead (a window shortened at a cut). */
+  retarget(i: number, win: MediaWindow): void {
+    if (this.want) this.pending.set(i, this.decodeAll(win));
   }
 
   ensure(i: number): void {
@@ -200,6 +244,7 @@ class FrameAhead {
   async take(i: number): Promise<{ frames: RgbFrame[] | null; failure?: WindowFailure }> {
     if (!this.want) return { frames: null };
     let r: FrameResult;
+    const retargeted = this.group > 1 ? this.pending.get(i) : undefined;
     if (this.group > 1) {
       const g = this.groupOf(i);
       this.ensureGroup(g);
@@ -207,7 +252,11 @@ class FrameAhead {
       const got = (await this.groups.get(g)!)[i - this.starts[g]!]!;
       // The group's last window: its pictures are no longer needed here.
       if (i === Math.min(this.plan.length, this.starts[g + 1]!) - 1) this.groups.delete(g);
-      r = 'frame' in got ? { frames: [got.frame] } : got;
+      r = 'frame' in got ? { frames: [got.frame] } : { error: this.judge(this.times(this.plan[i]!)[0]!, got.error) };
+      if (retargeted !== undefined) {
+        r = await retargeted;
+        this.pending.delete(i);
+      }
     } else {
       this.ensure(i);
       this.ensure(i + 1);
@@ -242,21 +291,34 @@ export async function decodeWindows(
 
   const k = options.framesPerWindow ?? 1;
   checkFramesPerWindow(k);
+  const videoPromised = info.video[0]?.duration ?? info.duration;
   // Clip frames (frame-level models) may fall past a short file's last frame: the one before stands in.
   const v = info.video[0];
   const group = k === 1 && options.frameTimes === undefined && v !== undefined ? frameGroupSize(v.displayWidth, v.displayHeight) : 1;
-  const frames = new FrameAhead(file, plan, options.frameTimes ?? ((win) => windowFrameTimes(win, k)), options.frameTimes !== undefined, wantFrames, timeoutMs, inner.signal, group);
+  const frames = new FrameAhead(file, plan, options.frameTimes ?? ((win) => windowFrameTimes(win, k)), options.frameTimes !== undefined, wantFrames, timeoutMs, inner.signal, group, videoPromised);
+  const log = new DamageLog();
 
   let emitted = 0;
   let consumerError: { error: unknown } | undefined;
-  const emit = async (i: number, audio: Float32Array | null, audioFailure: WindowFailure | undefined): Promise<void> => {
-    const { frames: got, failure } = await frames.take(i);
+  const emit = async (i: number, win: MediaWindow, audioIn: Float32Array | null, audioFailure: WindowFailure | undefined): Promise<void> => {
+    let { frames: got, failure } = await frames.take(i);
     if (options.signal?.aborted) throw new MediaError(file, 'decoding windows was cancelled');
+    let audio = audioIn;
+    const heard = audio !== null ? log.find(win.start, win.end, 'audio') : undefined;
+    if (heard !== undefined) {
+      audio = null;
+      audioFailure = { index: i, what: 'audio', error: new DamagedMediaError(file, `corrupt audio data at ${heard.at.toFixed(1)} s (${heard.line})`) };
+    }
+    const seen = got !== null ? log.find(win.start, win.end, 'video') : undefined;
+    if (seen !== undefined) {
+      got = null;
+      failure = { index: i, what: 'frame', error: new DamagedMediaError(file, `corrupt video data at ${seen.at.toFixed(1)} s (${seen.line})`) };
+    }
     const mine = [audioFailure, failure].filter((f): f is WindowFailure => f !== undefined);
     failures.push(...mine);
     if (audio === null && got === null && (wantAudio || wantFrames) && mine.length > 0) return;
     try {
-      await options.onWindow(plan[i]!, audio, got, mine);
+      await options.onWindow(win, audio, got, mine);
     } catch (error) {
       consumerError = { error };
       throw error;
@@ -264,63 +326,14 @@ export async function decodeWindows(
     emitted++;
   };
 
-  const bounds = plan.map((w) => [toSamples(w.start), toSamples(w.end)] as const);
   const buffer = new SampleBuffer();
-  let next = 0;
   let delivered = 0;
-
   try {
     frames.ensure(0);
     if (!wantAudio) {
-      for (; next < plan.length; next++) await emit(next, null, undefined);
+      for (let next = 0; next < plan.length; next++) await emit(next, plan[next]!, null, undefined);
     } else if (plan.length > 0) {
-      const endSample = Math.max(...bounds.map((b) => b[1]));
-      const flush = async (ended: boolean): Promise<void> => {
-        while (next < plan.length && (ended || bounds[next]![1] <= buffer.end)) {
-          const [s0, s1] = bounds[next]!;
-          const audio = buffer.slice(s0, s1);
-          const failure: WindowFailure | undefined =
-            audio === null
-              ? { index: next, what: 'audio', error: new MediaError(file, `no audio for window ${next} (the audio ends at ${(delivered / SAMPLE_RATE).toFixed(3)} s)`) }
-              : undefined;
-          await emit(next, audio, failure);
-          next++;
-          buffer.dropBefore(next < plan.length ? Math.min(...bounds.slice(next).map((b) => b[0])) : Infinity);
-        }
-      };
-      buffer.skipTo(Math.min(...bounds.map((b) => b[0])));
-      delivered = await streamAudio(
-        file,
-        async (chunk, offset) => {
-          // Keep only what some pending window still needs.
-          const keepFrom = next < plan.length ? bounds[next]![0] : Infinity;
-          const from = Math.max(0, keepFrom - offset);
-          if (from < chunk.length) {
-            buffer.skipTo(offset + from);
-            buffer.append(from > 0 ? chunk.subarray(from) : chunk);
-          }
-          await flush(false);
-        },
-        {
-          duration: endSample / SAMPLE_RATE,
-          chunkSamples: options.chunkSamples ?? 2 * SAMPLE_RATE,
-          idleTimeoutMs: timeoutMs,
-          signal: inner.signal,
-        },
-      );
-      // A stream that stops far short of what the container promised is a damaged file even when
-      // ffmpeg says nothing (spec'd truncation handling, toolchain notes §7).
-      const promised = info.audio[0]!.duration ?? (info.video.length === 0 ? info.duration : undefined);
-      if (promised !== undefined) {
-        const expected = Math.min(endSample, toSamples(promised));
-        if (delivered < expected - Math.max(SAMPLE_RATE, 0.02 * expected)) {
-          throw new MediaError(
-            file,
-            `damaged or truncated media: audio stops at ${(delivered / SAMPLE_RATE).toFixed(2)} s of ${(expected / SAMPLE_RATE).toFixed(2)} s`,
-          );
-        }
-      }
-      await flush(true);
+      delivered = await streamWindows(file, info, plan, buffer, log, frames, emit, { timeoutMs, signal: inner.signal, chunkSamples: options.chunkSamples, watchVideo: wantFrames });
     }
   } catch (err) {
     if (consumerError !== undefined) throw consumerError.error;
@@ -334,4 +347,90 @@ export async function decodeWindows(
     await frames.settled();
   }
   return { windows: emitted, audioSamples: delivered, peakBufferedSamples: buffer.peak, failures };
+}
+
+type Emit = (i: number, win: MediaWindow, audio: Float32Array | null, failure: WindowFailure | undefined) => Promise<void>;
+
+/**
+ * The audio half: stream the first audio track once, hand each window its exact samples once the audio
+ * is HOLD_SECONDS past its end (so damage lines about it have arrived), and at the end judge the
+ * length: a cut file keeps the windows before the cut. Returns the samples decoded.
+ */
+async function streamWindows(
+  file: string,
+  info: MediaInfo,
+  plan: readonly MediaWindow[],
+  buffer: SampleBuffer,
+  log: DamageLog,
+  frames: FrameAhead,
+  emit: Emit,
+  o: { timeoutMs: number; signal: AbortSignal; chunkSamples: number | undefined; watchVideo: boolean },
+): Promise<number> {
+  const bounds = plan.map((w) => [toSamples(w.start), toSamples(w.end)] as const);
+  const hold = toSamples(HOLD_SECONDS);
+  const endSample = Math.max(...bounds.map((b) => b[1]));
+  let next = 0;
+  const advance = (): void => {
+    next++;
+    buffer.dropBefore(next < plan.length ? Math.min(...bounds.slice(next).map((b) => b[0])) : Infinity);
+  };
+  const flush = async (): Promise<void> => {
+    while (next < plan.length && bounds[next]![1] + hold <= buffer.end) {
+      const [s0, s1] = bounds[next]!;
+      await emit(next, plan[next]!, buffer.slice(s0, s1), undefined);
+      advance();
+    }
+  };
+  buffer.skipTo(Math.min(...bounds.map((b) => b[0])));
+  const delivered = await streamAudio(
+    file,
+    async (chunk, offset) => {
+      // Keep only what some pending window still needs.
+      const keepFrom = next < plan.length ? bounds[next]![0] : Infinity;
+      const from = Math.max(0, keepFrom - offset);
+      if (from < chunk.length) {
+        buffer.skipTo(offset + from);
+        buffer.append(from > 0 ? chunk.subarray(from) : chunk);
+      }
+      await flush();
+    },
+    {
+      duration: endSample / SAMPLE_RATE,
+      chunkSamples: o.chunkSamples ?? 2 * SAMPLE_RATE,
+      idleTimeoutMs: o.timeoutMs,
+      signal: o.signal,
+      watch: {
+        streams: { audio: info.audio[0]!.index, ...(info.video[0] ? { video: info.video[0].index } : {}) },
+        video: o.watchVideo,
+        onDamage: (r) => log.add(r),
+      },
+      fillGaps: true,
+    },
+  );
+  // Judged against what the header promises for this stream (else, for audio-only files, the file).
+  const promised = info.audio[0]!.duration ?? (info.video.length === 0 ? info.duration : undefined);
+  const expected = promised !== undefined ? Math.min(endSample, toSamples(promised)) : 0;
+  const cut = promised !== undefined && delivered < expected - toSamples(truncationTolerance(promised)) ? delivered : undefined;
+  for (; next < plan.length; advance()) {
+    const win = plan[next]!;
+    const [s0, s1] = bounds[next]!;
+    if (cut === undefined || s1 <= cut) {
+      const audio = buffer.slice(s0, s1);
+      const failure: WindowFailure | undefined =
+        audio === null ? { index: next, what: 'audio', error: new MediaError(file, `no audio for window ${next} (the audio ends at ${(delivered / SAMPLE_RATE).toFixed(3)} s)`) } : undefined;
+      await emit(next, win, audio, failure);
+      continue;
+    }
+    const why = `the file is cut short: sound ends at ${(cut / SAMPLE_RATE).toFixed(1)} s of ${promised!.toFixed(1)} s`;
+    if (cut - s0 >= toSamples(DEFAULT_MIN_LAST_SECONDS)) {
+      // The window across the cut keeps its intact part, with that part's middle frame.
+      const shortened: MediaWindow = { index: win.index, start: win.start, end: cut / SAMPLE_RATE, middle: (s0 + cut) / 2 / SAMPLE_RATE };
+      frames.retarget(next, shortened);
+      await emit(next, shortened, buffer.slice(s0, cut), { index: next, what: 'audio', error: new DamagedMediaError(file, why) });
+      continue;
+    }
+    // Past the cut: no sound; a picture only if the video's data happens to reach further.
+    await emit(next, win, null, { index: next, what: 'audio', error: new DamagedMediaError(file, why) });
+  }
+  return delivered;
 }

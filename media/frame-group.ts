@@ -8,7 +8,9 @@
 //
 // A frame the group cannot give (past the end, a file without a seek index) is decoded alone by
 // decodeFrameRgb, which has the fallbacks and the error message for it; so is every frame when the
-// group process fails, so one bad seek never fails its neighbours.
+// group process fails, so one bad seek never fails its neighbours. With `rejectDamaged` the group runs
+// at `-v warning`; stderr cannot say which input a decoder line is about, so any damage line sends
+// every frame of the group to decodeFrameRgb, which judges each frame alone (damaged files are rare).
 import { spawn } from 'node:child_process';
 import { MediaError } from '../base/errors.ts';
 import { findTool } from './ffmpeg-binaries.ts';
@@ -16,6 +18,7 @@ import { decodeFrameRgb, frameDecodeThreads, parsePpm } from './image.ts';
 import type { DecodeImageOptions, RgbFrame } from './image.ts';
 import { assertReadableFile } from './probe.ts';
 import { lastErrorLine } from './spawn.ts';
+import { isDecoderDamageLine } from './damage.ts';
 
 export type GroupFrame = { readonly frame: RgbFrame } | { readonly error: MediaError };
 
@@ -36,7 +39,8 @@ export async function decodeFrameGroup(file: string, times: readonly number[], o
   let outputs: Buffer[];
   try {
     await assertReadableFile(file);
-    outputs = await runGroup(file, times, options);
+    const run = await runGroup(file, times, options);
+    outputs = options.rejectDamaged === true && run.damaged ? times.map(() => Buffer.alloc(0)) : run.outputs;
   } catch (e) {
     if (options.signal?.aborted) return times.map(() => ({ error: new MediaError(file, 'decoding frames was cancelled', e) }));
     outputs = times.map(() => Buffer.alloc(0));
@@ -57,8 +61,8 @@ export async function decodeFrameGroup(file: string, times: readonly number[], o
   return out;
 }
 
-function runGroup(file: string, times: readonly number[], options: DecodeImageOptions): Promise<Buffer[]> {
-  const args = ['-nostdin', '-hide_banner', '-v', 'error'];
+function runGroup(file: string, times: readonly number[], options: DecodeImageOptions): Promise<{ outputs: Buffer[]; damaged: boolean }> {
+  const args = ['-nostdin', '-hide_banner', '-v', options.rejectDamaged === true ? 'warning' : 'error'];
   for (const t of times) {
     if (!(Number.isFinite(t) && t >= 0)) throw new MediaError(file, `invalid frame time ${t} s`);
     args.push(...frameDecodeThreads(), '-ss', t.toFixed(6), '-i', file);
@@ -67,7 +71,7 @@ function runGroup(file: string, times: readonly number[], options: DecodeImageOp
     args.push('-map', `${i}:V:0?`, '-an', '-sn', '-dn', '-frames:v', '1', '-pix_fmt', 'rgb24', '-f', 'image2pipe', '-c:v', 'ppm', `pipe:${3 + i}`);
   });
   const what = `decoding ${times.length} frames`;
-  return new Promise<Buffer[]>((resolve, reject) => {
+  return new Promise<{ outputs: Buffer[]; damaged: boolean }>((resolve, reject) => {
     const child = spawn(findTool('ffmpeg'), args, { stdio: ['ignore', 'ignore', 'pipe', ...times.map(() => 'pipe' as const)], windowsHide: true });
     const chunks: Buffer[][] = times.map(() => []);
     times.forEach((_, i) => {
@@ -77,8 +81,14 @@ function runGroup(file: string, times: readonly number[], options: DecodeImageOp
       pipe?.on('error', () => undefined);
     });
     let stderr = '';
+    // Read line by line, so a damage line is seen however much stderr follows it.
+    let partial = '';
+    let damaged = false;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => {
+      const lines = (partial + s).split(/\r?\n/);
+      partial = lines.pop() ?? '';
+      if (!damaged) damaged = lines.some(isDecoderDamageLine);
       stderr = (stderr + s).slice(-4096);
     });
     let failure: MediaError | undefined;
@@ -101,7 +111,7 @@ function runGroup(file: string, times: readonly number[], options: DecodeImageOp
       done();
       if (failure !== undefined) reject(failure);
       else if (code !== 0) reject(new MediaError(file, `${what} failed: ${lastErrorLine(stderr, file) || `exit code ${code}`}`));
-      else resolve(chunks.map((c) => Buffer.concat(c)));
+      else resolve({ outputs: chunks.map((c) => Buffer.concat(c)), damaged: damaged || isDecoderDamageLine(partial) });
     });
   });
 }

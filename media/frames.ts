@@ -17,7 +17,7 @@
 // window to reach the middle.
 import { MediaError } from '../base/errors.ts';
 import { findTool } from './ffmpeg-binaries.ts';
-import { decodeFrameRgb, frameDecodeThreads, parsePpmStream } from './image.ts';
+import { damageCheck, decodeFrameRgb, frameDecodeThreads, parsePpmStream } from './image.ts';
 import type { DecodeImageOptions, RgbFrame } from './image.ts';
 import { assertReadableFile } from './probe.ts';
 import { runTool } from './spawn.ts';
@@ -77,19 +77,23 @@ async function filterWindow(file: string, start: number, times: readonly number[
     return `gte(t\\,${rel})*not(gte(prev_t\\,${rel}))`;
   });
   const last = Math.max(...times) - start;
+  const damage = damageCheck(file, `from ${Number(start.toFixed(3))} s`, options);
   const args = [
-    '-nostdin', '-hide_banner', '-v', 'error',
+    '-nostdin', '-hide_banner', ...damage.level,
     ...frameDecodeThreads(),
     '-ss', start.toFixed(6), '-t', (last + 1).toFixed(6), '-i', file,
     '-map', '0:V:0?', '-an', '-sn', '-dn',
     '-vf', `select=${terms.join('+')}`, '-fps_mode', 'passthrough', '-frames:v', String(times.length),
     '-pix_fmt', 'rgb24', '-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1',
   ];
-  const { stdout } = await runTool(findTool('ffmpeg'), args, {
+  const { stdout, stderr } = await runTool(findTool('ffmpeg'), args, {
     file,
     what: `decoding ${times.length} frames from ${start.toFixed(3)} s`,
     timeoutMs: options.timeoutMs ?? 60_000,
     signal: options.signal,
+  }).catch((err: unknown) => {
+    throw damage.failed(err);
   });
+  if (stdout.length > 0) damage.check(stderr);
   return parsePpmStream(file, stdout);
 }

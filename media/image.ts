@@ -7,6 +7,7 @@
 // non-trivial values (flips included) came out identical to PIL's ImageOps.exif_transpose when checked
 // here, so no EXIF parsing of our own is needed.
 import { MediaError } from '../base/errors.ts';
+import { cleanLine, DamagedMediaError, isDecoderDamageLine } from './damage.ts';
 import { findTool } from './ffmpeg-binaries.ts';
 import { assertReadableFile } from './probe.ts';
 import { runTool } from './spawn.ts';
@@ -22,6 +23,32 @@ export interface DecodeImageOptions {
   /** Default 60 s. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Fail with a DamagedMediaError when the decoder reports broken data (at `-v warning`): indexing
+   * stores no picture made from concealed or half-decoded frames.
+   */
+  readonly rejectDamaged?: boolean;
+}
+
+/** `-v` for a picture decode, and the check that turns decoder damage lines into a DamagedMediaError. */
+export function damageCheck(file: string, what: string, options: DecodeImageOptions): { level: string[]; check: (stderr: string) => void; failed: (err: unknown) => unknown } {
+  if (options.rejectDamaged !== true) return { level: ['-v', 'error'], check: () => undefined, failed: (err) => err };
+  const damaged = (line: string): DamagedMediaError => new DamagedMediaError(file, `corrupt picture data ${what} (${cleanLine(line, file)})`);
+  return {
+    level: ['-v', 'warning'],
+    check: (stderr) => {
+      const lines = stderr.split(/\r?\n/).filter(isDecoderDamageLine);
+      // The codec's own words ("[h264] …") say more than ffmpeg's summary ("Error while decoding stream …").
+      const bad = lines.find((l) => l.trim().startsWith('[')) ?? lines[0];
+      if (bad !== undefined) throw damaged(bad);
+    },
+    // A decode that gave up on broken data (ffmpeg exits non-zero: "Error while decoding stream …").
+    failed: (err) => {
+      if (!(err instanceof MediaError) || err instanceof DamagedMediaError) return err;
+      const said = err.message.replace(`${file}: `, '').replace(/^decoding [^:]*failed: /, '');
+      return isDecoderDamageLine(said) ? damaged(said) : err;
+    },
+  };
 }
 
 /**
@@ -102,9 +129,15 @@ export async function decodeFrameRgb(file: string, seconds: number, options: Dec
   await assertReadableFile(file);
   const ffmpeg = findTool('ffmpeg');
   const ts = seconds.toFixed(6);
-  const base = ['-nostdin', '-hide_banner', '-v', 'error'];
-  const run = (args: string[]): Promise<{ stdout: Buffer }> =>
-    runTool(ffmpeg, args, { file, what: `decoding the frame at ${ts} s`, timeoutMs: options.timeoutMs ?? 60_000, signal: options.signal });
+  const damage = damageCheck(file, `at ${Number(seconds.toFixed(3))} s`, options);
+  const base = ['-nostdin', '-hide_banner', ...damage.level];
+  const run = async (args: string[]): Promise<{ stdout: Buffer }> => {
+    const r = await runTool(ffmpeg, args, { file, what: `decoding the frame at ${ts} s`, timeoutMs: options.timeoutMs ?? 60_000, signal: options.signal }).catch((err: unknown) => {
+      throw damage.failed(err);
+    });
+    if (r.stdout.length > 0) damage.check(r.stderr);
+    return r;
+  };
   let { stdout } = await run([...base, ...frameDecodeThreads(), '-ss', ts, '-i', file, '-map', '0:V:0?', ...PPM_OUTPUT]);
   if (stdout.length === 0) ({ stdout } = await run([...base, ...frameDecodeThreads(), '-i', file, '-ss', ts, '-map', '0:V:0?', ...PPM_OUTPUT]));
   if (stdout.length === 0) throw new MediaError(file, `no video frame at ${ts} s (past the end, or no video stream)`);

@@ -1,7 +1,9 @@
 // ffprobe → the few facts the indexer needs: duration, audio streams, real video streams (cover art
 // excluded) and how each video must be rotated to stand upright.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { MediaError } from '../base/errors.ts';
+import { DamagedMediaError } from './damage.ts';
 import { findTool } from './ffmpeg-binaries.ts';
 import { runTool } from './spawn.ts';
 
@@ -73,6 +75,8 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     file,
     what: 'reading media info',
     timeoutMs: options.timeoutMs ?? 30_000,
+  }).catch((err: unknown) => {
+    throw explainProbeFailure(file, err);
   });
   let parsed: ProbeOutput;
   try {
@@ -81,6 +85,39 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     throw new MediaError(file, 'ffprobe returned unreadable output', err);
   }
   return toMediaInfo(file, parsed);
+}
+
+/**
+ * ffprobe's words for the two common ways a file is unreadable, said as what they mean for the user
+ * (ffmpeg's own line kept in brackets for whoever searches for it).
+ */
+function explainProbeFailure(file: string, err: unknown): unknown {
+  if (!(err instanceof MediaError)) return err;
+  const said = err.message.replace(`${file}: `, '').replace(/^reading media info failed: /, '');
+  // ffprobe says "moov atom not found" of anything named .mp4; an MP4 starts with its boxes ("ftyp").
+  if (/moov atom not found/i.test(said) && startsLikeMp4(file)) {
+    return new DamagedMediaError(file, 'nothing can be read: the file is cut short or was never finished (its index, the MP4 "moov" box, is missing; ffmpeg: moov atom not found)', err);
+  }
+  if (/invalid data found when processing input|moov atom not found/i.test(said)) {
+    return new MediaError(file, `not a media file ffmpeg can read (ffmpeg: ${said.replace(/^\[[^\]]*\]\s*/, '')})`, err);
+  }
+  return err;
+}
+
+/** The first box of an MP4/MOV (ISO BMFF): a size, then "ftyp" (or, in old QuickTime files, another box type). */
+function startsLikeMp4(file: string): boolean {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(12);
+      readSync(fd, head, 0, 12, 0);
+      return /^(?:ftyp|moov|mdat|free|wide|skip)$/.test(head.toString('latin1', 4, 8));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }
 
 /** A clear error for the common non-ffmpeg failures, before spending a process start on them. */
@@ -109,7 +146,7 @@ export function toMediaInfo(file: string, p: ProbeOutput): MediaInfo {
         codec: s.codec_name ?? 'unknown',
         sampleRate: Number(s.sample_rate ?? 0),
         channels: s.channels ?? 0,
-        duration: parseSeconds(s.duration),
+        duration: streamSeconds(s),
       });
     } else if (s.codec_type === 'video') {
       if (s.disposition?.attached_pic === 1) {
@@ -129,7 +166,7 @@ export function toMediaInfo(file: string, p: ProbeOutput): MediaInfo {
         displayHeight: swap ? width : height,
         fps: parseRate(s.avg_frame_rate) ?? parseRate(s.r_frame_rate),
         rotation,
-        duration: parseSeconds(s.duration),
+        duration: streamSeconds(s),
       });
     }
   }
@@ -167,6 +204,15 @@ function parseRate(rate: string | undefined): number | undefined {
   if (n === undefined || !Number.isFinite(n) || n <= 0) return undefined;
   const den = d === undefined ? 1 : d;
   return den > 0 ? n / den : undefined;
+}
+
+/** A stream's length: ffprobe's duration, else the DURATION tag Matroska muxers write per stream ("00:01:02.500000000"). */
+function streamSeconds(s: ProbeStream): number | undefined {
+  const direct = parseSeconds(s.duration);
+  if (direct !== undefined) return direct;
+  const tag = s.tags?.['DURATION'] ?? s.tags?.['duration'];
+  const m = tag !== undefined ? /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(tag) : null;
+  return m === null ? undefined : Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
 }
 
 function parseSeconds(v: string | undefined): number | undefined {

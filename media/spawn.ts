@@ -26,6 +26,11 @@ export interface RunOptions {
   readonly onStdout?: ((chunk: Buffer) => void | Promise<void>) | undefined;
   /** Abort the run from outside (kills the process). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Each complete stderr line as it arrives. Returning true consumes it: it is left out of the stderr
+   * kept for error messages (a packet listing would crowd out ffmpeg's last words).
+   */
+  readonly onStderrLine?: ((line: string) => boolean) | undefined;
 }
 
 export interface RunResult {
@@ -38,15 +43,20 @@ export interface RunResult {
 /** The last non-empty stderr line, without the input path ffmpeg prefixes (the error already names it). */
 export function lastErrorLine(stderr: string, file?: string): string {
   const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-  let line = lines[lines.length - 1] ?? '';
-  if (file !== undefined && line.startsWith(`${file}: `)) line = line.slice(file.length + 2);
-  // "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d…] moov atom not found" → drop the pointer noise.
-  return line.replace(/^\[([^\]@]+) @ 0x[0-9a-f]+\]\s*/i, '[$1] ');
+  const clean = (l: string): string => {
+    const line = file !== undefined && l.startsWith(`${file}: `) ? l.slice(file.length + 2) : l;
+    // "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d…] moov atom not found" → drop the pointer noise.
+    return line.replace(/^\[([^\]@]+) @ 0x[0-9a-f]+\]\s*/i, '[$1] ');
+  };
+  const last = clean(lines[lines.length - 1] ?? '');
+  // ffmpeg's generic last words follow the line that says what was wrong ("moov atom not found").
+  const before = lines.length > 1 ? clean(lines[lines.length - 2]!) : '';
+  return /^invalid data found when processing input$/i.test(last) && before.startsWith('[') ? `${before}: ${last}` : last;
 }
 
 /** Run `bin args`, resolving when it exits 0; otherwise a MediaError with ffmpeg's last error line. */
 export function runTool(bin: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
-  const { file, what, timeoutMs, idleTimeoutMs, onStdout, signal } = options;
+  const { file, what, timeoutMs, idleTimeoutMs, onStdout, signal, onStderrLine } = options;
   return new Promise<RunResult>((resolve, reject) => {
     if (signal?.aborted) {
       reject(new MediaError(file, `${what} was cancelled`));
@@ -60,6 +70,7 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
     // The callback's last promise: 'close' waits for it so the run never resolves mid-consumer.
     let inFlight: Promise<void> = Promise.resolve();
     let queued = 0;
+    let partialLine = '';
 
     const fail = (err: MediaError): void => {
       if (failure === undefined) failure = err;
@@ -118,7 +129,13 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
     });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
-      stderr += text;
+      if (onStderrLine !== undefined) {
+        const lines = (partialLine + text).split(/\r?\n/);
+        partialLine = lines.pop() ?? '';
+        for (const line of lines) if (line.trim() !== '' && !onStderrLine(line)) stderr += `${line}\n`;
+      } else {
+        stderr += text;
+      }
       if (stderr.length > 2 * STDERR_KEEP) stderr = stderr.slice(-STDERR_KEEP);
     });
 
@@ -140,6 +157,8 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
       void inFlight.then(() => onClose(code, sig));
     });
     const onClose = (code: number | null, sig: NodeJS.Signals | null): void => {
+      if (onStderrLine !== undefined && partialLine.trim() !== '' && !onStderrLine(partialLine)) stderr += partialLine;
+      partialLine = '';
       if (failure !== undefined) {
         finish(failure);
       } else if (code !== 0) {

@@ -10,7 +10,7 @@ import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_JSON_BYTES, MAX_UPLOAD_BYTES, parseMediaRef } from '../core/api/contract.ts';
+import { MAX_JSON_BYTES, MAX_TOP, MAX_UPLOAD_BYTES, parseMediaRef } from '../core/api/contract.ts';
 import type { ApiEvent } from '../core/api/contract.ts';
 import { ApiError, HTTP_STATUS, toApiError } from '../core/api/errors.ts';
 import type { FoleyApi } from '../core/api/handlers.ts';
@@ -98,12 +98,33 @@ function sendError(res: ServerResponse, e: unknown): void {
   sendJson(res, HTTP_STATUS[err.code], { error: { code: err.code, message: err.message } });
 }
 
+/** A whole number from a URL parameter, in range, or a 400 that says which and what is allowed. */
+function wholeNumber(name: string, raw: string, min: number, max: number): number {
+  const n = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw new ApiError('bad_request', `${name} must be a whole number from ${min} to ${max} (got "${raw.slice(0, 40)}")`);
+  return n;
+}
+
+/** 67108864 → "64 MiB", 1536 → "1.5 KiB": sizes as people read them. */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : Number(v.toFixed(1))} ${units[u]}`;
+}
+
 /** The whole body, refusing (413) more than `limit` bytes, by Content-Length or as it arrives. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number, what: 'query file' | 'request'): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    return Promise.reject(new ApiError('too_large', `request body of ${declared} bytes is over the limit of ${limit}`));
+    // Just over the limit reads the same rounded; then the exact counts say it.
+    const [size, max] = formatBytes(declared) === formatBytes(limit) ? [`${declared} bytes`, `${limit} bytes`] : [formatBytes(declared), formatBytes(limit)];
+    return Promise.reject(new ApiError('too_large', `the ${what} is ${size}, over the limit of ${max}`));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -114,7 +135,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += c.length;
       if (size > limit) {
         failed = true;
-        reject(new ApiError('too_large', `request body is over the limit of ${limit} bytes`));
+        reject(new ApiError('too_large', `the ${what} is over the limit of ${formatBytes(limit)}`));
         req.resume();
         return;
       }
@@ -204,7 +225,7 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   if (p === '/api/search' && method === 'POST') return sendJson(res, 200, await searchRoute(ctx, req, url));
   if (p === '/api/localize' && method === 'POST') return sendJson(res, 200, await localizeRoute(ctx, req, url));
   if (p.startsWith('/api/call/') && method === 'POST') {
-    const body = parseJson(await readBody(req, ctx.maxJson));
+    const body = parseJson(await readBody(req, ctx.maxJson, 'request'));
     return sendJson(res, 200, await api.call(decodeURIComponent(p.slice('/api/call/'.length)), body));
   }
   if (p === '/api/events' && method === 'GET') {
@@ -246,22 +267,19 @@ async function searchRoute(ctx: ServerContext, req: IncomingMessage, url: URL): 
   const top = url.searchParams.get('top');
   const extra: Record<string, unknown> = {};
   if (into !== null) extra.in = into;
-  if (top !== null) {
-    if (!/^\d{1,4}$/.test(top)) throw new ApiError('bad_request', 'top must be a whole number');
-    extra.top = Number(top);
-  }
+  if (top !== null) extra.top = wholeNumber('top', top, 1, MAX_TOP);
   const refine = url.searchParams.get('refine');
   if (refine !== null) {
     if (refine !== 'true' && refine !== 'false') throw new ApiError('bad_request', 'refine must be true or false');
     extra.refine = refine === 'true';
   }
   if (mime === 'application/json') {
-    const body = parseJson(await readBody(req, ctx.maxJson));
+    const body = parseJson(await readBody(req, ctx.maxJson, 'request'));
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('bad_request', 'search: expected an object');
     return ctx.api.call('search', { ...extra, ...body });
   }
   const media = queryMediaOf(mime);
-  const bytes = await readBody(req, ctx.maxUpload);
+  const bytes = await readBody(req, ctx.maxUpload, 'query file');
   return ctx.api.call('search', { ...extra, query: { kind: 'upload', media, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) } });
 }
 
@@ -271,11 +289,11 @@ async function searchRoute(ctx: ServerContext, req: IncomingMessage, url: URL): 
  */
 async function localizeRoute(ctx: ServerContext, req: IncomingMessage, url: URL): Promise<unknown> {
   const mime = mimeOf(req);
-  if (mime === 'application/json') return ctx.api.call('localize', parseJson(await readBody(req, ctx.maxJson)));
+  if (mime === 'application/json') return ctx.api.call('localize', parseJson(await readBody(req, ctx.maxJson, 'request')));
   const rest = parseJson(Buffer.from(url.searchParams.get('request') ?? '', 'utf8'));
   if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) throw new ApiError('bad_request', 'localize: ?request= must be a JSON object');
   const media = queryMediaOf(mime);
-  const bytes = await readBody(req, ctx.maxUpload);
+  const bytes = await readBody(req, ctx.maxUpload, 'query file');
   return ctx.api.call('localize', { ...rest, query: { kind: 'upload', media, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) } });
 }
 

@@ -43,8 +43,9 @@ function renderProgress(p: IndexProgress): string {
 
 function printSummary(s: IndexSummary): void {
   console.log(
-    `${s.status === 'done' ? 'Indexed' : s.status === 'paused' ? 'Stopped (run again to resume)' : 'Cancelled'}: ${s.indexed} files (${s.windows} windows) in ${s.seconds.toFixed(1)} s on ${s.provider ?? '-'}; ${s.skipped} unchanged, ${s.moved} moved, ${s.removed} removed, ${s.offline} offline, ${s.failed.length} failed`,
+    `${s.status === 'done' ? 'Indexed' : s.status === 'paused' ? 'Stopped (run again to resume)' : 'Cancelled'}: ${s.indexed} files (${s.windows} windows) in ${s.seconds.toFixed(1)} s on ${s.provider ?? '-'}; ${s.skipped} unchanged, ${s.moved} moved, ${s.removed} removed, ${s.offline} offline, ${s.failed.length} failed${s.damaged.length > 0 ? `, ${s.damaged.length} damaged (indexed in part)` : ''}`,
   );
+  for (const f of s.damaged) console.log(`  damaged: ${f.path}: ${f.error}`);
   for (const f of s.failed) console.log(`  failed: ${f.path}: ${f.error}`);
 }
 
@@ -173,7 +174,7 @@ async function watchLoop(
       if (stopped()) break;
       const s = await run([]);
       if (json) printJson(s);
-      else if (s.indexed + s.moved + s.removed + s.failed.length + s.offline > 0) printSummary(s);
+      else if (s.indexed + s.moved + s.removed + s.failed.length + s.offline + s.damaged.length > 0) printSummary(s);
     }
   } finally {
     for (const w of watchers) w.close();

@@ -6,7 +6,8 @@ export const STATUS_HELP = `Usage: foley status [--json]
 
 Files by state (indexed, pending, failed, offline), windows and hours indexed, models with their
 vector counts, index sizes and the execution providers that made them, recent jobs, and every
-failed file with its reason.`;
+failed file with its reason; damaged files (indexed for their intact part) with what was wrong and
+what was indexed.`;
 
 export async function statusCommand(argv: readonly string[]): Promise<void> {
   const { values } = parse(argv, {});
@@ -23,7 +24,8 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
     }
     console.log(`Library in ${s.dataDir}`);
     for (const r of s.roots) console.log(`  ${r.online ? ' ' : '!'} ${r.path} (${r.files} files${r.online ? '' : ', offline'})`);
-    console.log(`Files: ${s.files.total} (${s.files.indexed} indexed, ${s.files.pending} pending, ${s.files.failed} failed, ${s.files.offline} offline)`);
+    const damaged = s.files.damaged > 0 ? ` (${s.files.damaged} of them damaged)` : '';
+    console.log(`Files: ${s.files.total} (${s.files.indexed} indexed${damaged}, ${s.files.pending} pending, ${s.files.failed} failed, ${s.files.offline} offline)`);
     console.log(`Windows: ${s.windows} (${s.hours.toFixed(2)} h)`);
     for (const m of s.models) {
       const idx = m.indexes.map((i) => `${i.modality} ${i.vectors} vectors ${(i.bytes / 2 ** 20).toFixed(1)} MiB`).join(', ');
@@ -35,6 +37,8 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
       console.log(`Model ${m.name} (${m.precision}, D=${m.dim}, ran on ${m.providers.join(', ') || '-'}): ${what}${frames !== '' ? ` (${frames})` : ''}; index ${idx || 'not built'}`);
     }
     for (const j of s.jobs.slice(0, 3)) console.log(`Job ${j.id} ${j.kind}: ${j.status} ${j.done}/${j.total ?? '?'}${j.error !== null ? ` (${j.error})` : ''}`);
+    if (s.damaged.length > 0) console.log('Damaged files (indexed in part):');
+    for (const f of s.damaged) console.log(`  ${f.path}: ${f.error}`);
     if (s.failures.length > 0) console.log('Failed files:');
     for (const f of s.failures) console.log(`  ${f.path}: ${f.error}`);
   } finally {

@@ -33,8 +33,10 @@ export function num(options: { min?: number; max?: number; integer?: boolean } =
   const { min = -Infinity, max = Infinity, integer = false } = options;
   return (v, at) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) fail(at, `expected a finite number, got ${describe(v)}`);
-    if (integer && !Number.isInteger(v)) fail(at, 'must be an integer');
-    if (v < min || v > max) fail(at, `must be between ${min} and ${max}`);
+    const kind = integer ? 'a whole number' : 'a number';
+    const open = max >= Number.MAX_SAFE_INTEGER;
+    const range = open ? `${kind} of at least ${min}` : `${kind} from ${min} to ${max}`;
+    if ((integer && !Number.isInteger(v)) || v < min || v > max) fail(at, `must be ${range} (got ${v})`);
     return v;
   };
 }
@@ -53,11 +55,15 @@ export function oneOf<const T extends readonly string[]>(values: T): Validator<T
   };
 }
 
+function mib(n: number): string {
+  return `${Number((n / 2 ** 20).toFixed(1))} MiB`;
+}
+
 export function bytes(maxBytes: number): Validator<Uint8Array> {
   return (v, at) => {
     if (!(v instanceof Uint8Array)) fail(at, `expected bytes, got ${describe(v)}`);
-    if (v.byteLength === 0) fail(at, 'is empty');
-    if (v.byteLength > maxBytes) throw new ApiError('too_large', `${at}: ${v.byteLength} bytes is over the limit of ${maxBytes}`);
+    if (v.byteLength === 0) fail(at, 'the file is empty (0 bytes)');
+    if (v.byteLength > maxBytes) throw new ApiError('too_large', `${at}: the file is ${mib(v.byteLength)}, over the limit of ${mib(maxBytes)}`);
     return v;
   };
 }

@@ -18,7 +18,7 @@ import type { EmbeddingInput } from '../../db/embeddings.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import { probeMedia } from '../../media/probe.ts';
 import type { MediaInfo } from '../../media/probe.ts';
-import { planMediaWindows } from '../../media/decode-windows.ts';
+import { mediaDuration, planMediaWindows } from '../../media/decode-windows.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
 import type { ProviderName } from '../../base/types.ts';
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
@@ -32,6 +32,7 @@ import type { InstalledModel } from '../models/store.ts';
 import { DEFAULT_WINDOW_SECONDS } from '../../base/window-plan.ts';
 import { Cancelled, JobControl } from './control.ts';
 import type { Decision } from './decide.ts';
+import { damageReason, damageSummary } from './damage.ts';
 import { decodeFileWindows } from './embed-windows.ts';
 import type { EmbeddedFile } from './embed-windows.ts';
 import { planRun } from './plan.ts';
@@ -326,8 +327,16 @@ async function indexFile(run: Run, d: Decision): Promise<{ readonly finished: Pr
   }
   const finished = decoded.embedded
     .then((embedded) => {
-      commitFile(run, d, decoded.info, embedded);
+      // A damaged file is indexed for its intact part and says so (core/indexing/damage.ts); with
+      // nothing intact it fails with the damage as its reason.
+      const damage = damageSummary(file.path, embedded.failures, embedded.windows, mediaDuration(decoded.info));
+      if (embedded.windows.length === 0 && damage !== undefined) throw new FoleyError(`nothing could be indexed: ${damageReason(file.path, embedded.failures)}`);
+      write(db, () => {
+        commitFile(run, d, decoded.info, embedded);
+        if (damage !== undefined) updateFile(db, file.id, { lastError: damage });
+      });
       tracker.counts.indexed++;
+      if (damage !== undefined) tracker.damaged.push({ path: file.path, error: damage });
     })
     .catch(failed)
     .then(done);
@@ -364,7 +373,8 @@ function commitFile(run: Run, d: Decision, info: MediaInfo, embedded: EmbeddedFi
       putEmbeddings(db, run.runId!, items);
       if (items.some((it) => it.modality === 'visual')) deleteFileClassScores(db, run.modelId, file.id);
     });
-    updateFile(db, file.id, { status: 'indexed', lastError: null });
+    // lastError of an indexed file is its damage note: new vectors for the same windows keep it.
+    updateFile(db, file.id, { status: 'indexed' });
   } else {
     replaceFileWindows(db, file.id, run.runId, embedded.windows);
   }

@@ -23,6 +23,8 @@ export interface IndexSummary {
   readonly removed: number;
   readonly offline: number;
   readonly failed: ReadonlyArray<{ readonly path: string; readonly error: string }>;
+  /** Files indexed for their intact part only (counted in `indexed` too): what was wrong, what was indexed. */
+  readonly damaged: ReadonlyArray<{ readonly path: string; readonly error: string }>;
   readonly windows: number;
   readonly seconds: number;
   readonly provider: string | null;

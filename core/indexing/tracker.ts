@@ -12,6 +12,8 @@ export class RunTracker {
   currentFile: string | null = null;
   provider: ProviderName | null = null;
   readonly failed: Array<{ path: string; error: string }> = [];
+  /** Indexed for their intact part only, with what was wrong and what was indexed. */
+  readonly damaged: Array<{ path: string; error: string }> = [];
   readonly counts = { scanned: 0, indexed: 0, skipped: 0, moved: 0, removed: 0, offline: 0 };
   private windowsPlanned = 0;
   private filesPlanned = 0;
@@ -67,6 +69,7 @@ export class RunTracker {
       status,
       ...this.counts,
       failed: this.failed,
+      damaged: this.damaged,
       windows: this.windowsDone,
       seconds: (performance.now() - this.started) / 1000,
       provider: this.provider,

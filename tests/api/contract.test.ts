@@ -45,13 +45,13 @@ test('search requests: query kinds, directions, numbers', () => {
   refused(() => validateRequest('search', { query: { kind: 'upload', media: 'audio', bytes: new Uint8Array(0) } }), 'bad_request', /is empty/);
   refused(() => validateRequest('search', { query: { kind: 'upload', media: 'audio', bytes }, in: 'sideways' }), 'bad_request', /in: must be one of/);
   refused(() => validateRequest('search', { query: { kind: 'upload', media: 'audio', bytes }, top: '5' }), 'bad_request', /top: expected a finite number, got string/);
-  refused(() => validateRequest('search', { query: { kind: 'upload', media: 'audio', bytes }, top: 2.5 }), 'bad_request', /integer/);
-  refused(() => validateRequest('search', { query: { kind: 'upload', media: 'audio', bytes }, top: 100000 }), 'bad_request', /between 1 and/);
+  refused(() => validateRequest('search', { query: { kind: 'upload', media: 'audio', bytes }, top: 2.5 }), 'bad_request', /whole number/);
+  refused(() => validateRequest('search', { query: { kind: 'upload', media: 'audio', bytes }, top: 100000 }), 'bad_request', /from 1 to 200 \(got 100000\)/);
   refused(() => validateRequest('search', { query: { kind: 'moment', file: 'relative/a.mp4', at: 1 } }), 'bad_request', /absolute path/);
   refused(() => validateRequest('search', { query: { kind: 'moment', file: '/v/a.mp4', at: -1 } }), 'bad_request');
   refused(() => validateRequest('search', { query: { kind: 'moment', file: '/v/a.mp4', at: Number.NaN } }), 'bad_request', /finite/);
   refused(() => validateRequest('search', { query: { kind: 'moment', file: '/v/a\0.mp4', at: 1 } }), 'bad_request', /NUL/);
-  refused(() => validateRequest('search', { query: { kind: 'pcm', samples: [2, ...new Array<number>(500).fill(0)] } }), 'bad_request', /samples\[0\]: must be between -1 and 1/);
+  refused(() => validateRequest('search', { query: { kind: 'pcm', samples: [2, ...new Array<number>(500).fill(0)] } }), 'bad_request', /samples\[0\]: must be a number from -1 to 1 \(got 2\)/);
   refused(() => validateRequest('search', { query: { kind: 'pcm', samples: [0.1] } }), 'bad_request', /at least 400/);
   refused(() => validateRequest('search', {}), 'bad_request', /query: expected an object, got undefined/);
   // A prototype-polluting or class-instance body is not a plain object.

@@ -46,10 +46,10 @@ test('labels.add: file id or absolute path, times finite and ≥ 0, names 1–20
   refused(() => validateRequest('labels.add', { file: 1, name: 'a\0b' }), 'bad_request', /NUL/);
   refused(() => validateRequest('labels.add', { file: 1, name: 7 }), 'bad_request', /expected a string/);
   refused(() => validateRequest('labels.add', { name: 'x' }), 'bad_request', /file: .*absolute path|file: expected a string/);
-  refused(() => validateRequest('labels.add', { file: 0, name: 'x' }), 'bad_request', /file: must be between 1/);
-  refused(() => validateRequest('labels.add', { file: 1.5, name: 'x' }), 'bad_request', /integer/);
+  refused(() => validateRequest('labels.add', { file: 0, name: 'x' }), 'bad_request', /file: must be a whole number of at least 1 \(got 0\)/);
+  refused(() => validateRequest('labels.add', { file: 1.5, name: 'x' }), 'bad_request', /whole number/);
   refused(() => validateRequest('labels.add', { file: 'videos/a.mp4', name: 'x' }), 'bad_request', /absolute path/);
-  refused(() => validateRequest('labels.add', { file: 1, name: 'x', start: -1 }), 'bad_request', /start: must be between 0/);
+  refused(() => validateRequest('labels.add', { file: 1, name: 'x', start: -1 }), 'bad_request', /start: must be a number from 0/);
   refused(() => validateRequest('labels.add', { file: 1, name: 'x', start: Number.POSITIVE_INFINITY }), 'bad_request', /finite/);
   refused(() => validateRequest('labels.add', { file: 1, name: 'x', start: Number.NaN }), 'bad_request', /finite/);
   refused(() => validateRequest('labels.add', { file: 1, name: 'x', start: '3' }), 'bad_request', /expected a finite number/);
@@ -90,7 +90,7 @@ test('training and suggestions methods', () => {
   refused(() => validateRequest('training.versions', { kind: 'tail' }), 'bad_request', /head, adapter/);
   assert.deepEqual(validateRequest('training.rollback', { kind: 'head', versionId: 3 }), { kind: 'head', versionId: 3 });
   refused(() => validateRequest('training.rollback', { versionId: 3 }), 'bad_request', /kind/);
-  refused(() => validateRequest('training.rollback', { kind: 'head', versionId: 2.5 }), 'bad_request', /integer/);
+  refused(() => validateRequest('training.rollback', { kind: 'head', versionId: 2.5 }), 'bad_request', /whole number/);
   assert.deepEqual(validateRequest('suggestions.list', { name: 'dog', top: 10 }), { name: 'dog', top: 10 });
   refused(() => validateRequest('suggestions.list', { name: 'dog', top: 101 }), 'bad_request');
   assert.deepEqual(validateRequest('suggestions.answer', { name: 'dog', windowId: 9, answer: 'rejected' }), { name: 'dog', windowId: 9, answer: 'rejected' });

@@ -4,6 +4,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MediaError } from '../../base/errors.ts';
 import { decodeAudio, streamAudio } from '../../media/audio.ts';
+import { probeMedia } from '../../media/probe.ts';
 import { ffmpeg, makeTempDir, rms } from './helpers.ts';
 
 const { dir, cleanup } = makeTempDir();
@@ -115,6 +116,7 @@ void test('truncated MP4: damaged data is an error unless allowDamaged', async (
   copyFileSync(mp4, cut2);
   writeFileSync(cut2, readFileSync(mp4).subarray(0, 20000));
   await assert.rejects(decodeAudio(cut2), (e: unknown) => e instanceof MediaError && e.file === cut2);
+  await assert.rejects(probeMedia(cut2), (e: unknown) => e instanceof MediaError && e.file === cut2 && /cut short or was never finished/.test(e.message));
 });
 
 void test('timeouts kill ffmpeg and say so', async () => {

@@ -10,6 +10,8 @@ import type { RgbFrame } from '../../media/image.ts';
 import { probeMedia } from '../../media/probe.ts';
 import type { MediaInfo } from '../../media/probe.ts';
 import { decodeWindows, planMediaWindows } from '../../media/decode-windows.ts';
+import { HOLD_SECONDS } from '../../media/damage-log.ts';
+import { DamagedMediaError } from '../../media/damage.ts';
 import type { DecodeWindowsResult, WindowFailure } from '../../media/decode-windows.ts';
 import { generateCorpus } from './corpus.ts';
 import type { CorpusCase } from './corpus.ts';
@@ -139,8 +141,9 @@ void test('30-min file: 180 windows streamed with a bounded buffer; frames on a 
   assert.equal(r.windows, 180);
   assert.ok(lengths.every((n, i) => (i % 2 === 0 ? n === 160000 : n === 0)));
   assert.equal(r.audioSamples, 1800 * 16000);
-  // Never more than one window + one 2-s decode chunk in memory (the whole file is 28.8 M samples).
-  assert.ok(r.peakBufferedSamples <= 160000 + 32000, `peak ${r.peakBufferedSamples}`);
+  // Never more than one window + the hold for damage lines + one 2-s decode chunk in memory (the whole
+  // file is 28.8 M samples).
+  assert.ok(r.peakBufferedSamples <= 160000 + toSamples(HOLD_SECONDS) + 32000, `peak ${r.peakBufferedSamples}`);
   const coarse = planWindows(info.duration!, { window: 600 });
   const { got } = await collect(c.file, info, coarse, { audio: false });
   assert.deepEqual(got.map((g) => [g.win.middle, g.audio, g.frame?.width]), [[300, null, 64], [900, null, 64], [1500, null, 64]]);
@@ -180,7 +183,7 @@ void test('overlapping windows (hop < window) are exact slices of one continuous
   const { got, result } = await collect(c.file, info, plan, { frames: false });
   assert.deepEqual(got.map((g) => [g.win.start, g.win.end]), [[0, 10], [5, 15], [10, 20], [15, 25]]);
   for (const g of got) assert.deepEqual(g.audio, whole.subarray(toSamples(g.win.start), toSamples(g.win.end)));
-  assert.ok(result.peakBufferedSamples <= 160000 + 32000, `peak ${result.peakBufferedSamples}`);
+  assert.ok(result.peakBufferedSamples <= 160000 + toSamples(HOLD_SECONDS) + 32000, `peak ${result.peakBufferedSamples}`);
 });
 
 void test('per-window failures are reported: a plan past the end of the media', async () => {
@@ -206,10 +209,12 @@ void test('per-window failures are reported: a plan past the end of the media', 
 void test('broken files: the right MediaError, naming the file', async () => {
   const trunc = byName('truncated.mp4');
   const info = await probeMedia(trunc.file); // the index is intact: probing works
-  await assert.rejects(
-    decodeWindows(trunc.file, info, planMediaWindows(info), { onWindow: () => undefined }),
-    (e: unknown) => e instanceof MediaError && e.file === trunc.file && trunc.error!.test(e.message),
-  );
+  // Cut at 60 % of 25 s: the first window is whole, the second ends at the cut, the third is lost.
+  const { got, result } = await collect(trunc.file, info, planMediaWindows(info));
+  assert.deepEqual(got.map((g) => g.win.start), [0, 10]);
+  assert.ok(got[1]!.win.end > 11 && got[1]!.win.end < 16, `shortened to ${got[1]!.win.end}`);
+  assert.equal(got[1]!.audio!.length, toSamples(got[1]!.win.end) - toSamples(10));
+  assert.ok(result.failures.some((f) => f.index === 2 && f.error instanceof DamagedMediaError && trunc.error!.test(f.error.message)), JSON.stringify(result.failures.map((f) => f.error.message)));
   for (const name of ['empty.mp4', 'text.mp4']) {
     const c = byName(name);
     await assert.rejects(probeMedia(c.file), (e: unknown) => e instanceof MediaError && e.file === c.file && e.message.startsWith(c.file) && c.error!.test(e.message));

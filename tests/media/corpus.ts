@@ -27,6 +27,8 @@ export interface CorpusCase {
   readonly expect?: CorpusExpect;
   /** For broken files: the MediaError message must match this. */
   readonly error?: RegExp;
+  /** Broken files indexed for their intact part: how many windows survive (`error` then matches the damage). */
+  readonly damagedWindows?: number;
 }
 
 const LAVFI = '-f lavfi -i';
@@ -57,6 +59,7 @@ interface Recipe {
   readonly make: (out: string, dir: string) => Promise<void>;
   readonly expect?: CorpusExpect;
   readonly error?: RegExp;
+  readonly damagedWindows?: number;
   /** Files derived from another recipe's output wait for it. */
   readonly after?: string;
 }
@@ -199,7 +202,7 @@ const RECIPES: readonly Recipe[] = [
   },
   {
     name: 'truncated.mp4',
-    description: 'h264/aac mp4 (index at the front) cut at 60%: probes fine, decoding reports damage',
+    description: 'h264/aac mp4 (index at the front) cut at 60%: probes fine, decoding finds it cut short after about 15 s',
     after: 'h264_aac.mp4',
     make: async (o, dir) => {
       const whole = join(dir, 'truncated-src.mp4');
@@ -207,7 +210,8 @@ const RECIPES: readonly Recipe[] = [
       const bytes = readFileSync(whole);
       writeFileSync(o, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     },
-    error: /damaged or truncated/,
+    error: /the file is cut short: sound ends at 1\d\.\d s of 25\.0 s/,
+    damagedWindows: 2,
   },
   {
     name: 'empty.mp4',
@@ -239,6 +243,11 @@ export async function generateCorpus(dir: string): Promise<CorpusCase[]> {
   await Promise.all([worker(), worker()]);
   return RECIPES.map((r) => {
     const c: CorpusCase = { name: r.name, file: join(dir, r.name), description: r.description };
-    return { ...c, ...(r.expect !== undefined ? { expect: r.expect } : {}), ...(r.error !== undefined ? { error: r.error } : {}) };
+    return {
+      ...c,
+      ...(r.expect !== undefined ? { expect: r.expect } : {}),
+      ...(r.error !== undefined ? { error: r.error } : {}),
+      ...(r.damagedWindows !== undefined ? { damagedWindows: r.damagedWindows } : {}),
+    };
   });
 }
