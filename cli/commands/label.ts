@@ -8,7 +8,7 @@ import type { LabelMoment } from '../../core/learning/label-search.ts';
 import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, removeLabels, renameLabel } from '../../core/learning/labels.ts';
 import type { LabelFormat, LabelView } from '../../core/learning/labels.ts';
 import type { LearnedFrom } from '../../core/learning/few-shot.ts';
-import { answerSuggestion, suggestions } from '../../core/learning/suggestions.ts';
+import { answerSuggestion, suggestionsOrBaseline } from '../../core/learning/suggestions.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 
 /** ONNX Runtime settings from --provider / --threads. */
@@ -192,9 +192,10 @@ async function suggest(c: Call): Promise<void> {
   const name = c.args[0];
   if (name === undefined) throw new UsageError('label suggest takes NAME');
   const top = numberOption('top', c.values.top, { min: 1, integer: true }) ?? 10;
-  const found = suggestions(c.library, await modelId(c.library, c.values.model), name, top);
-  if (c.json) printJson({ suggestions: found });
-  else for (const s of found) console.log(`${String(s.windowId).padStart(7)} ${s.score.toFixed(3)}  ${s.path}  ${fmtTime(s.startS)}-${fmtTime(s.endS)}`);
+  // The trained head's where it learned the label, else the few-shot baseline's (as the app shows).
+  const found = suggestionsOrBaseline(c.library, await modelId(c.library, c.values.model), name, top);
+  if (c.json) printJson(found);
+  else for (const s of found.suggestions) console.log(`${String(s.windowId).padStart(7)} ${s.score.toFixed(3)}  ${s.path}  ${fmtTime(s.startS)}-${fmtTime(s.endS)}`);
 }
 
 async function answer(c: Call): Promise<void> {

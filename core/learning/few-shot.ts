@@ -67,6 +67,8 @@ const RELIES_ON = 0.75;
  * the sound. Many negatives, or hard ones that share the positives' sound or picture, still count.
  */
 const LIBRARY_PRIOR = 20;
+/** Pull of the calibration's slope towards 1 (see calibrate). */
+const CALIBRATION_RIDGE = 4;
 /** Weight of a background window in the calibration (it may be an unlabelled positive). */
 const BACKGROUND_WEIGHT = 0.2;
 
@@ -259,7 +261,9 @@ export function fitFewShot(table: EmbeddingTable, positives: readonly number[], 
   for (const r of pos) add(scoreOf(r, true), 1, 1);
   for (const r of neg) add(scoreOf(r, false), 0, 1);
   for (const r of bg) add(scoreRow(table, { audio, visual }, r), 0, BACKGROUND_WEIGHT);
-  const { alpha, bias } = calibrate(s, y, m);
+  // A few labels separate perfectly; the ridge (worth a few examples) keeps α near 1 per unit of z, so
+  // probabilities stay graded instead of 1 for the labelled kind and 0 for everything else.
+  const { alpha, bias } = calibrate(s, y, m, CALIBRATION_RIDGE);
   return { learnedFrom: describe(audio?.weight ?? 0, visual?.weight ?? 0), audio, visual, alpha, bias, positives: pos.length, negatives: neg.length };
 }
 

@@ -376,14 +376,17 @@ export function pairRecall(q: Float32Array, g: Float32Array, n: number, d: numbe
   return hits.map((h) => (n > 0 ? h / n : NaN));
 }
 
-/** 1-D weighted logistic regression y ~ σ(α s + b) by Newton's method (a little ridge on α). */
-export function calibrate(s: readonly number[], y: readonly number[], m: readonly number[]): { alpha: number; bias: number } {
+/**
+ * 1-D weighted logistic regression y ~ σ(α s + b) by Newton's method, with a ridge pulling α towards 1
+ * (a little by default; more where a few labels would otherwise separate perfectly and send α off).
+ */
+export function calibrate(s: readonly number[], y: readonly number[], m: readonly number[], ridge = 1e-3): { alpha: number; bias: number } {
   let alpha = 1;
   let bias = 0;
   for (let it = 0; it < 50; it++) {
-    let ga = 1e-3 * (alpha - 1);
+    let ga = ridge * (alpha - 1);
     let gb = 0;
-    let haa = 1e-3;
+    let haa = ridge;
     let hab = 0;
     let hbb = 1e-6;
     for (let i = 0; i < s.length; i++) {
