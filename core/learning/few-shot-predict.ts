@@ -4,7 +4,7 @@
 // below EXACT_MAX_VECTORS, HNSW above) proposes the windows nearest its direction, and those are
 // scored exactly with both modalities.
 import type { Database } from '../../db/connection.ts';
-import { embeddingsSignature } from '../../db/embeddings.ts';
+import { embeddingsVersion } from '../../db/embeddings.ts';
 import { listWindowIds } from '../../db/learning.ts';
 import type { Model } from '../../db/models.ts';
 import type { Modality } from '../../base/types.ts';
@@ -48,7 +48,7 @@ const fits = new WeakMap<Database, Map<string, { readonly key: string; readonly 
  */
 export function fitLabel(db: Database, model: Model, name: string, positives: ReadonlySet<number>, negatives: ReadonlySet<number>): FewShotModel | null {
   if (positives.size === 0) return null;
-  const key = [embeddingsSignature(db, model.id, 'audio'), embeddingsSignature(db, model.id, 'visual'), [...positives].sort((a, b) => a - b).join(','), [...negatives].sort((a, b) => a - b).join(',')].join('|');
+  const key = [embeddingsVersion(db), [...positives].sort((a, b) => a - b).join(','), [...negatives].sort((a, b) => a - b).join(',')].join('|');
   let byName = fits.get(db);
   if (byName === undefined) fits.set(db, (byName = new Map()));
   const slot = `${model.id}\u0000${name}`;

@@ -14,6 +14,7 @@ import { ensureModel } from '../../db/models.ts';
 import { finishRun, startRun } from '../../db/runs.ts';
 import { replaceFileWindows } from '../../db/windows.ts';
 import { rng } from '../../core/learning/training/math.ts';
+import type { EmbeddingTable } from '../../core/learning/training/embedding-table.ts';
 
 export type Rule = 'picture' | 'sound' | 'both';
 
@@ -131,4 +132,25 @@ export function labelCrossed(lib: RuleLibrary, name: string, k: number): { posit
     db.close();
   }
   return { positives, negatives };
+}
+
+/**
+ * The baseline before this one, for comparison: ½ a·μ̂a + ½ v·μ̂v, cosine to the unit mean of the
+ * positives in each modality, negatives unused.
+ */
+export function previousBaseline(table: EmbeddingTable, positives: readonly number[]): (row: number) => number {
+  const d = table.dim;
+  const unitMean = (x: Float32Array): Float64Array => {
+    const m = new Float64Array(d);
+    for (const r of positives) for (let c = 0; c < d; c++) m[c] = m[c]! + x[r * d + c]!;
+    const n = Math.hypot(...m) || 1;
+    return m.map((t) => t / n);
+  };
+  const ma = unitMean(table.audio);
+  const mv = unitMean(table.visual);
+  return (r) => {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += (table.audio[r * d + c]! * ma[c]!) / 2 + (table.visual[r * d + c]! * mv[c]!) / 2;
+    return s;
+  };
 }

@@ -8,32 +8,10 @@ import { openLibrary } from '../../core/library/handle.ts';
 import { labelSummary } from '../../core/learning/labels.ts';
 import { searchByLabel } from '../../core/learning/label-search.ts';
 import { readEmbeddingTable } from '../../core/learning/training/embedding-table.ts';
-import type { EmbeddingTable } from '../../core/learning/training/embedding-table.ts';
 import { averagePrecision } from '../../core/learning/training/math.ts';
 import { addLabelTo } from '../../core/learning/labels.ts';
-import { labelCrossed, labelRule, makeRuleLibrary, matches } from './few-shot-library.ts';
+import { labelCrossed, labelRule, makeRuleLibrary, matches, previousBaseline } from './few-shot-library.ts';
 import type { Rule, RuleLibrary } from './few-shot-library.ts';
-
-/**
- * The baseline before this one, for comparison: ½ a·μ̂a + ½ v·μ̂v, cosine to the unit mean of the
- * positives in each modality, negatives unused.
- */
-function previousBaseline(table: EmbeddingTable, positives: readonly number[]): (row: number) => number {
-  const d = table.dim;
-  const unitMean = (x: Float32Array): Float64Array => {
-    const m = new Float64Array(d);
-    for (const r of positives) for (let c = 0; c < d; c++) m[c] = m[c]! + x[r * d + c]!;
-    const n = Math.hypot(...m) || 1;
-    return m.map((t) => t / n);
-  };
-  const ma = unitMean(table.audio);
-  const mv = unitMean(table.visual);
-  return (r) => {
-    let s = 0;
-    for (let c = 0; c < d; c++) s += (table.audio[r * d + c]! * ma[c]!) / 2 + (table.visual[r * d + c]! * mv[c]!) / 2;
-    return s;
-  };
-}
 
 interface Cell {
   readonly rule: Rule;
