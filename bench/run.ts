@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchDamageWatch } from './damage-watch.bench.ts';
 import { benchDecodeThreads } from './decode-threads.bench.ts';
+import { benchFewShot } from './few-shot.bench.ts';
 import { benchFrames } from './frames.bench.ts';
 import { benchHnswParams } from './hnsw-params.bench.ts';
 import { benchSearchScale } from './search-scale.bench.ts';
@@ -19,7 +20,7 @@ import { benchStore } from './store.bench.ts';
 import { benchSync } from './sync.bench.ts';
 import { benchTraining } from './training.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'search-scale': benchSearchScale, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing, soak: benchSoak, 'damage-watch': benchDamageWatch };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'search-scale': benchSearchScale, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing, soak: benchSoak, 'damage-watch': benchDamageWatch, 'few-shot': benchFewShot };
 const only = process.argv.slice(2);
 const outDir = path.join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });

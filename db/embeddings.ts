@@ -121,12 +121,12 @@ export function getFrameEmbedding(db: Database, windowId: number, modelId: numbe
 
 /** Vectors stored for (model, modality): rows, with a frame-level row counting each of its frames. */
 export function countVectors(db: Database, modelId: number, modality: Modality): number {
-  return db
-    .prepare<[number, string], { n: number }>(
-      `SELECT coalesce(sum(CASE WHEN e.frames IS NULL THEN 1 ELSE length(e.vector) / (2 * m.dim) END), 0) AS n
-       FROM embeddings e JOIN models m ON m.id = e.model_id WHERE e.model_id = ? AND e.modality = ?`,
-    )
-    .get(modelId, modality)!.n;
+  // Grouped by frame mask from the covering index (migration 006), never touching the vectors: a
+  // frame-level row holds one vector per set bit of its mask.
+  const groups = db
+    .prepare<[number, string], { frames: number | null; n: number }>('SELECT frames, count(*) AS n FROM embeddings WHERE model_id = ? AND modality = ? GROUP BY frames')
+    .all(modelId, modality);
+  return groups.reduce((sum, g) => sum + g.n * vectorCount(g.frames), 0);
 }
 
 export function countEmbeddings(db: Database, modelId: number, modality: Modality): number {
@@ -222,6 +222,15 @@ export function embeddingsSignature(db: Database, modelId: number, modality: Mod
     )
     .get(modelId, modality)!;
   return `${r.n}:${r.r}:${r.run}`;
+}
+
+/**
+ * Changes whenever any vector is added, replaced or removed (any model): count and last rowid. Cheap
+ * at any size (count(*) reads the smallest index, not the vectors), unlike embeddingsSignature.
+ */
+export function embeddingsVersion(db: Database): string {
+  const r = db.prepare<[], { n: number; r: number | null }>('SELECT count(*) AS n, max(rowid) AS r FROM embeddings').get()!;
+  return `${r.n}:${r.r}`;
 }
 
 /** Rows of some windows, in chunks that keep the statement under SQLite's limit on parameters. */

@@ -322,6 +322,25 @@ export function listWindowRefs(db: Database): { id: number; fileId: number; star
     .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s }));
 }
 
+/** Some windows' refs, in the order of `ids` (unknown ids are left out). */
+export function windowRefsOf(db: Database, ids: readonly number[]): { id: number; fileId: number; startS: number; endS: number }[] {
+  const found = new Map<number, { id: number; fileId: number; startS: number; endS: number }>();
+  const unique = [...new Set(ids)];
+  for (let from = 0; from < unique.length; from += 500) {
+    const part = unique.slice(from, from + 500);
+    const rows = db
+      .prepare<number[], { id: number; file_id: number; start_s: number; end_s: number }>(`SELECT id, file_id, start_s, end_s FROM windows WHERE id IN (${part.map(() => '?').join(',')})`)
+      .all(...part);
+    for (const r of rows) found.set(r.id, { id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s });
+  }
+  return unique.flatMap((id) => found.get(id) ?? []);
+}
+
+/** Every window id, ascending (8 bytes a window: a background sample is drawn from it). */
+export function listWindowIds(db: Database): number[] {
+  return db.prepare<[], number>('SELECT id FROM windows ORDER BY id').pluck().all();
+}
+
 /**
  * Forgets a file's class scores for a model: its pictures were re-embedded with another number of
  * frames per window, so scores made with the old K would no longer match; they are made again on demand.

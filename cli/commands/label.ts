@@ -7,7 +7,8 @@ import { searchByLabelOnDemand } from '../../core/learning/label-search.ts';
 import type { LabelMoment } from '../../core/learning/label-search.ts';
 import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, removeLabels, renameLabel } from '../../core/learning/labels.ts';
 import type { LabelFormat, LabelView } from '../../core/learning/labels.ts';
-import { answerSuggestion, suggestions } from '../../core/learning/suggestions.ts';
+import type { LearnedFrom } from '../../core/learning/few-shot.ts';
+import { answerSuggestion, suggestionsOrBaseline } from '../../core/learning/suggestions.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 
 /** ONNX Runtime settings from --provider / --threads. */
@@ -16,7 +17,8 @@ type Runtime = ReturnType<typeof runtimeFrom>;
 export const LABEL_HELP = `Usage:
   foley label add NAME FILE[@START[-END]] [--negative]   label a moment (snapped to windows) or a whole file
   foley label list [NAME] [--file FILE]                 labels, one per line
-  foley label names                                     label names with positive / negative counts
+  foley label names [--model M]                         label names with positive / negative counts and
+                                                        what each learned from (sound, picture or both)
   foley label remove ID… | --name NAME                  delete labels
   foley label rename OLD NEW                            rename a label everywhere
   foley label merge FROM… --into NAME                   merge labels into one name
@@ -61,7 +63,7 @@ async function printLabelSearch(library: Library, name: string, o: { model?: str
   const r = await searchByLabelOnDemand(library, await resolveModel(library.dataDir, o.model), { name, top }, o.runtime);
   if (o.json) printJson(r);
   else {
-    console.log(`${name}: ${r.labelled} labelled; predictions: ${r.predictions === null ? 'none (no positive labels)' : r.predictions.kind === 'trained' ? `trained version ${r.predictions.versionId}` : 'zero-shot'}${r.class !== null ? `; class ${r.class.index} (${r.class.mid})` : ''}`);
+    console.log(`${name}: ${r.labelled} labelled; predictions: ${r.predictions === null ? 'none (no positive labels)' : r.predictions.kind === 'trained' ? `trained version ${r.predictions.versionId}` : 'few-shot baseline'}${r.predictions?.learnedFrom ? `; learned from: ${learnedFromText(r.predictions.learnedFrom)}` : ''}${r.class !== null ? `; class ${r.class.index} (${r.class.mid})` : ''}`);
     for (const m of r.moments) console.log(momentLine(m));
   }
 }
@@ -124,10 +126,18 @@ function list(c: Call): void {
   else for (const l of labels) console.log(labelLine(l));
 }
 
-function names(c: Call): void {
-  const all = labelSummary(c.library);
+async function names(c: Call): Promise<void> {
+  // What each label learned from needs the model's vectors; without an installed model, counts only.
+  const id = await modelId(c.library, c.values.model).catch(() => undefined);
+  const all = labelSummary(c.library, id);
   if (c.json) printJson({ names: all });
-  else for (const n of all) console.log(`${n.name}  ${n.positives} positive, ${n.negatives} negative`);
+  else for (const n of all) console.log(`${n.name}  ${n.positives} positive, ${n.negatives} negative${n.learnedFrom !== null ? `; learned from: ${learnedFromText(n.learnedFrom)}` : ''}`);
+}
+
+/** "picture (0.97)", "sound (0.81)" or "both (sound 0.55, picture 0.45)". */
+export function learnedFromText(l: LearnedFrom): string {
+  if (l.says === 'both') return `both (sound ${l.sound.toFixed(2)}, picture ${l.picture.toFixed(2)})`;
+  return `${l.says} (${(l.says === 'sound' ? l.sound : l.picture).toFixed(2)})`;
 }
 
 function remove(c: Call): void {
@@ -182,9 +192,10 @@ async function suggest(c: Call): Promise<void> {
   const name = c.args[0];
   if (name === undefined) throw new UsageError('label suggest takes NAME');
   const top = numberOption('top', c.values.top, { min: 1, integer: true }) ?? 10;
-  const found = suggestions(c.library, await modelId(c.library, c.values.model), name, top);
-  if (c.json) printJson({ suggestions: found });
-  else for (const s of found) console.log(`${String(s.windowId).padStart(7)} ${s.score.toFixed(3)}  ${s.path}  ${fmtTime(s.startS)}-${fmtTime(s.endS)}`);
+  // The trained head's where it learned the label, else the few-shot baseline's (as the app shows).
+  const found = suggestionsOrBaseline(c.library, await modelId(c.library, c.values.model), name, top);
+  if (c.json) printJson(found);
+  else for (const s of found.suggestions) console.log(`${String(s.windowId).padStart(7)} ${s.score.toFixed(3)}  ${s.path}  ${fmtTime(s.startS)}-${fmtTime(s.endS)}`);
 }
 
 async function answer(c: Call): Promise<void> {

@@ -6,6 +6,8 @@ import type { SearchResponse } from '../search/types.ts';
 import type { LibraryStatus } from '../status.ts';
 import type { IndexProgress, IndexSummary } from '../indexing/progress.ts';
 import type { LabelSearchResponse } from '../learning/label-search.ts';
+import type { LearnedFrom } from '../learning/few-shot.ts';
+export type { LearnedFrom };
 import type { ImportResult, LabelView } from '../learning/labels.ts';
 import type { TrainProgress, TrainSummary } from '../learning/training/trainer.ts';
 import type { TrainedVersion } from '../../db/learning.ts';
@@ -145,7 +147,7 @@ export const requestValidators = {
   'labels.merge': obj({ from: arrayOf(labelName, { minItems: 1, maxItems: 100 }), into: labelName }),
   'labels.export': obj({ format: labelFormat, name: optional(labelName) }),
   'labels.import': obj({ format: labelFormat, text: str({ minLength: 1, maxLength: MAX_LABEL_TEXT }) }),
-  /** Labelled moments first, then predicted ones (trained head or zero-shot) with their scores. */
+  /** Labelled moments first, then predicted ones (trained head or few-shot baseline) with their scores. */
   'labels.search': obj({ name: labelName, top: optional(num({ min: 1, max: MAX_TOP, integer: true })), model: optional(modelName) }),
   'training.status': empty,
   /** Train now (the debounce wait is skipped); a run already going is returned as it is. */
@@ -257,6 +259,8 @@ export interface LabelName {
   readonly name: string;
   readonly positives: number;
   readonly negatives: number;
+  /** Which modality the label's few-shot baseline relies on (weights summing to 1); null without a positive or a model. */
+  readonly learnedFrom: LearnedFrom | null;
 }
 
 /** labels.list returns at most this many labels. */
@@ -302,8 +306,10 @@ export type Suggestion = Omit<LearnedSuggestion, 'versionId'>;
 
 export interface SuggestionsResponse {
   readonly name: string;
-  /** Where they come from: the active trained head, the zero-shot baseline (no head knows the label yet), or nowhere (no positives). */
-  readonly source: 'trained' | 'zero-shot' | null;
+  /** Where they come from: the active trained head, the few-shot baseline (no head learned the label), or nowhere (no positives). */
+  readonly source: 'trained' | 'few-shot' | null;
+  /** Which modality the label's labels agree on; null without positives. */
+  readonly learnedFrom: LearnedFrom | null;
   readonly suggestions: readonly Suggestion[];
 }
 

@@ -1,16 +1,22 @@
 // Search by label name: the moments the user labelled first, then predicted ones with their scores,
 // then (when the model is a fine-tuned classifier with class names) windows ranked by that class.
-// Predictions come from the active trained head when it knows the label (stored after training), else
-// from the zero-shot baseline computed now (cosine to the mean embedding of the label's positives).
-// Windows labelled for this name, either way, are never repeated as predictions.
+// Predictions come from the active trained head when it learned the label (beat the baseline on
+// held-out labels; stored after training), else from the few-shot baseline computed now from the
+// current labels (core/learning/few-shot.ts), so they follow every new label at once. Windows labelled
+// for this name, either way, are never repeated as predictions.
 import { getFile } from '../../db/files.ts';
 import { listLabels } from '../../db/labels.ts';
+import type { Label } from '../../db/labels.ts';
 import { activeVersion, classScoreRanking, topPredictions } from '../../db/learning.ts';
+import type { TrainedVersion } from '../../db/learning.ts';
+import { getModel } from '../../db/models.ts';
+import type { Database } from '../../db/connection.ts';
 import { listWindows, momentsForWindows } from '../../db/windows.ts';
 import type { Library } from '../library/handle.ts';
 import { labelWindows } from './training/dataset.ts';
-import { readEmbeddingTable } from './training/embedding-table.ts';
-import type { EmbeddingTable, WindowRef } from './training/embedding-table.ts';
+import type { WindowRef } from './training/embedding-table.ts';
+import { fitLabel, predictFewShot } from './few-shot-predict.ts';
+import type { LearnedFrom } from './few-shot.ts';
 import { modelRecord } from '../library/handle.ts';
 import type { InstalledModel } from '../models/store.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
@@ -26,7 +32,7 @@ export interface LabelMoment {
   readonly startS: number;
   /** null: to the end of the file (a whole-file label on a file of unknown duration). */
   readonly endS: number | null;
-  /** label: 1; prediction: probability (trained head) or cosine (zero-shot); class: classifier probability. */
+  /** label: 1; prediction: probability (trained head, or the few-shot baseline's calibration); class: classifier probability. */
   readonly score: number;
   readonly source: MomentSource;
 }
@@ -43,55 +49,60 @@ export interface LabelSearchRequest {
 export interface LabelSearchResponse {
   readonly name: string;
   readonly labelled: number;
-  /** Where the predictions came from: a trained head version, the zero-shot baseline, or none. */
-  readonly predictions: { readonly kind: 'trained'; readonly versionId: number } | { readonly kind: 'zero-shot' } | null;
+  /** Where the predictions came from (a trained head version, the few-shot baseline, or none) and which modality the labels agree on. */
+  readonly predictions:
+    | { readonly kind: 'trained'; readonly versionId: number; readonly learnedFrom: LearnedFrom | null }
+    | { readonly kind: 'few-shot'; readonly learnedFrom: LearnedFrom }
+    | null;
   readonly class: { readonly index: number; readonly mid: string; readonly name: string } | null;
   readonly moments: LabelMoment[];
   readonly negatives?: LabelMoment[];
 }
 
-/** Zero-shot scores (½ a·μ̂a + ½ v·μ̂v) of every window for the mean of `positives` (window ids). */
-export function zeroShotScores(table: EmbeddingTable, positives: ReadonlySet<number>): Map<number, number> {
-  const d = table.dim;
-  const ma = new Float64Array(d);
-  const mv = new Float64Array(d);
-  for (const id of positives) {
-    const r = table.row.get(id);
-    if (r === undefined) continue;
-    for (let c = 0; c < d; c++) {
-      ma[c] = ma[c]! + table.audio[r * d + c]!;
-      mv[c] = mv[c]! + table.visual[r * d + c]!;
-    }
+/** True when the head version learned `name` itself (beat the few-shot baseline on held-out labels). */
+export function headLearned(version: TrainedVersion, name: string): boolean {
+  if (!version.labelSet.includes(name)) return false;
+  const m = version.metrics;
+  const labels = m !== null && typeof m === 'object' && !Array.isArray(m) ? m['labels'] : undefined;
+  if (!Array.isArray(labels)) return false;
+  return labels.some((l) => l !== null && typeof l === 'object' && !Array.isArray(l) && l['name'] === name && l['kept'] === true);
+}
+
+/**
+ * The windows `name`'s labels cover, by polarity (a window both positive and negative counts as
+ * positive), with each label's windows. Only this name's labels: another name's positives are not
+ * taken as negatives here (a moment can be both "dog" and "rain"), so each name's baseline changes
+ * only with its own labels.
+ */
+export function labelledWindows(db: Database, name: string): { positives: Set<number>; negatives: Set<number>; labels: Label[]; covered: Map<number, readonly WindowRef[]> } {
+  const refs = new Map<number, readonly WindowRef[]>();
+  const labels = listLabels(db, { name });
+  const positives = new Set<number>();
+  const negatives = new Set<number>();
+  const covered = new Map<number, readonly WindowRef[]>();
+  for (const l of labels) {
+    let ws = refs.get(l.fileId);
+    if (ws === undefined) refs.set(l.fileId, (ws = listWindows(db, l.fileId)));
+    const on = labelWindows(l, ws);
+    covered.set(l.id, on);
+    for (const w of on) (l.polarity === 'positive' ? positives : negatives).add(w.id);
   }
-  const na = Math.hypot(...ma) || 1;
-  const nv = Math.hypot(...mv) || 1;
-  const out = new Map<number, number>();
-  table.windows.forEach((w, r) => {
-    if (table.hasAudio[r] === 0 && table.hasVisual[r] === 0) return;
-    let s = 0;
-    for (let c = 0; c < d; c++) s += (table.audio[r * d + c]! * ma[c]!) / na / 2 + (table.visual[r * d + c]! * mv[c]!) / nv / 2;
-    out.set(w.id, s);
-  });
-  return out;
+  for (const id of positives) negatives.delete(id);
+  return { positives, negatives, labels, covered };
 }
 
 export function searchByLabel(library: Library, request: LabelSearchRequest): LabelSearchResponse {
   const db = library.db;
   const top = request.top ?? 20;
-  const labels = listLabels(db, { name: request.name });
+  const { positives, negatives: negativeWindows, labels, covered: coveredBy } = labelledWindows(db, request.name);
   const labelledMoments: LabelMoment[] = [];
   const negatives: LabelMoment[] = [];
   const covered = new Set<number>();
-  const positiveWindows = new Set<number>();
-  const refs = new Map<number, readonly WindowRef[]>();
   for (const l of labels) {
     const file = getFile(db, l.fileId);
     if (file === undefined) continue;
-    let ws = refs.get(l.fileId);
-    if (ws === undefined) refs.set(l.fileId, (ws = listWindows(db, l.fileId)));
-    const on = labelWindows(l, ws);
+    const on = coveredBy.get(l.id) ?? [];
     for (const w of on) covered.add(w.id);
-    if (l.polarity === 'positive') for (const w of on) positiveWindows.add(w.id);
     const m: LabelMoment = {
       windowId: on.length === 1 ? on[0]!.id : null,
       fileId: l.fileId,
@@ -108,16 +119,15 @@ export function searchByLabel(library: Library, request: LabelSearchRequest): La
   let predictions: LabelSearchResponse['predictions'] = null;
   let scored: { windowId: number; score: number }[] = [];
   const head = activeVersion(db, request.modelId, 'head');
-  if (head !== undefined && head.labelSet.includes(request.name)) {
-    predictions = { kind: 'trained', versionId: head.id };
+  const model = getModel(db, request.modelId);
+  const fewShot = model !== undefined && positives.size > 0 ? fitLabel(db, model, request.name, positives, negativeWindows) : null;
+  if (head !== undefined && headLearned(head, request.name)) {
+    predictions = { kind: 'trained', versionId: head.id, learnedFrom: fewShot?.learnedFrom ?? null };
     scored = topPredictions(db, head.id, request.name, top + covered.size).filter((p) => !covered.has(p.windowId));
-  } else if (positiveWindows.size > 0) {
-    predictions = { kind: 'zero-shot' };
-    const table = readEmbeddingTable(db, request.modelId);
-    scored = [...zeroShotScores(table, positiveWindows)]
-      .filter(([id]) => !covered.has(id))
-      .map(([windowId, score]) => ({ windowId, score }))
-      .sort((p, q) => q.score - p.score || p.windowId - q.windowId);
+  } else if (model !== undefined && fewShot !== null) {
+    const live = predictFewShot(db, model, fewShot, covered, top);
+    predictions = { kind: 'few-shot', learnedFrom: fewShot.learnedFrom };
+    scored = live.scored;
   }
   const toMoments = (items: { windowId: number; score: number }[], source: MomentSource): LabelMoment[] => {
     const scores = new Map(items.map((i) => [i.windowId, i.score]));

@@ -5,6 +5,10 @@
 import path from 'node:path';
 import { getFile, getFileByPath } from '../../db/files.ts';
 import type { MediaFile } from '../../db/files.ts';
+import { getModel } from '../../db/models.ts';
+import { fitLabel } from './few-shot-predict.ts';
+import type { LearnedFrom } from './few-shot.ts';
+import { labelledWindows } from './label-search.ts';
 import { addLabel, findSameLabel, getLabel, labelNames, listLabels, mergeLabels, removeLabel, removeLabelsByName, renameLabels } from '../../db/labels.ts';
 import type { Label, Polarity } from '../../db/labels.ts';
 import { listWindows } from '../../db/windows.ts';
@@ -122,8 +126,17 @@ export function listLabelViews(library: Library, filter: { name?: string; file?:
   return listLabels(db, { ...(filter.name !== undefined ? { name: filter.name } : {}), ...(f !== undefined ? { fileId: f } : {}) }).map((l) => view(db, l, paths));
 }
 
-export function labelSummary(library: Library): { name: string; positives: number; negatives: number }[] {
-  return labelNames(library.db);
+/**
+ * Every label name with its counts and, given the model whose vectors predictions use, which modality
+ * its few-shot baseline relies on (null without a model or a positive with an embedding).
+ */
+export function labelSummary(library: Library, modelId?: number): { name: string; positives: number; negatives: number; learnedFrom: LearnedFrom | null }[] {
+  const model = modelId !== undefined ? getModel(library.db, modelId) : undefined;
+  return labelNames(library.db).map((n) => {
+    if (model === undefined || n.positives === 0) return { ...n, learnedFrom: null };
+    const { positives, negatives } = labelledWindows(library.db, n.name);
+    return { ...n, learnedFrom: fitLabel(library.db, model, n.name, positives, negatives)?.learnedFrom ?? null };
+  });
 }
 
 export function renameLabel(library: Library, from: string, to: string): { renamed: number } {

@@ -98,7 +98,7 @@ export function createLearning(options: LearningOptions): LearningService {
   const stopWatchingLabels = watchLabelChanges(() => closed, debounceMs, {
     changed: () => run.scheduleIn(debounceMs),
     tell: () => {
-      emit({ type: 'labels', names: labelSummary(library) });
+      emit({ type: 'labels', names: labelSummary(library, models.current?.modelId) });
       emitState();
     },
     recheck: emitState,
@@ -114,7 +114,7 @@ export function createLearning(options: LearningOptions): LearningService {
 
   return {
     folders: () => listFolders(library).map((r) => r.path),
-    labelNames: () => labelSummary(library),
+    labelNames: () => labelSummary(library, models.current?.modelId),
     listLabels: (filter) => listLabelViews(library, filter),
     addLabel: (input) => changingLabels(() => addLabelTo(library, input)),
     removeLabels: (target) => changingLabels(() => removeLabels(library, target)),

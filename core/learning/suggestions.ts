@@ -5,7 +5,8 @@ import { getFile } from '../../db/files.ts';
 import { listLabels } from '../../db/labels.ts';
 import { activeVersion, listAnswers, predictionScore, putAnswer, topPredictions } from '../../db/learning.ts';
 import type { Answer } from '../../db/learning.ts';
-import { searchByLabel } from './label-search.ts';
+import { headLearned, searchByLabel } from './label-search.ts';
+import type { LearnedFrom } from './few-shot.ts';
 import { getWindow, listWindows, momentsForWindows } from '../../db/windows.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
@@ -29,7 +30,7 @@ export interface Suggestion {
 export function suggestions(library: Library, modelId: number, label: string, limit = 10): Suggestion[] {
   const db = library.db;
   const head = activeVersion(db, modelId, 'head');
-  if (head === undefined || !head.labelSet.includes(label)) return [];
+  if (head === undefined || !headLearned(head, label)) return [];
   const skip = new Set(listAnswers(db, label).map((a) => a.windowId));
   for (const l of listLabels(db, { name: label })) {
     for (const w of labelWindows(l, listWindows(db, l.fileId))) skip.add(w.id);
@@ -53,28 +54,31 @@ export function answerSuggestion(library: Library, modelId: number, label: strin
   return { label: added, answer };
 }
 
-/** Suggestions for a label, trained or from the zero-shot baseline; source null: no positives yet. */
+/** Suggestions for a label, trained or from the few-shot baseline; source null: no positives yet. */
 export interface SuggestionList {
   readonly name: string;
-  readonly source: 'trained' | 'zero-shot' | null;
+  readonly source: 'trained' | 'few-shot' | null;
+  readonly learnedFrom: LearnedFrom | null;
   readonly suggestions: readonly Omit<Suggestion, 'versionId'>[];
 }
 
 /**
- * The active head's suggestions when it knows the label; otherwise (no trained head knows it yet) the
- * zero-shot baseline's best windows that are neither labelled nor answered.
+ * The active head's suggestions when it learned the label; otherwise the few-shot baseline's best
+ * windows (computed now, from the current labels) that are neither labelled nor answered.
  */
 export function suggestionsOrBaseline(library: Library, modelId: number, name: string, top: number): SuggestionList {
-  const trained = suggestions(library, modelId, name, top);
-  if (trained.length > 0 || activeVersion(library.db, modelId, 'head')?.labelSet.includes(name) === true) {
-    return { name, source: 'trained', suggestions: trained.map((s) => ({ label: s.label, windowId: s.windowId, fileId: s.fileId, path: s.path, startS: s.startS, endS: s.endS, score: s.score })) };
+  const head = activeVersion(library.db, modelId, 'head');
+  const r = searchByLabel(library, { name, modelId, top: head !== undefined && headLearned(head, name) ? 1 : top + 50 });
+  const learnedFrom = r.predictions?.learnedFrom ?? null;
+  if (r.predictions?.kind === 'trained') {
+    const trained = suggestions(library, modelId, name, top);
+    return { name, source: 'trained', learnedFrom, suggestions: trained.map((s) => ({ label: s.label, windowId: s.windowId, fileId: s.fileId, path: s.path, startS: s.startS, endS: s.endS, score: s.score })) };
   }
-  const r = searchByLabel(library, { name, modelId, top: top + 50 });
-  if (r.predictions === null) return { name, source: null, suggestions: [] };
+  if (r.predictions === null) return { name, source: null, learnedFrom: null, suggestions: [] };
   const answered = new Set(listAnswers(library.db, name).map((a) => a.windowId));
   const list = r.moments
     .filter((m) => m.source === 'prediction' && m.windowId !== null && !answered.has(m.windowId))
     .slice(0, top)
     .map((m) => ({ label: name, windowId: m.windowId!, fileId: m.fileId, path: m.path, startS: m.startS, endS: m.endS ?? m.startS, score: m.score }));
-  return { name, source: 'zero-shot', suggestions: list };
+  return { name, source: 'few-shot', learnedFrom, suggestions: list };
 }

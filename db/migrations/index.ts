@@ -7,6 +7,7 @@ import { learning } from './002-learning.ts';
 import { evaluations } from './003-evaluations.ts';
 import { frames } from './004-frames.ts';
 import { frameVectors } from './005-frame-vectors.ts';
+import { embeddingCounts } from './006-embedding-counts.ts';
 
 export interface Migration {
   readonly version: number;
@@ -14,7 +15,7 @@ export interface Migration {
   readonly up: (db: Database) => void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, learning, evaluations, frames, frameVectors];
+export const MIGRATIONS: readonly Migration[] = [initial, learning, evaluations, frames, frameVectors, embeddingCounts];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** PRAGMA application_id, "Foly": tells a Foley database from any other SQLite file. */

@@ -1,4 +1,4 @@
-// The proof: on a library whose labels follow a hidden rule, training beats the zero-shot baseline by a
+// The proof: on a library whose labels follow a hidden rule, training beats the few-shot baseline by a
 // stated margin (held-out AP, and AP of label search over every unlabelled window against the hidden
 // truth); on a library where labels are random, the baseline stays (no version active, search
 // unchanged). Training runs in-process here (runTraining); tests/training/jobs.test.ts covers the worker.
@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openLibrary } from '../../core/library/handle.ts';
-import { searchByLabel, zeroShotScores } from '../../core/learning/label-search.ts';
+import { searchByLabel } from '../../core/learning/label-search.ts';
+import { fitFewShot, scoreTable } from '../../core/learning/few-shot.ts';
 import { labelWindows } from '../../core/learning/training/dataset.ts';
 import { readEmbeddingTable } from '../../core/learning/training/embedding-table.ts';
 import { averagePrecision } from '../../core/learning/training/math.ts';
@@ -20,8 +21,12 @@ import { activeVersion, countPredictions, topPredictions } from '../../db/learni
 import { makeSyntheticLibrary } from './synthetic.ts';
 import type { SyntheticLibrary } from './synthetic.ts';
 
-/** Held-out AP must improve by at least this much on the learnable library (measured ≈ +0.4). */
-const MARGIN = 0.2;
+/**
+ * Held-out AP must improve by at least this much on the learnable library. Measured +0.18 over the
+ * few-shot baseline (0.755 → 0.935); it was +0.43 over the old zero-shot one (0.456 → 0.882), which the
+ * few-shot baseline itself beats by +0.30.
+ */
+const MARGIN = 0.1;
 
 async function train(lib: SyntheticLibrary): Promise<TrainSummary> {
   const job = createJob(lib.db, 'train', { modelId: lib.modelId });
@@ -40,7 +45,7 @@ function unlabelledAp(lib: SyntheticLibrary, name: string, score: (windowId: num
   return averagePrecision(ids.map(score), ids.map((id) => lib.truth.get(name)!.has(id)));
 }
 
-test('learnable labels: trained heads beat the zero-shot baseline; the adapter improves cross-modal recall', async () => {
+test('learnable labels: trained heads beat the few-shot baseline; the adapter improves cross-modal recall', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'foley-learn-'));
   const lib = makeSyntheticLibrary(path.join(dir, 'foley.db'), { learnable: true });
   const s = await train(lib);
@@ -63,7 +68,8 @@ test('learnable labels: trained heads beat the zero-shot baseline; the adapter i
   const library = openLibrary(dir);
   try {
     const r = searchByLabel(library, { name: 'dog', modelId: lib.modelId, top: 10 });
-    assert.deepEqual(r.predictions, { kind: 'trained', versionId: head.id });
+    assert.equal(r.predictions?.kind, 'trained');
+    assert.equal(r.predictions.kind === 'trained' ? r.predictions.versionId : null, head.id);
     const firstPrediction = r.moments.findIndex((x) => x.source === 'prediction');
     assert.equal(firstPrediction, r.labelled, 'labelled moments come first');
     assert.equal(r.moments.length, r.labelled + 10);
@@ -73,15 +79,17 @@ test('learnable labels: trained heads beat the zero-shot baseline; the adapter i
     // Search quality on the windows nobody labelled, against the hidden rule.
     for (const name of ['dog', 'rain', 'siren']) {
       const pos = new Set<number>();
+      const neg = new Set<number>();
       const table = readEmbeddingTable(lib.db, lib.modelId);
       const byFile = new Map<number, typeof table.windows[number][]>();
       for (const w of table.windows) byFile.set(w.fileId, [...(byFile.get(w.fileId) ?? []), w]);
-      for (const l of listLabels(lib.db, { name })) if (l.polarity === 'positive') for (const w of labelWindows(l, byFile.get(l.fileId) ?? [])) pos.add(w.id);
-      const zs = zeroShotScores(table, pos);
+      for (const l of listLabels(lib.db, { name })) for (const w of labelWindows(l, byFile.get(l.fileId) ?? [])) (l.polarity === 'positive' ? pos : neg).add(w.id);
+      const rows = (ids: Set<number>): number[] => [...ids].map((id) => table.row.get(id)!);
+      const baseline = scoreTable(table, fitFewShot(table, rows(pos), rows(neg))!);
       const trained = new Map(topPredictions(lib.db, head.id, name, 1e6).map((p) => [p.windowId, p.score]));
-      const apZero = unlabelledAp(lib, name, (id) => zs.get(id)!);
+      const apZero = unlabelledAp(lib, name, (id) => baseline[table.row.get(id)!]!);
       const apTrained = unlabelledAp(lib, name, (id) => trained.get(id)!);
-      console.log(`  ${name}: AP over unlabelled windows zero-shot ${apZero.toFixed(3)} → trained ${apTrained.toFixed(3)}`);
+      console.log(`  ${name}: AP over unlabelled windows few-shot baseline ${apZero.toFixed(3)} → trained ${apTrained.toFixed(3)}`);
       assert.ok(apTrained - apZero >= MARGIN, `${name}: ${apZero} → ${apTrained}`);
     }
   } finally {
@@ -103,7 +111,7 @@ test('unlearnable labels: nothing is kept, the baseline stays in place', async (
   const library = openLibrary(dir);
   try {
     const r = searchByLabel(library, { name: 'dog', modelId: lib.modelId, top: 5 });
-    assert.deepEqual(r.predictions, { kind: 'zero-shot' });
+    assert.equal(r.predictions?.kind, 'few-shot');
     assert.equal(r.moments.filter((x) => x.source === 'prediction').length, 5);
   } finally {
     library.close();

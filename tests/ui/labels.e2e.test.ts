@@ -77,6 +77,8 @@ describe('labels and training in the UI over foley serve (Chromium)', { timeout:
     await page.getByRole('tab', { name: 'Labels' }).click();
     await row('tone').waitFor();
     assert.match(await row('tone').innerText(), /tone\s+1\s+1/);
+    // One positive: nothing to leave out, so sound and picture count alike.
+    assert.equal(await row('tone').getByTestId('label-learned-from').innerText(), 'sound and picture (50 / 50 %)');
     await shot('12-label-manager');
     // Nobody presses "Train now": the debounced run starts and finishes on its own.
     const last = page.getByTestId('training-last');
@@ -101,6 +103,9 @@ describe('labels and training in the UI over foley serve (Chromium)', { timeout:
     assert.ok(sources.slice(1).length >= 2 && sources.slice(1).every((s) => s === 'prediction'), `then predictions: ${sources.join(',')}`);
     assert.match(await results.first().innerText(), /a440\.mp4[\s\S]*labelled/);
     assert.match(await results.nth(1).innerText(), /predicted\s+score -?\d\.\d{3}/);
+    // Each prediction says what the label learned from, and so does the heading.
+    assert.match(await results.nth(1).getByTestId('prediction-learned-from').innerText(), /^learned from: (sound|picture|sound and picture \(\d+ \/ \d+ %\))$/);
+    assert.match(await page.getByTestId('label-results').locator('h2').innerText(), /learned from: /);
     await shot('14-label-search');
   });
 

@@ -1,8 +1,8 @@
 // The in-memory embedding table training reads: every window's frozen embeddings of one model (audio
 // and visual), read in one transaction so rows and vectors agree.
 import type { Database } from '../../../db/connection.ts';
-import { readAllEmbeddings } from '../../../db/embeddings.ts';
-import { listWindowRefs } from '../../../db/learning.ts';
+import { embeddingsOfWindows, readAllEmbeddings } from '../../../db/embeddings.ts';
+import { listWindowRefs, windowRefsOf } from '../../../db/learning.ts';
 
 export interface WindowRef {
   readonly id: number;
@@ -50,5 +50,27 @@ export function readEmbeddingTable(db: Database, modelId: number): EmbeddingTabl
     place(a, audio, hasAudio);
     place(v, visual, hasVisual);
     return { dim, windows, row, audio, visual, hasAudio, hasVisual };
+  })();
+}
+
+/**
+ * The same table for some windows only (unknown ids left out; a frame-level row's frames pooled): what
+ * a live prediction reads instead of the whole library.
+ */
+export function readEmbeddingRows(db: Database, modelId: number, dim: number, ids: readonly number[]): EmbeddingTable {
+  return db.transaction(() => {
+    const windows = windowRefsOf(db, ids);
+    const order = windows.map((w) => w.id);
+    const a = embeddingsOfWindows(db, modelId, 'audio', order, dim);
+    const v = embeddingsOfWindows(db, modelId, 'visual', order, dim);
+    return {
+      dim,
+      windows,
+      row: new Map(order.map((id, i) => [id, i])),
+      audio: a.vectors,
+      visual: v.vectors,
+      hasAudio: Uint8Array.from(a.found, Number),
+      hasVisual: Uint8Array.from(v.found, Number),
+    };
   })();
 }

@@ -1,14 +1,15 @@
 // Per-label logistic heads over [audio, visual, √D·audio⊙visual] features of the frozen embeddings.
 //
-// Start = the zero-shot baseline: score_l = ½ a·μ̂a_l + ½ v·μ̂v_l (cosine to the mean embedding of the
-// label's training positives), written as head weights w0_l = [μ̂a/2, μ̂v/2, 0] and scaled by a
-// 1-D logistic fit (α_l, b_l) so the start has calibrated probabilities and exactly the baseline's
-// ranking. Training (Adam, mini-batches) regularises towards that start, not towards zero.
+// Start = the few-shot baseline (core/learning/few-shot.ts) of the label's training positives and
+// negatives: per modality a direction from positives to negatives, weighted by how well that modality
+// predicted left-out labels, written as head weights w0_l = [wa, wv, 0] and scaled by a 1-D logistic
+// fit (α_l, b_l) so the start has calibrated probabilities and exactly the baseline's ranking. Training (Adam, mini-batches) regularises towards that start, not towards zero.
 // Kept per label only if held-out AP beats the baseline's by minGain with ≥ 95% bootstrap support;
 // the other labels keep their baseline weights, so a label with nothing to learn does not regress.
 import type { Dataset } from './dataset.ts';
 import type { EmbeddingTable } from './embedding-table.ts';
-import { adam, adamStep, averagePrecision, headLogits, headLossGrad, packState, rng, shuffle, sigmoid, unpackState } from './math.ts';
+import { fitFewShot, linearWeights } from '../few-shot.ts';
+import { adam, adamStep, averagePrecision, calibrate, headLogits, headLossGrad, packState, rng, shuffle, sigmoid, unpackState } from './math.ts';
 import type { HeadShape } from './math.ts';
 import type { StageHooks } from './stage.ts';
 
@@ -74,67 +75,23 @@ export function headFeatures(table: EmbeddingTable, rows: readonly number[], out
   return out;
 }
 
-function unit(x: Float64Array): Float64Array {
-  let s = 0;
-  for (const t of x) s += t * t;
-  const n = Math.sqrt(s);
-  return n > 0 ? x.map((t) => t / n) : x;
-}
-
-/** Zero-shot weights (L×3D) from the mean embeddings of each name's positive rows. */
-export function baselineWeights(table: EmbeddingTable, positives: readonly (readonly number[])[]): Float32Array {
+/**
+ * Baseline weights (L×3D): per label the few-shot baseline (core/learning/few-shot.ts) from its
+ * positive and negative rows, as a linear head without interaction terms. Its bias is left to the
+ * calibration that follows.
+ */
+export function baselineWeights(table: EmbeddingTable, positives: readonly (readonly number[])[], negatives: readonly (readonly number[])[]): Float32Array {
   const d = table.dim;
   const F = 3 * d;
   const w = new Float32Array(positives.length * F);
   positives.forEach((rows, l) => {
-    const ma = new Float64Array(d);
-    const mv = new Float64Array(d);
-    for (const r of rows) {
-      for (let c = 0; c < d; c++) {
-        ma[c] = ma[c]! + table.audio[r * d + c]!;
-        mv[c] = mv[c]! + table.visual[r * d + c]!;
-      }
-    }
-    const ua = unit(ma);
-    const uv = unit(mv);
-    for (let c = 0; c < d; c++) {
-      w[l * F + c] = ua[c]! / 2;
-      w[l * F + d + c] = uv[c]! / 2;
-    }
+    const fit = fitFewShot(table, rows, negatives[l] ?? []);
+    if (fit === null) return;
+    const lin = linearWeights(fit, d);
+    w.set(lin.audio, l * F);
+    w.set(lin.visual, l * F + d);
   });
   return w;
-}
-
-/** 1-D weighted logistic regression y ~ σ(α s + b) by Newton's method (a little ridge on α). */
-function calibrate(s: readonly number[], y: readonly number[], m: readonly number[]): { alpha: number; bias: number } {
-  let alpha = 1;
-  let bias = 0;
-  for (let it = 0; it < 50; it++) {
-    let ga = 1e-3 * (alpha - 1);
-    let gb = 0;
-    let haa = 1e-3;
-    let hab = 0;
-    let hbb = 1e-6;
-    for (let i = 0; i < s.length; i++) {
-      const p = sigmoid(alpha * s[i]! + bias);
-      const r = m[i]! * (p - y[i]!);
-      const h = m[i]! * p * (1 - p);
-      ga += r * s[i]!;
-      gb += r;
-      haa += h * s[i]! * s[i]!;
-      hab += h * s[i]!;
-      hbb += h;
-    }
-    const det = haa * hbb - hab * hab;
-    if (!(det > 0)) break;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
-    alpha -= Math.max(-20, Math.min(20, da));
-    bias -= Math.max(-20, Math.min(20, db));
-    if (Math.abs(da) + Math.abs(db) < 1e-6) break;
-  }
-  // A non-positive α would reverse the baseline's ranking: keep its direction.
-  return { alpha: Math.max(alpha, 1e-3), bias };
 }
 
 interface Split {
@@ -201,7 +158,9 @@ function zeroShotStart(ds: Dataset, sp: Split, x: Float32Array, shape: HeadShape
   const { labels: L, features: F } = shape;
   const N = sp.trainRows.length;
   const trainPos = ds.names.map((_, l) => sp.trainRows.filter((_, i) => sp.y[i * L + l] === 1 && sp.m[i * L + l] === 1));
-  const w0 = baselineWeights(ds.table, trainPos);
+  // Labelled negatives (explicit, or another name's positives) have full weight; the background less.
+  const trainNeg = ds.names.map((_, l) => sp.trainRows.filter((_, i) => sp.y[i * L + l] === 0 && sp.m[i * L + l] === 1));
+  const w0 = baselineWeights(ds.table, trainPos, trainNeg);
   const prior = new Float32Array(L * F);
   const bias0 = new Float32Array(L);
   const zeroBias = new Float32Array(L * F + L);

@@ -375,3 +375,38 @@ export function pairRecall(q: Float32Array, g: Float32Array, n: number, d: numbe
   }
   return hits.map((h) => (n > 0 ? h / n : NaN));
 }
+
+/**
+ * 1-D weighted logistic regression y ~ σ(α s + b) by Newton's method, with a ridge pulling α towards 1
+ * (a little by default; more where a few labels would otherwise separate perfectly and send α off).
+ */
+export function calibrate(s: readonly number[], y: readonly number[], m: readonly number[], ridge = 1e-3): { alpha: number; bias: number } {
+  let alpha = 1;
+  let bias = 0;
+  for (let it = 0; it < 50; it++) {
+    let ga = ridge * (alpha - 1);
+    let gb = 0;
+    let haa = ridge;
+    let hab = 0;
+    let hbb = 1e-6;
+    for (let i = 0; i < s.length; i++) {
+      const p = sigmoid(alpha * s[i]! + bias);
+      const r = m[i]! * (p - y[i]!);
+      const h = m[i]! * p * (1 - p);
+      ga += r * s[i]!;
+      gb += r;
+      haa += h * s[i]! * s[i]!;
+      hab += h * s[i]!;
+      hbb += h;
+    }
+    const det = haa * hbb - hab * hab;
+    if (!(det > 0)) break;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    alpha -= Math.max(-20, Math.min(20, da));
+    bias -= Math.max(-20, Math.min(20, db));
+    if (Math.abs(da) + Math.abs(db) < 1e-6) break;
+  }
+  // A non-positive α would reverse the baseline's ranking: keep its direction.
+  return { alpha: Math.max(alpha, 1e-3), bias };
+}
