@@ -15,8 +15,10 @@
 //   "door slam" with varied pictures listens to the sound. With one positive nothing can be left out and
 //   both modalities count equally.
 //
-// The score s = Σ w_m·z_m is linear in the embeddings (linearWeights), so trained heads start from it;
-// the left-out scores calibrate a probability σ(α·s + b).
+// The score is s = Σ w_m·softCap(z_m): each modality's evidence smoothly capped at what a typical
+// positive shows, so a window far beyond the positives in one modality cannot make up for nothing in
+// the other (without the cap, a rule on both modalities lost average precision at 3 labels: 0.70 → 0.61).
+// Trained heads start from its linear part (linearWeights); left-out scores calibrate σ(α·s + b).
 import { calibrate, rng, sigmoid } from './training/math.ts';
 import type { EmbeddingTable } from './training/embedding-table.ts';
 
@@ -35,6 +37,18 @@ interface Evidence {
   readonly mean: number;
   readonly std: number;
   readonly weight: number;
+  /** What a typical positive shows (mean left-out z): evidence beyond it adds little (softCap). */
+  readonly cap: number;
+}
+
+/**
+ * z, smoothly capped at c: c − log(1 + e^(c − z)). Monotonic, so one modality alone ranks exactly as
+ * z does; with both, a window far beyond the positives in one modality cannot make up for nothing in
+ * the other (a label whose examples agree in sound and picture wants both).
+ */
+export function softCap(z: number, c: number): number {
+  const x = c - z;
+  return c - (x > 30 ? x : Math.log1p(Math.exp(x)));
 }
 
 export interface FewShotModel {
@@ -232,7 +246,10 @@ export function fitFewShot(table: EmbeddingTable, positives: readonly number[], 
   const evidence = (s: Side, w: number): Evidence | null => {
     if (!present(s)) return null;
     const direction = sides[s].direction(-1, true);
-    return { direction, ...sides[s].spread(direction), weight: w / total };
+    const spread = sides[s].spread(direction);
+    const left = [...loo[s].pos.values()];
+    const typical = left.length > 0 ? left : sides[s].pos.map((r) => sides[s].z(r, direction, spread));
+    return { direction, ...spread, weight: w / total, cap: typical.reduce((a, b) => a + b, 0) / typical.length };
   };
   const audio = evidence('audio', wa);
   const visual = evidence('visual', wv);
@@ -248,8 +265,8 @@ export function fitFewShot(table: EmbeddingTable, positives: readonly number[], 
       const e = partial[side];
       if (e === null) continue;
       const left = (isPos ? loo[side].pos : loo[side].neg).get(row);
-      if (left !== undefined) t += e.weight * left;
-      else if (sides[side][isPos ? 'pos' : 'neg'].includes(row)) t += e.weight * sides[side].z(row, e.direction, e);
+      if (left !== undefined) t += e.weight * softCap(left, e.cap);
+      else if (sides[side][isPos ? 'pos' : 'neg'].includes(row)) t += e.weight * softCap(sides[side].z(row, e.direction, e), e.cap);
     }
     return t;
   };
@@ -267,12 +284,16 @@ export function fitFewShot(table: EmbeddingTable, positives: readonly number[], 
   return { learnedFrom: describe(audio?.weight ?? 0, visual?.weight ?? 0), audio, visual, alpha, bias, positives: pos.length, negatives: neg.length };
 }
 
-/** The baseline's score s = Σ w_m·z_m of one table row. */
+/** The baseline's score s = Σ w_m·softCap(z_m) of one table row. */
 export function scoreRow(table: EmbeddingTable, model: Pick<FewShotModel, 'audio' | 'visual'>, row: number): number {
   const d = table.dim;
   let s = 0;
-  if (model.audio !== null && table.hasAudio[row] === 1) s += (model.audio.weight * (dot(table.audio, row * d, model.audio.direction, d) - model.audio.mean)) / model.audio.std;
-  if (model.visual !== null && table.hasVisual[row] === 1) s += (model.visual.weight * (dot(table.visual, row * d, model.visual.direction, d) - model.visual.mean)) / model.visual.std;
+  const part = (e: Evidence | null, x: Float32Array, has: Uint8Array): void => {
+    if (e === null || has[row] !== 1 || e.weight === 0) return;
+    s += e.weight * softCap((dot(x, row * d, e.direction, d) - e.mean) / e.std, e.cap);
+  };
+  part(model.audio, table.audio, table.hasAudio);
+  part(model.visual, table.visual, table.hasVisual);
   return s;
 }
 
@@ -286,8 +307,8 @@ export function scoreTable(table: EmbeddingTable, model: FewShotModel): Float32A
 }
 
 /**
- * The score as weights over [audio, visual] embeddings and a bias (s = wa·a + wv·v + b), for a head
- * that starts from the baseline. A window missing a modality scores its zero row there, which a linear
+ * The score without its cap, as weights over [audio, visual] embeddings and a bias (s = wa·a + wv·v +
+ * b), for a head that starts from the baseline. A window missing a modality scores its zero row there, which a linear
  * head cannot tell from evidence; training sees the same.
  */
 export function linearWeights(model: Pick<FewShotModel, 'audio' | 'visual'>, dim: number): { audio: Float32Array; visual: Float32Array; bias: number } {

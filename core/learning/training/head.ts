@@ -1,9 +1,10 @@
 // Per-label logistic heads over [audio, visual, √D·audio⊙visual] features of the frozen embeddings.
 //
-// Start = the few-shot baseline (core/learning/few-shot.ts) of the label's training positives and
-// negatives: per modality a direction from positives to negatives, weighted by how well that modality
-// predicted left-out labels, written as head weights w0_l = [wa, wv, 0] and scaled by a 1-D logistic
-// fit (α_l, b_l) so the start has calibrated probabilities and exactly the baseline's ranking. Training (Adam, mini-batches) regularises towards that start, not towards zero.
+// Start = the linear part of the few-shot baseline (core/learning/few-shot.ts; its soft cap is not
+// linear) of the label's training positives and negatives: per modality a direction from negatives to
+// positives, weighted by how well that modality predicted left-out labels, written as head weights
+// w0_l = [wa, wv, 0] and scaled by a 1-D logistic fit (α_l, b_l) so the start has calibrated
+// probabilities. The a⊙v features let training learn what the cap expresses (both modalities at once). Training (Adam, mini-batches) regularises towards that start, not towards zero.
 // Kept per label only if held-out AP beats the baseline's by minGain with ≥ 95% bootstrap support;
 // the other labels keep their baseline weights, so a label with nothing to learn does not regress.
 import type { Dataset } from './dataset.ts';
