@@ -4,28 +4,22 @@
 // audio and video packets listed on stderr and read line by line), alternately, three rounds each.
 // Wall time, ffmpeg's CPU (children's, from /proc/self/stat) and Node's CPU, with the ratios; and
 // whether the samples are identical. Run: node bench/run.ts damage-watch
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { streamAudio } from '../media/audio.ts';
+import { cachedMedia } from './generated-media.ts';
 
 const DIR = path.join(os.tmpdir(), 'foley-bench-damage-watch');
 const FILE = path.join(DIR, 'h264-360p25-aac-600s.mp4');
 
 function ensureFile(): void {
-  if (existsSync(FILE)) return;
-  mkdirSync(DIR, { recursive: true });
-  const tmp = `${FILE}.part.mp4`;
-  const r = spawnSync('ffmpeg', [
-    '-nostdin', '-v', 'error', '-y',
+  cachedMedia(FILE, [
     '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=600',
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=600',
-    '-ac', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', tmp,
-  ], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`generating ${FILE} failed: ${r.stderr}`);
-  renameSync(tmp, FILE);
+    '-ac', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k',
+  ]);
 }
 
 /** CPU seconds of this process's waited-for children (utime + stime), Linux. */

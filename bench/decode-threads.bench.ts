@@ -2,28 +2,18 @@
 // a generated 60-s 1080p25 h264 file (GOP 2 s, cached in the OS temp dir), the middle frames of six
 // 10-s windows by decodeFrameRgb, both ways alternately, three rounds; ms per frame and the ratio, and
 // whether the frames are byte-identical. Run: node bench/run.ts decode-threads
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeFrameRgb } from '../media/image.ts';
 import type { RgbFrame } from '../media/image.ts';
+import { cachedMedia } from './generated-media.ts';
 
 const DIR = path.join(os.tmpdir(), 'foley-bench-decode-threads');
 const FILE = path.join(DIR, 'h264-1080p25-60s.mp4');
 const TIMES = [5, 15, 25, 35, 45, 55];
 
 function ensureFile(): void {
-  if (existsSync(FILE)) return;
-  mkdirSync(DIR, { recursive: true });
-  const tmp = `${FILE}.part.mp4`;
-  const r = spawnSync('ffmpeg', [
-    '-nostdin', '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:duration=60',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '28', '-g', '50', '-pix_fmt', 'yuv420p', tmp,
-  ], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`generating ${FILE} failed: ${r.stderr}`);
-  renameSync(tmp, FILE);
+  cachedMedia(FILE, ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:duration=60', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '28', '-g', '50', '-pix_fmt', 'yuv420p']);
 }
 
 async function decodeAll(threads: string): Promise<{ ms: number; frames: RgbFrame[] }> {

@@ -4,10 +4,11 @@
 // strategies side by side; and torchaudio's kaldi.fbank (Debian's /usr/bin/python3) on the very same
 // samples, as a ratio. Run: npx node -e "import('./bench/media.bench.ts').then(m=>m.benchMedia())"
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { audioInput } from '../native-models/cavmae/preprocess.ts';
+import { cachedMedia } from './generated-media.ts';
 
 const DURATION = 600;
 const CACHE_DIR = path.join(os.tmpdir(), 'foley-bench-media');
@@ -15,22 +16,14 @@ const FILE = path.join(CACHE_DIR, `h264-1080p25-${DURATION}s.mp4`);
 const PYTHON = '/usr/bin/python3';
 
 function ensureFile(): number {
-  if (existsSync(FILE)) return 0;
-  mkdirSync(CACHE_DIR, { recursive: true });
-  const t0 = performance.now();
-  const tmp = `${FILE}.part.mp4`;
   // ultrafast keeps generation near 1.5 min here; crf 28 gives ≈ 10 Mbit/s (a phone-video bitrate),
   // GOP 2 s (cameras use 1–2 s; x264's default 10 s would make every seek slower).
-  const r = spawnSync('ffmpeg', [
-    '-nostdin', '-v', 'error', '-y',
+  return cachedMedia(FILE, [
     '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=25:duration=${DURATION}`,
     '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${DURATION}`,
     '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '28', '-g', '50', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '128k', '-shortest', tmp,
-  ], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`generating ${FILE} failed: ${r.stderr}`);
-  renameSync(tmp, FILE);
-  return performance.now() - t0;
+    '-c:a', 'aac', '-b:a', '128k', '-shortest',
+  ]);
 }
 
 function worker(args: string[]): Record<string, number> {

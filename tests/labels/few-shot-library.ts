@@ -96,8 +96,11 @@ export function labelRule(lib: RuleLibrary, name: string, rule: Rule, k: number,
     }
     return pool.slice(0, k);
   };
-  const positives = pick(true);
-  const negatives = pick(false);
+  return writeLabels(lib, name, pick(true), pick(false));
+}
+
+/** Labels whole windows (by index) of `name` in the library's database. */
+function writeLabels(lib: RuleLibrary, name: string, positives: number[], negatives: number[]): { positives: number[]; negatives: number[] } {
   const db = openDatabase(path.join(lib.dir, 'foley.db'));
   try {
     db.transaction(() => {
@@ -122,16 +125,7 @@ export function labelCrossed(lib: RuleLibrary, name: string, k: number): { posit
     negatives.push(lib.windowIds.findIndex((_, i) => lib.picture[i] === 1 + (s % 5) && lib.sound[i] === s));
   }
   if ([...positives, ...negatives].includes(-1)) throw new Error('the library lacks a picture/sound pair');
-  const db = openDatabase(path.join(lib.dir, 'foley.db'));
-  try {
-    db.transaction(() => {
-      for (const i of positives) addLabel(db, { name, fileId: lib.files[i]!.fileId, startS: 0, endS: 10, polarity: 'positive' });
-      for (const i of negatives) addLabel(db, { name, fileId: lib.files[i]!.fileId, startS: 0, endS: 10, polarity: 'negative' });
-    })();
-  } finally {
-    db.close();
-  }
-  return { positives, negatives };
+  return writeLabels(lib, name, positives, negatives);
 }
 
 /**
