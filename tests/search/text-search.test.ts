@@ -124,3 +124,16 @@ test('search --text ranks windows by the class probability, names as typed, rena
   assert.deepEqual(suggestClasses(library, modelId, 527, 'dog'), [], 'the shipped names are no longer offered');
   library.close();
 });
+
+test('search --text says why a model cannot answer: no classifier, or classes without names', async () => {
+  const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'foley-text-search-none-')), 'data');
+  await importModel(dataDir, path.join(cavmaeDir('ft-d32-c10'), 'checkpoint.pth'), { name: 'ten', heads: 1 });
+  await importModel(dataDir, path.join(cavmaeDir('pre-d32-11x1'), 'checkpoint.pth'), { name: 'pre', heads: 1 });
+  const run = (name: string): string => {
+    const r = spawnSync(process.execPath, [MAIN, 'search', '--text', 'dog', '--model', name, '--data-dir', dataDir, '--json'], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    return r.stderr;
+  };
+  assert.match(run('ten'), /model ten has 10 classes and no names: give them with foley label classes CSV/);
+  assert.match(run('pre'), /model pre has no classifier/);
+});
