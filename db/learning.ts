@@ -334,6 +334,15 @@ export function bestClassScores(db: Database, modelId: number, classIndices: rea
   return out.slice(0, limit);
 }
 
+/** One window's stored class probabilities and the mode they were computed in. */
+export function windowClassScores(db: Database, modelId: number, windowId: number): { mode: string; scores: Float32Array } | undefined {
+  const r = db.prepare<[number, number], { mode: string; scores: Buffer }>('SELECT mode, scores FROM class_scores WHERE model_id = ? AND window_id = ?').get(modelId, windowId);
+  if (r === undefined) return undefined;
+  const scores = new Float32Array(r.scores.byteLength / 4);
+  for (let i = 0; i < scores.length; i++) scores[i] = r.scores.readFloatLE(i * 4);
+  return { mode: r.mode, scores };
+}
+
 export function windowsWithoutClassScores(db: Database, modelId: number): { id: number; fileId: number; startS: number; endS: number; hasAudio: boolean; hasVisual: boolean }[] {
   return db
     .prepare<[number], { id: number; file_id: number; start_s: number; end_s: number; has_audio: number; has_visual: number }>(

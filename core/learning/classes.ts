@@ -107,13 +107,14 @@ function modeFor(hasAudio: boolean, hasVisual: boolean): ClassifierMode {
 
 /**
  * Classifier scores (sigmoid of the logits: AudioSet-style multi-label) for every window that has none
- * yet, file by file. Returns how many windows were scored.
+ * yet (of one file, with `onlyFileId`), file by file. Returns how many windows were scored.
  */
-export async function scoreClasses(library: Library, model: InstalledModel, session: SessionOptions = {}, signal?: AbortSignal): Promise<number> {
+export async function scoreClasses(library: Library, model: InstalledModel, session: SessionOptions = {}, signal?: AbortSignal, onlyFileId?: number): Promise<number> {
   if (model.manifest.config.numClasses === null) throw new FoleyError(`model ${model.manifest.name} has no classifier`);
   const modelId = modelRecord(library, model).id;
   const encoder = encoderFor(model, session);
-  const pending = windowsWithoutClassScores(library.db, modelId);
+  // One file's windows only, when asked (the tags of one moment need not wait for the whole library).
+  const pending = windowsWithoutClassScores(library.db, modelId).filter((w) => onlyFileId === undefined || w.fileId === onlyFileId);
   // As many frames per window as the index was made with (the official inference averages them).
   const frames = latestFrames(library.db, modelId);
   const byFile = new Map<number, typeof pending>();

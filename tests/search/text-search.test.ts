@@ -1,4 +1,4 @@
-// `foley search --text NAME` end to end on real clips indexed with the tiny 527-output fine-tuned
+// `foley search --text NAME` and `foley tags FILE@SECONDS` end to end on real clips indexed with the tiny 527-output fine-tuned
 // checkpoint (AudioSet names shipped): windows ranked by the stored classifier probability for the
 // class, in order, for a class that is no window's top class too; names resolved as typed; the
 // user's class CSV renames at once, without re-scoring.
@@ -32,6 +32,12 @@ interface TextResult {
   mid: string;
   matched: string;
 }
+interface TagsResponse {
+  tags: { name: string; mid: string; score: number; index: number }[];
+  window: { id: number; start: number; end: number };
+  names: string;
+  scored: number;
+}
 interface TextResponse {
   results: TextResult[];
   query: { kind: string; text: string; model: string; classes: { index: number; name: string }[]; names: string };
@@ -39,7 +45,7 @@ interface TextResponse {
   scored: number;
 }
 
-test('search --text ranks windows by the class probability, names as typed, renames without re-scoring', async () => {
+test('search --text ranks windows by the class probability and tags list a window\'s classes; names as typed; renames without re-scoring', async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'foley-text-search-'));
   const root = path.join(base, 'videos');
   const dataDir = path.join(base, 'data');
@@ -61,8 +67,19 @@ test('search --text ranks windows by the class probability, names as typed, rena
   const expected = (scores: Map<number, Float32Array>, index: number): { id: number; score: number }[] =>
     [...scores].map(([id, s]) => ({ id, score: s[index]! })).sort((a, b) => b.score - a.score || a.id - b.id);
 
+  // Tags of a moment first: only that file's 2 windows are classified.
+  const tagsOf = (moment: string, ...more: string[]): TagsResponse =>
+    JSON.parse(execFileSync(process.execPath, [MAIN, 'tags', moment, '--model', 'as', ...more, '--data-dir', dataDir, '--json'], { encoding: 'utf8' })) as TagsResponse;
+  const bTags = tagsOf(`${path.join(root, 'b.mp4')}@3`, '--top', '5');
+  assert.equal(bTags.scored, 2);
+  assert.equal(stored().size, 2);
+  const bWindow = stored().get(bTags.window.id)!;
+  assert.deepEqual([bTags.window.start, bTags.names, bTags.tags.length], [0, 'audioset', 5]);
+  const bBest = [...bWindow].map((score, index) => ({ index, score })).sort((a, b) => b.score - a.score || a.index - b.index).slice(0, 5);
+  assert.deepEqual(bTags.tags, bBest.map((t) => ({ name: AUDIOSET[t.index]!.name, mid: AUDIOSET[t.index]!.mid, score: t.score, index: t.index })));
+
   const dog = cli('--text', 'dog', '--no-merge', '--top', '10');
-  assert.equal(dog.scored, 5, 'the 5 windows (3 of a, 2 of b) classified on demand');
+  assert.equal(dog.scored, 3, 'the other file\'s 3 windows classified on demand');
   const scores = stored();
   assert.equal(scores.size, 5);
   assert.deepEqual(dog.query.classes.map((c) => c.name), ['Dog']);
@@ -122,6 +139,10 @@ test('search --text ranks windows by the class probability, names as typed, rena
     { index: 70, name: 'Thing 70', kind: 'prefix', matched: 'Thing 70' },
   ]);
   assert.deepEqual(suggestClasses(library, modelId, 527, 'dog'), [], 'the shipped names are no longer offered');
+  const renamedTags = tagsOf(`${path.join(root, 'a.mp4')}@12.5`, '--top', '3');
+  assert.deepEqual([renamedTags.window.start, renamedTags.scored, renamedTags.names], [10, 0, 'user']);
+  assert.ok(renamedTags.tags.every((t) => t.name === `Thing ${t.index}` && t.mid === `/t/${t.index}`));
+  assert.ok(renamedTags.tags[0]!.score >= renamedTags.tags[1]!.score && renamedTags.tags[1]!.score >= renamedTags.tags[2]!.score);
   library.close();
 });
 
