@@ -304,6 +304,45 @@ export function classScoreRanking(db: Database, modelId: number, classIndex: num
   return out.slice(0, limit);
 }
 
+export interface ClassHit {
+  readonly windowId: number;
+  /** The best stored probability among the classes asked for. */
+  readonly score: number;
+  /** The class that gave it. */
+  readonly classIndex: number;
+  /** The classifier mode the window was scored in (multimodal, audioonly, videoonly). */
+  readonly mode: string;
+}
+
+/**
+ * Each scored window's best probability among some classes (a name can stand for several: "dog" is
+ * Dog and "Canidae, dogs, wolves"), best first; ties by window id so pages are stable.
+ */
+export function bestClassScores(db: Database, modelId: number, classIndices: readonly number[], limit: number): ClassHit[] {
+  const rows = db.prepare<[number], { window_id: number; mode: string; scores: Buffer }>('SELECT window_id, mode, scores FROM class_scores WHERE model_id = ?').all(modelId);
+  const out: ClassHit[] = [];
+  for (const r of rows) {
+    let best: { score: number; classIndex: number } | undefined;
+    for (const c of classIndices) {
+      if ((c + 1) * 4 > r.scores.byteLength) continue;
+      const score = r.scores.readFloatLE(c * 4);
+      if (best === undefined || score > best.score) best = { score, classIndex: c };
+    }
+    if (best !== undefined) out.push({ windowId: r.window_id, mode: r.mode, ...best });
+  }
+  out.sort((a, b) => b.score - a.score || a.windowId - b.windowId);
+  return out.slice(0, limit);
+}
+
+/** One window's stored class probabilities and the mode they were computed in. */
+export function windowClassScores(db: Database, modelId: number, windowId: number): { mode: string; scores: Float32Array } | undefined {
+  const r = db.prepare<[number, number], { mode: string; scores: Buffer }>('SELECT mode, scores FROM class_scores WHERE model_id = ? AND window_id = ?').get(modelId, windowId);
+  if (r === undefined) return undefined;
+  const scores = new Float32Array(r.scores.byteLength / 4);
+  for (let i = 0; i < scores.length; i++) scores[i] = r.scores.readFloatLE(i * 4);
+  return { mode: r.mode, scores };
+}
+
 export function windowsWithoutClassScores(db: Database, modelId: number): { id: number; fileId: number; startS: number; endS: number; hasAudio: boolean; hasVisual: boolean }[] {
   return db
     .prepare<[number], { id: number; file_id: number; start_s: number; end_s: number; has_audio: number; has_visual: number }>(

@@ -28,7 +28,8 @@ export const LABEL_HELP = `Usage:
   foley label suggest NAME [--top N] [--model M]        predictions to accept or reject
   foley label accept|reject NAME WINDOW_ID [--model M]  answer a suggestion (becomes a label)
   foley label classes CSV [--model M] [--score]         class names (index,mid,display_name) of a fine-tuned
-                                                        model; --score computes classifier scores now
+                                                        model, replacing the shipped AudioSet (527 outputs) or
+                                                        VGGSound (309) names; --score computes classifier scores now
 
 START and END are seconds, m:ss or h:mm:ss. Options: --data-dir DIR, --json, --help.`;
 

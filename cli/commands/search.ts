@@ -11,6 +11,7 @@ import { dataDirFrom, momentArg, numberOption, parse, printJson, runtimeFrom, RU
 
 export const SEARCH_HELP = `Usage:
   foley search (--audio FILE | --image FILE | --at FILE@SECONDS) [--in visual|audio|both] [--top N] [--json]
+  foley search --text NAME [--model N] [--top N] [--json]
 
 Finds the moments of the indexed library that match a query:
   --audio FILE        a sound (any format ffmpeg reads; longer than 10 s: its windows averaged);
@@ -18,6 +19,9 @@ Finds the moments of the indexed library that match a query:
   --image FILE        a picture. Searches sounds by default (--in audio).
   --at FILE@SECONDS   a moment of an indexed file (its stored embeddings). Searches both by default,
                       leaving out that window itself.
+  --text NAME         a class name of a fine-tuned model ("dog", "Bark", "applause"; AudioSet and
+                      VGGSound names come with Foley): moments by the classifier's probability, each
+                      with "class"; windows not classified yet are classified first.
   --in visual|audio|both   which index: visual (pictures), audio (sounds), or both with
                       score = wa·cos(query audio, audio) + wv·cos(query picture, picture); a window with
                       one modality gets only its term. --weights WA,WV (default 0.5,0.5).
@@ -85,6 +89,7 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
     'min-duration': { type: 'string' },
     'max-duration': { type: 'string' },
     label: { type: 'string' },
+    text: { type: 'string' },
     'group-by-file': { type: 'boolean' },
     'no-merge': { type: 'boolean' },
     ef: { type: 'string' },
@@ -97,6 +102,22 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
     return;
   }
   const given = [values.audio, values.image, values.at].filter((v) => v !== undefined);
+  if (values.text !== undefined) {
+    if (given.length > 0 || values.label !== undefined) throw new UsageError('--text NAME is a search of its own: not with --audio, --image, --at or --label');
+    const top = numberOption('top', values.top, { min: 1, integer: true });
+    const offset = numberOption('offset', values.offset, { min: 0, integer: true });
+    const { textSearchCommand } = await import('./search-text.ts');
+    await textSearchCommand(values.text, {
+      dataDir: dataDirFrom(values),
+      ...(values.model !== undefined ? { model: values.model } : {}),
+      ...(top !== undefined ? { top } : {}),
+      ...(offset !== undefined ? { offset } : {}),
+      merge: values['no-merge'] !== true,
+      json: values.json === true,
+      runtime: runtimeFrom(values),
+    });
+    return;
+  }
   // Labels work: `foley search --label NAME` with no query is a search by label (labelled moments,
   // then predicted ones with scores); same output as `foley label search NAME` (cli/commands/label.ts).
   if (given.length === 0 && values.label !== undefined) {

@@ -1,7 +1,9 @@
-// Class names of a fine-tuned checkpoint (AudioSet 527 / VGGSound 309 / any): the label CSVs cannot be
-// shipped, so the user provides `index,mid,display_name` (the official class_labels_indices format)
-// and it is stored with the model's row. Scores come from the model's classifier graph, on demand:
-// windows without stored scores are decoded again and classified, then the scores are kept.
+// Class names of a fine-tuned checkpoint. A classifier with 527 outputs is named by the shipped AudioSet
+// list and one with 309 by the VGGSound list (native-models/cavmae/class-lists.ts); the user can give
+// any model names with `index,mid,display_name` (the official class_labels_indices format), stored with
+// the model's row, and those win. Names only label score indices, so changing them never re-scores.
+// Scores come from the model's classifier graph, on demand: windows without stored scores are decoded
+// again and classified, then the scores are kept.
 import { readFileSync } from 'node:fs';
 import { findModelClass, listModelClasses, putClassScores, setModelClasses, windowsWithoutClassScores } from '../../db/learning.ts';
 import type { ModelClass } from '../../db/learning.ts';
@@ -9,6 +11,8 @@ import { getFile } from '../../db/files.ts';
 import { latestFrames } from '../../db/runs.ts';
 import { probeMedia } from '../../media/probe.ts';
 import { classify } from '../../native-models/cavmae/classifier.ts';
+import { shippedClassList } from '../../native-models/cavmae/class-lists.ts';
+import type { ClassListName } from '../../native-models/cavmae/class-lists.ts';
 import type { ClassifierMode } from '../../native-models/cavmae/classifier.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
@@ -51,12 +55,33 @@ export function setClassNames(library: Library, model: InstalledModel, csvFile: 
   return { classes: classes.length };
 }
 
-export function classNames(library: Library, modelId: number): ModelClass[] {
-  return listModelClasses(library.db, modelId);
+/** Where a model's class names come from: the user's CSV, a shipped list, or nowhere. */
+export type ClassNamesSource = 'user' | ClassListName;
+
+export interface ModelClassNames {
+  readonly source: ClassNamesSource | null;
+  readonly classes: readonly ModelClass[];
 }
 
-export function findClass(library: Library, modelId: number, name: string): ModelClass | undefined {
-  return findModelClass(library.db, modelId, name);
+/**
+ * A model's class names: the user's (stored) if any, else the shipped list for its number of outputs
+ * (`numClasses`: the manifest's; null for a model without a classifier).
+ */
+export function classNames(library: Library, modelId: number, numClasses: number | null): ModelClassNames {
+  const stored = listModelClasses(library.db, modelId);
+  if (stored.length > 0) return { source: 'user', classes: stored };
+  const shipped = shippedClassList(numClasses);
+  if (shipped === undefined) return { source: null, classes: [] };
+  return { source: shipped.list, classes: shipped.classes.map(({ index, mid, name }) => ({ index, mid, name })) };
+}
+
+/** The class whose display name (any case) or mid is `name`, among the model's class names. */
+export function findClass(library: Library, modelId: number, name: string, numClasses: number | null): ModelClass | undefined {
+  const stored = findModelClass(library.db, modelId, name);
+  if (stored !== undefined || listModelClasses(library.db, modelId).length > 0) return stored;
+  const wanted = name.toLowerCase();
+  const hit = shippedClassList(numClasses)?.classes.find((c) => c.name.toLowerCase() === wanted || (c.mid !== '' && c.mid === name));
+  return hit === undefined ? undefined : { index: hit.index, mid: hit.mid, name: hit.name };
 }
 
 /** The mode that fits a window's modalities. */
@@ -82,13 +107,14 @@ function modeFor(hasAudio: boolean, hasVisual: boolean): ClassifierMode {
 
 /**
  * Classifier scores (sigmoid of the logits: AudioSet-style multi-label) for every window that has none
- * yet, file by file. Returns how many windows were scored.
+ * yet (of one file, with `onlyFileId`), file by file. Returns how many windows were scored.
  */
-export async function scoreClasses(library: Library, model: InstalledModel, session: SessionOptions = {}, signal?: AbortSignal): Promise<number> {
+export async function scoreClasses(library: Library, model: InstalledModel, session: SessionOptions = {}, signal?: AbortSignal, onlyFileId?: number): Promise<number> {
   if (model.manifest.config.numClasses === null) throw new FoleyError(`model ${model.manifest.name} has no classifier`);
   const modelId = modelRecord(library, model).id;
   const encoder = encoderFor(model, session);
-  const pending = windowsWithoutClassScores(library.db, modelId);
+  // One file's windows only, when asked (the tags of one moment need not wait for the whole library).
+  const pending = windowsWithoutClassScores(library.db, modelId).filter((w) => onlyFileId === undefined || w.fileId === onlyFileId);
   // As many frames per window as the index was made with (the official inference averages them).
   const frames = latestFrames(library.db, modelId);
   const byFile = new Map<number, typeof pending>();

@@ -44,6 +44,8 @@ export interface LabelSearchRequest {
   readonly top?: number;
   /** Also windows labelled negative? Never as predictions; listed separately when asked. */
   readonly includeNegatives?: boolean;
+  /** The model's classifier outputs (its manifest's numClasses), so that a shipped class list names them; absent: only names the user stored. */
+  readonly numClasses?: number | null;
 }
 
 export interface LabelSearchResponse {
@@ -135,7 +137,7 @@ export function searchByLabel(library: Library, request: LabelSearchRequest): La
   };
   const predicted = toMoments(scored.slice(0, top), 'prediction');
 
-  const cls = findClass(library, request.modelId, request.name) ?? null;
+  const cls = findClass(library, request.modelId, request.name, request.numClasses ?? null) ?? null;
   const classMoments = cls !== null ? toMoments(classScoreRanking(db, request.modelId, cls.index, top), 'class') : [];
   return {
     name: request.name,
@@ -153,6 +155,7 @@ export function searchByLabel(library: Library, request: LabelSearchRequest): La
  */
 export async function searchByLabelOnDemand(library: Library, model: InstalledModel, request: Omit<LabelSearchRequest, 'modelId'>, session: SessionOptions = {}): Promise<LabelSearchResponse> {
   const modelId = modelRecord(library, model).id;
-  if (model.manifest.config.numClasses !== null && findClass(library, modelId, request.name) !== undefined) await scoreClasses(library, model, session);
-  return searchByLabel(library, { ...request, modelId });
+  const numClasses = model.manifest.config.numClasses;
+  if (numClasses !== null && findClass(library, modelId, request.name, numClasses) !== undefined) await scoreClasses(library, model, session);
+  return searchByLabel(library, { ...request, modelId, numClasses });
 }

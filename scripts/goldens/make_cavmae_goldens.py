@@ -69,6 +69,12 @@ VARIANTS = [
     # Fine-tuned, 3 heads (head dim 16, not 64), checkpoint stored as float16.
     dict(name="ft-d48-h3-c7-fp16", kind="finetuned", embed_dim=48, num_heads=3, msd=11,
          label_dim=7, seed=1104, dtype="float16"),
+    # Fine-tuned with as many outputs as the official AudioSet (527) and VGGSound (309) classifiers,
+    # which Foley names from its shipped class lists (native-models/cavmae/classes/).
+    dict(name="ft-d32-c527", kind="finetuned", embed_dim=32, num_heads=1, msd=11,
+         label_dim=527, seed=1106),
+    dict(name="ft-d32-c309", kind="finetuned", embed_dim=32, num_heads=1, msd=11,
+         label_dim=309, seed=1107),
     # Pretrained with non-contiguous / offset tensor views in the saved file.
     dict(name="pre-d32-strided", kind="pretrained", embed_dim=32, num_heads=1, msd=11,
          seed=1105, strided=True),

@@ -17,7 +17,7 @@ export interface CavMaeGolden {
   readonly files: Record<string, { path: string }>;
 }
 
-export const CAVMAE_VARIANTS = ['pre-d32-11x1', 'pre-d32-h2-10x2', 'ft-d32-c10', 'ft-d48-h3-c7-fp16', 'pre-d32-strided'] as const;
+export const CAVMAE_VARIANTS = ['pre-d32-11x1', 'pre-d32-h2-10x2', 'ft-d32-c10', 'ft-d48-h3-c7-fp16', 'pre-d32-strided', 'ft-d32-c527', 'ft-d32-c309'] as const;
 
 export function cavmaeDir(variant: string): string {
   return path.join(FIXTURES, 'cavmae', variant);

@@ -83,6 +83,17 @@ test('the compiled shell, its preload and worker, and the renderer are packaged'
   assert.ok(existsSync(path.join(REPO, 'electron', 'preload.cts')) && existsSync(path.join(REPO, 'electron', 'worker.ts')));
 });
 
+test('the JSON data the code imports (shipped class lists) is packaged where tsc copies it', () => {
+  const files = config.files ?? [];
+  const data = readdirSync(path.join(REPO, 'native-models', 'cavmae', 'classes')).filter((f) => f.endsWith('.json'));
+  assert.deepEqual(data.sort(), ['audioset.json', 'vggsound.json']);
+  const loader = readFileSync(path.join(REPO, 'native-models', 'cavmae', 'class-lists.ts'), 'utf8');
+  for (const f of data) {
+    assert.match(loader, new RegExp(`from './classes/${f.replace('.', '\\.')}' with \\{ type: 'json' \\}`), `${f} is imported (so tsc copies it), not read from a path`);
+    assert.ok(included(`dist/app/native-models/cavmae/classes/${f}`, files), `${f} is packaged`);
+  }
+});
+
 test('every native binary loaded at runtime is unpacked from asar and kept on its own platform', () => {
   const unpack = config.asarUnpack ?? [];
   const binaries = nativeBinaries();

@@ -1,0 +1,38 @@
+// `foley tags FILE@SECONDS`: what a fine-tuned classifier hears in one moment (core/search/tags.ts).
+import { releaseEncoders } from '../../core/embedding/encoders.ts';
+import { openLibrary } from '../../core/library/handle.ts';
+import { tagsAt } from '../../core/search/tags.ts';
+import { dataDirFrom, momentArg, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
+
+export const TAGS_HELP = `Usage: foley tags FILE@SECONDS [--model N] [--top N] [--json]
+
+The classes a fine-tuned model (AudioSet or VGGSound names come with Foley; foley label classes CSV
+for others) gives the window containing that second of an indexed file, most probable first. The
+window's file is classified now if it has no stored scores yet.
+--json prints {"tags": [{"name", "mid", "score", "index"}, ...], "file", "window", "model", "names", "mode", "scored"}.
+
+Options: --model NAME, --top N (default 10), --data-dir DIR, --provider auto|cpu|cuda|dml|coreml|webgpu, --threads N, --help`;
+
+export async function tagsCommand(argv: readonly string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { model: { type: 'string' }, top: { type: 'string' }, ...RUNTIME_OPTIONS }, true);
+  if (values.help === true) {
+    console.log(TAGS_HELP);
+    return;
+  }
+  if (positionals.length !== 1) throw new UsageError('tags takes one FILE@SECONDS');
+  const moment = momentArg(positionals[0]!);
+  const top = numberOption('top', values.top, { min: 1, integer: true });
+  const library = openLibrary(dataDirFrom(values));
+  try {
+    const r = await tagsAt(library, { ...moment, ...(values.model !== undefined ? { model: values.model } : {}), ...(top !== undefined ? { top } : {}) }, runtimeFrom(values));
+    if (values.json === true) {
+      printJson(r);
+      return;
+    }
+    console.log(`${r.file} ${r.window.start.toFixed(1)}–${r.window.end.toFixed(1)} s · ${r.model} (${r.mode}, names: ${r.names})`);
+    for (const t of r.tags) console.log(`${t.score.toFixed(4)}  ${t.name}${t.mid !== '' ? `  ${t.mid}` : ''}`);
+  } finally {
+    library.close();
+    await releaseEncoders();
+  }
+}
