@@ -42,9 +42,19 @@ export function efFor(n: number): number {
 export const PROJECT_FROM_VECTORS = 50_000;
 export const PROJECT_DIMS = 128;
 
-/** Breadth on a projected graph: it must reach past its candidates (ef ≥ 2× them measured best). */
+/**
+ * Breadth on a projected graph (M 32 / efC 100, db/vector-index.ts) at 100k vectors. Measured at 100k
+ * latent128 (bench/search-scale.bench.ts, docs/scaling.md): ef 400 → recall@10 0.954, ef 800 → 0.995
+ * (graph p50 6.2 ms under load 5.6); the re-rank cannot add what the graph did not find.
+ */
+export const PROJECTED_EF_100K = 800;
+
+/**
+ * Breadth on a projected graph of n vectors: PROJECTED_EF_100K grown as (n/100k)^0.3 like efFor (1,600 at
+ * 1M), and always past the candidates it must return (ef ≥ 2× them).
+ */
 export function projectedEf(n: number, candidates: number): number {
-  return Math.max(efFor(n), 2 * candidates);
+  return Math.max(2 * candidates, Math.round(PROJECTED_EF_100K * (n / 100_000) ** 0.3));
 }
 
 export type Method = 'exact' | 'hnsw';
