@@ -37,9 +37,10 @@ export const COMPACT_AT = 0.2;
 export const PROJECTED_CANDIDATES = 200;
 /**
  * Links and build breadth of a graph asked to be projected (a 128-d graph on 768-d embeddings). Measured at
- * 100k latent128 (bench/search-scale.bench.ts): M 32 / efC 100 costs the same build CPU as M 16 / efC 200
- * (0.91 vs 0.90 CPU s per 1k inserts) but reaches recall@10 0.995 at ef 800 (6.2 ms graph p50) where
- * M 16 / efC 200 needs ef 1,600 for 0.989 (7.7 ms); 128 B more links per vector (788 vs 660 B).
+ * 100k latent128 (bench/search-scale.bench.ts, docs/scaling.md, shared machine): M 32 / efC 100 costs the same
+ * build CPU as the old M 16 / efC 200 (0.91 vs 0.90 CPU s per 1k inserts) and reaches recall@10 0.995 at ef 800
+ * and 0.954 at ef 400 (old: 0.941 and 0.830); M 16 needs ef 1,600 for 0.989, at about the same graph latency.
+ * At 1M: 673 vectors/s rebuild (24.8 min), 788 B per vector, recall 0.984 at ef 3,200.
  */
 export const PROJECTED_M = 32;
 export const PROJECTED_EF_CONSTRUCTION = 100;
