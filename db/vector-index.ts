@@ -30,9 +30,20 @@ export const HNSW_EF_SEARCH = 128;
 export const COMPACT_AT = 0.2;
 /**
  * A projected graph keeps only a proposal: this many candidates (or k, if more) go to the exact re-rank.
- * bench/search-scale.bench.ts: PCA-128 graph, ef 400, 200 candidates → recall@10 see README (latent128).
+ * bench/search-scale.bench.ts (100k latent128, docs/scaling.md): recall@10 is set by the graph's search
+ * breadth ef, not by the candidates — at ef 800 and 1,600, 200 and 500 candidates gave the same recall —
+ * while each candidate read from SQLite costs ≈15–25 µs, so 200 stay.
  */
 export const PROJECTED_CANDIDATES = 200;
+/**
+ * Links and build breadth of a graph asked to be projected (a 128-d graph on 768-d embeddings). Measured at
+ * 100k latent128 (bench/search-scale.bench.ts, docs/scaling.md, shared machine): M 32 / efC 100 costs the same
+ * build CPU as the old M 16 / efC 200 (0.91 vs 0.90 CPU s per 1k inserts) and reaches recall@10 0.995 at ef 800
+ * and 0.954 at ef 400 (old: 0.941 and 0.830); M 16 needs ef 1,600 for 0.989, at about the same graph latency.
+ * At 1M: 673 vectors/s rebuild (24.8 min), 788 B per vector, recall 0.984 at ef 3,200.
+ */
+export const PROJECTED_M = 32;
+export const PROJECTED_EF_CONSTRUCTION = 100;
 /** Project only when the projection keeps this share of the sample's energy; else the full-dim graph. */
 export const PROJECT_MIN_ENERGY = 0.9;
 /** Vectors sampled (strided over the collection) to fit the projection. */
@@ -93,12 +104,19 @@ export class VectorIndex {
     this.modelId = key.modelId;
     this.modality = key.modality;
     this.dim = dim;
-    this.params = { dim, m: options.m ?? HNSW_M, efConstruction: options.efConstruction ?? HNSW_EF_CONSTRUCTION };
+    this.#project = options.project !== undefined && options.project > 0 && options.project < dim ? options.project : 0;
+    // Decided here, before the projection is fitted: a graph asked to be projected keeps these parameters
+    // even when the projection is then skipped (too little energy), so its stored meta still matches.
+    const projected = this.#project > 0;
+    this.params = {
+      dim,
+      m: options.m ?? (projected ? PROJECTED_M : HNSW_M),
+      efConstruction: options.efConstruction ?? (projected ? PROJECTED_EF_CONSTRUCTION : HNSW_EF_CONSTRUCTION),
+    };
     this.#ef = options.ef ?? HNSW_EF_SEARCH;
     this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.#tmpDir = options.tmpDir;
     this.#frameLevel = options.frameLevel === true;
-    this.#project = options.project !== undefined && options.project > 0 && options.project < dim ? options.project : 0;
     this.#hnsw = this.#emptyGraph(0);
   }
 

@@ -42,9 +42,22 @@ export function efFor(n: number): number {
 export const PROJECT_FROM_VECTORS = 50_000;
 export const PROJECT_DIMS = 128;
 
-/** Breadth on a projected graph: it must reach past its candidates (ef ≥ 2× them measured best). */
+/**
+ * Breadth on a projected graph (M 32 / efC 100, db/vector-index.ts) at 100k vectors. Measured
+ * (bench/search-scale.bench.ts, latent128, docs/scaling.md): at 100k ef 400 → recall@10 0.954, ef 800 → 0.995;
+ * the re-rank cannot add what the graph did not find, and more candidates did not either.
+ */
+export const PROJECTED_EF_100K = 800;
+/**
+ * How that breadth grows with n. Measured at 1M on the same data: ef 1,600 → 0.918, ef 3,200 → 0.984, so
+ * keeping recall ≈ 0.98 takes ≈4× the breadth for 10× the vectors: (n/100k)^0.6. Recall first: at 1M this
+ * costs p50 ≈ 42 ms (52 ms re-ranked from SQLite) on the shared 2-core machine, over the 10 ms goal.
+ */
+export const PROJECTED_EF_GROWTH = 0.6;
+
+/** Breadth on a projected graph of n vectors, always past the candidates it must return (ef ≥ 2× them). */
 export function projectedEf(n: number, candidates: number): number {
-  return Math.max(efFor(n), 2 * candidates);
+  return Math.max(2 * candidates, Math.round(PROJECTED_EF_100K * (n / 100_000) ** PROJECTED_EF_GROWTH));
 }
 
 export type Method = 'exact' | 'hnsw';
