@@ -8,6 +8,7 @@ import { evaluations } from './003-evaluations.ts';
 import { frames } from './004-frames.ts';
 import { frameVectors } from './005-frame-vectors.ts';
 import { embeddingCounts } from './006-embedding-counts.ts';
+import { classLogits } from './007-class-logits.ts';
 
 export interface Migration {
   readonly version: number;
@@ -15,7 +16,7 @@ export interface Migration {
   readonly up: (db: Database) => void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, learning, evaluations, frames, frameVectors, embeddingCounts];
+export const MIGRATIONS: readonly Migration[] = [initial, learning, evaluations, frames, frameVectors, embeddingCounts, classLogits];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** PRAGMA application_id, "Foly": tells a Foley database from any other SQLite file. */

@@ -1,0 +1,44 @@
+// Tags at index time (issue 17): per window, the logits a fine-tuned classifier gives it, so that any
+// class can rank every window at query time, with sigmoid (AudioSet) or softmax (VGGSound) applied
+// when read. With several pictures per window the stored logits are those whose probabilities are the
+// mean of the per-picture probabilities (the official frame aggregation, spec §2.1), so one vector per
+// window serves both. `frames` says how many pictures were averaged (0: sound alone) and `mode` which
+// classifier path ran, so the user can see how a window was tagged.
+// class_logits_versions moves on every write (triggers), so the in-memory score cache knows in one
+// indexed read whether it is stale, without counting rows.
+import type { Migration } from './index.ts';
+
+const SQL = `
+CREATE TABLE class_logits (
+  model_id   INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  window_id  INTEGER NOT NULL REFERENCES windows(id) ON DELETE CASCADE,
+  mode       TEXT    NOT NULL CHECK (mode IN ('multimodal', 'audioonly', 'videoonly', 'missingaudioonly', 'missingvideoonly')),
+  frames     INTEGER NOT NULL CHECK (frames >= 0),
+  logits     BLOB    NOT NULL CHECK (length(logits) > 0 AND length(logits) % 4 = 0),
+  PRIMARY KEY (model_id, window_id)
+) WITHOUT ROWID;
+CREATE INDEX class_logits_window ON class_logits(window_id);
+
+CREATE TABLE class_logits_versions (
+  model_id  INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE,
+  version   INTEGER NOT NULL
+);
+CREATE TRIGGER class_logits_insert AFTER INSERT ON class_logits BEGIN
+  INSERT INTO class_logits_versions (model_id, version) VALUES (NEW.model_id, 1)
+    ON CONFLICT (model_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER class_logits_update AFTER UPDATE ON class_logits BEGIN
+  UPDATE class_logits_versions SET version = version + 1 WHERE model_id = NEW.model_id;
+END;
+CREATE TRIGGER class_logits_delete AFTER DELETE ON class_logits BEGIN
+  UPDATE class_logits_versions SET version = version + 1 WHERE model_id = OLD.model_id;
+END;
+`;
+
+export const classLogits: Migration = {
+  version: 7,
+  name: 'class logits',
+  up: (db) => {
+    db.exec(SQL);
+  },
+};
