@@ -7,8 +7,11 @@ import { searchByClass } from '../search/class-search.ts';
 import { textSearchModel } from '../search/tagging-model.ts';
 import type { RequestOf, Responses } from './contract.ts';
 import type { SearchSession } from './search-query.ts';
+import { ApiError } from './errors.ts';
 
 export async function textSearch(library: Library, req: RequestOf<'search'>, text: string, session: SearchSession): Promise<Responses['search']> {
+  // `in` has nothing to choose (a class's probability reads sound and pictures as the model does); refine would need a picture.
+  if (req.refine === true) throw new ApiError('bad_request', 'search.refine: a text query has no picture to localise');
   const model = await textSearchModel(library.dataDir, req.model);
   const r = await searchByClass(library, { text, model, ...(req.top !== undefined ? { top: req.top } : {}), ...(req.offset !== undefined ? { offset: req.offset } : {}) }, session);
   return {

@@ -126,6 +126,9 @@ describe('typed search over foley serve HTTP', { timeout: 120_000 }, () => {
     assert.equal(pretrained.status, 400);
     assert.match(pretrained.body.error?.message ?? '', /tiny has no classifier/);
     assert.equal((await call('search', { query: { kind: 'text', text: ' ' } })).status, 400);
+    const refine = await call<ApiSearchResponse>('search', { query: { kind: 'text', text: 'dog' }, refine: true });
+    assert.equal(refine.status, 400);
+    assert.match(refine.body.error?.message ?? '', /a text query has no picture to localise/);
   });
 
   test('models.list says which model tags, how, and how far it is', async () => {
