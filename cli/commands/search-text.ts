@@ -3,11 +3,13 @@
 import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { openLibrary } from '../../core/library/handle.ts';
 import { searchByClass } from '../../core/search/class-search.ts';
+import { textSearchModel } from '../../core/search/tagging-model.ts';
 import type { runtimeFrom } from '../args.ts';
 import { printJson } from '../args.ts';
 
 export interface TextSearchOptions {
   readonly dataDir: string;
+  /** Default: the tagging model (the default model is usually pretrained, with no classes). */
   readonly model?: string;
   readonly top?: number;
   readonly offset?: number;
@@ -19,9 +21,10 @@ export interface TextSearchOptions {
 export async function textSearchCommand(text: string, o: TextSearchOptions): Promise<void> {
   const library = openLibrary(o.dataDir);
   try {
+    const model = await textSearchModel(o.dataDir, o.model);
     const r = await searchByClass(
       library,
-      { text, merge: o.merge, ...(o.model !== undefined ? { model: o.model } : {}), ...(o.top !== undefined ? { top: o.top } : {}), ...(o.offset !== undefined ? { offset: o.offset } : {}) },
+      { text, merge: o.merge, model, ...(o.top !== undefined ? { top: o.top } : {}), ...(o.offset !== undefined ? { offset: o.offset } : {}) },
       o.runtime,
     );
     if (o.json) {

@@ -2,13 +2,15 @@
 import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { openLibrary } from '../../core/library/handle.ts';
 import { tagsAt } from '../../core/search/tags.ts';
+import { textSearchModel } from '../../core/search/tagging-model.ts';
 import { dataDirFrom, momentArg, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 
 export const TAGS_HELP = `Usage: foley tags FILE@SECONDS [--model N] [--top N] [--json]
 
 The classes a fine-tuned model (AudioSet or VGGSound names come with Foley; foley label classes CSV
 for others) gives the window containing that second of an indexed file, most probable first. The
-window's file is classified now if it has no stored scores yet.
+window's file is classified now if it has no stored scores yet. The model is the one that tags the
+library (the best installed fine-tuned one: as2m-av first) unless --model names another.
 --json prints {"tags": [{"name", "mid", "score", "index"}, ...], "file", "window", "model", "names", "mode", "scored"}.
 
 Options: --model NAME, --top N (default 10), --data-dir DIR, --provider auto|cpu|cuda|dml|coreml|webgpu, --threads N, --help`;
@@ -22,9 +24,12 @@ export async function tagsCommand(argv: readonly string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('tags takes one FILE@SECONDS');
   const moment = momentArg(positionals[0]!);
   const top = numberOption('top', values.top, { min: 1, integer: true });
-  const library = openLibrary(dataDirFrom(values));
+  const dataDir = dataDirFrom(values);
+  // The tagging model unless --model names one: the default model is usually pretrained, with no classes.
+  const model = await textSearchModel(dataDir, values.model);
+  const library = openLibrary(dataDir);
   try {
-    const r = await tagsAt(library, { ...moment, ...(values.model !== undefined ? { model: values.model } : {}), ...(top !== undefined ? { top } : {}) }, runtimeFrom(values));
+    const r = await tagsAt(library, { ...moment, model, ...(top !== undefined ? { top } : {}) }, runtimeFrom(values));
     if (values.json === true) {
       printJson(r);
       return;

@@ -2,7 +2,10 @@
 // `foley serve` (HTTP + server-sent events) and the renderer's client. Each method has a request
 // validator (run on the trusted side of every boundary) and a response type. This module is plain
 // TypeScript with no Node imports, so the browser bundle can use it too.
-import type { SearchResponse } from '../search/types.ts';
+import type { SearchResponse, SearchResult } from '../search/types.ts';
+import type { ClassSearchResponse, ClassSearchResult } from '../search/class-search.ts';
+import type { NameSuggestions } from '../search/name-suggest.ts';
+import type { TaggingStatus } from '../tagging/status.ts';
 import type { LibraryStatus } from '../status.ts';
 import type { IndexProgress, IndexSummary } from '../indexing/progress.ts';
 import type { LabelSearchResponse } from '../learning/label-search.ts';
@@ -29,6 +32,8 @@ export type { TrainProgress, TrainSummary } from '../learning/training/trainer.t
 export type { TrainedVersion } from '../../db/learning.ts';
 export type { LocalizeResponse, LocalisedMoment, Localisation, MapJson } from '../localisation/types.ts';
 export type { EvalState } from '../evaluation/session.ts';
+export type { NameSuggestions, NameSuggestion, ClassNameSuggestion, LabelNameSuggestion, NoClassNames } from '../search/name-suggest.ts';
+export type { TaggingStatus } from '../tagging/status.ts';
 export type { StoredEvaluation, EvaluationFigures } from '../../db/evaluations.ts';
 
 /** eval.run's library mode: at most this many files (the CLI's default too). */
@@ -60,7 +65,7 @@ export const absolutePath: Validator<string> = (v, at) => {
 const modelName = str({ minLength: 1, maxLength: 64, pattern: /^[A-Za-z0-9][A-Za-z0-9._+-]*$/ });
 const searchIn = oneOf(['audio', 'visual', 'both'] as const);
 
-export const queryValidator = tagged({
+const QUERY_VARIANTS = {
   /** A dropped or picked file's bytes (the renderer never needs its path). */
   upload: obj({
     kind: literal('upload'),
@@ -80,8 +85,32 @@ export const queryValidator = tagged({
     kind: literal('pcm'),
     samples: arrayOf(num({ min: -1, max: 1 }), { minItems: MIN_AUDIO_SAMPLES, maxItems: MAX_PCM_SAMPLES }),
   }),
-});
+};
+/** A sound or picture to search from (search, localize). */
+export const queryValidator = tagged(QUERY_VARIANTS);
 export type ApiQuery = Infer<typeof queryValidator>;
+
+/** Class names and typed text: at most this long (the longest AudioSet name is under 60 characters). */
+export const MAX_NAME_TEXT = 200;
+/** Typed text: 1–200 characters, something other than spaces. */
+const typedText: Validator<string> = (v, at) => {
+  const s = str({ minLength: 1, maxLength: MAX_NAME_TEXT })(v, at);
+  if (s.trim() === '') throw new ApiError('bad_request', `${at}: must not be blank`);
+  return s;
+};
+/** search.suggest lists at most this many names. */
+export const MAX_SUGGESTIONS = 50;
+
+/**
+ * What `search` takes: a sound or picture, or a class name (`text`: "dog", "Bark"), ranked by the
+ * probability the tagging model (or `model`) gives that class. Text has no picture or sound side, so
+ * localize does not take it.
+ */
+export const searchQueryValidator = tagged({
+  ...QUERY_VARIANTS,
+  text: obj({ kind: literal('text'), text: typedText }),
+});
+export type SearchQuery = Infer<typeof searchQueryValidator>;
 
 const empty = obj({});
 
@@ -103,7 +132,7 @@ const versionKind = oneOf(['head', 'adapter'] as const);
 export const requestValidators = {
   status: empty,
   search: obj({
-    query: queryValidator,
+    query: searchQueryValidator,
     in: optional(searchIn),
     top: optional(num({ min: 1, max: MAX_TOP, integer: true })),
     offset: optional(num({ min: 0, max: 10_000, integer: true })),
@@ -111,6 +140,11 @@ export const requestValidators = {
     /** Picture queries: localise each result's sound against the picture and give its `peak` time. */
     refine: optional(bool()),
   }),
+  /**
+   * Type-ahead for the search bar: the tagging model's (or `model`'s) class names and the user's label
+   * names that match what has been typed, best first (`limit`, default 12).
+   */
+  'search.suggest': obj({ text: typedText, limit: optional(num({ min: 1, max: MAX_SUGGESTIONS, integer: true })), model: optional(modelName) }),
   /**
    * Where the query's sound is in each target's picture and where the query's picture is heard in each
    * target's sound (spec §9). The query is one side of every pair (a moment query says which with
@@ -243,12 +277,31 @@ export interface DownloadState {
   readonly finished: boolean;
 }
 
-export interface ModelsResponse {
+/** What the model catalogue knows by itself (core/models/catalog.ts). */
+export interface CatalogModels {
   readonly provider: string;
   readonly providerNotes: readonly string[];
   readonly models: readonly ModelInfo[];
   readonly official: ReadonlyArray<{ readonly name: string; readonly title: string; readonly use: string; readonly installed: boolean }>;
   readonly download: DownloadState | null;
+}
+
+export interface ModelsResponse extends CatalogModels {
+  /** Which installed model tags the library, how, and how far it has got; null when none can tag. */
+  readonly tagging: TaggingStatus | null;
+}
+
+/** The class a text search matched, on each of its results. */
+export type ClassOfResult = Pick<ClassSearchResult, 'class' | 'classIndex' | 'mid'>;
+/** A search result; a text search's also says which class gave it its score. */
+export type ApiSearchResult = SearchResult & Partial<ClassOfResult>;
+/** A text search's query: what was typed, the classes it stands for and where their names come from. */
+export type TextQueryInfo = Pick<ClassSearchResponse['query'], 'text' | 'classes' | 'names'>;
+
+/** `search`'s answer: the search service's, with text searches' classes. */
+export interface ApiSearchResponse extends Omit<SearchResponse, 'results' | 'query'> {
+  readonly results: ApiSearchResult[];
+  readonly query: Omit<SearchResponse['query'], 'kind'> & { readonly kind: SearchResponse['query']['kind'] | 'text'; readonly text?: TextQueryInfo };
 }
 
 export interface RootsResponse {
@@ -315,7 +368,8 @@ export interface SuggestionsResponse {
 
 export interface Responses {
   status: StatusResponse;
-  search: SearchResponse;
+  search: ApiSearchResponse;
+  'search.suggest': NameSuggestions;
   localize: LocalizeResponse;
   'index.start': IndexState;
   'index.pause': IndexState;

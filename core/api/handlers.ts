@@ -14,13 +14,15 @@ import { libraryStatus } from '../status.ts';
 import type { ProviderName } from '../../base/types.ts';
 import { FoleyError } from '../../base/errors.ts';
 import { isMethod, validateRequest } from './contract.ts';
-import type { ApiEvent, HandlerTable, MediaRef, Method, RequestOf, Responses, RootsResponse } from './contract.ts';
+import type { ApiEvent, CatalogModels, HandlerTable, MediaRef, Method, ModelsResponse, RequestOf, Responses, RootsResponse } from './contract.ts';
 import { ApiError } from './errors.ts';
 import { confineToRoots, contentTypeOf } from './media.ts';
 import { debounceFromEnv, learningHandlers } from './learning.ts';
 import { createLearning } from '../learning/learning-service.ts';
 import type { LearningService } from '../learning/learning-service.ts';
 import { searchMethod } from './search-query.ts';
+import { suggestNames } from '../search/name-suggest.ts';
+import { taggingStatus } from '../tagging/status.ts';
 import { localizeMethod } from './localize.ts';
 import type { TrainOptions } from '../learning/training/trainer.ts';
 import { EvaluationSession } from '../evaluation/session.ts';
@@ -107,6 +109,11 @@ function removeFolder(s: Services, dir: string): RootsResponse {
   return foldersChanged(s);
 }
 
+/** The Models page's answer: the catalogue, and how far the model that tags has got (core/tagging/status.ts). */
+async function withTagging(s: Services, models: CatalogModels): Promise<ModelsResponse> {
+  return { ...models, tagging: await taggingStatus(s.library) };
+}
+
 /** The one table from contract method to service. */
 function handlerTable(s: Services): HandlerTable<Method> {
   return {
@@ -120,10 +127,11 @@ function handlerTable(s: Services): HandlerTable<Method> {
     'index.cancel': async () => s.indexing.cancel(),
     'library.addRoot': async (req) => addFolder(s, req.path),
     'library.removeRoot': async (req) => removeFolder(s, req.path),
-    'models.list': () => s.models.list(),
+    'search.suggest': (req) => suggestNames(s.library, req),
+    'models.list': async () => withTagging(s, await s.models.list()),
     'models.import': (req) => s.models.import(req),
     'models.download': async (req) => s.models.startDownload(req.name),
-    'models.setDefault': (req) => s.models.setDefault(req.name),
+    'models.setDefault': async (req) => withTagging(s, await s.models.setDefault(req.name)),
     ...learningHandlers(s.learning),
     ...evaluationHandlers(s.evaluation),
   };

@@ -7,12 +7,13 @@ import type { Library } from '../library/handle.ts';
 import { resolveModel } from '../models/store.ts';
 import { search } from '../search/index.ts';
 import { queryEmbeddings } from '../search/query.ts';
-import type { SearchRequest } from '../search/types.ts';
+import type { SearchRequest, SearchResponse } from '../search/types.ts';
 import { encoderFor } from '../embedding/encoders.ts';
 import { refinePeaks } from '../localisation/refine.ts';
 import type { PictureSource } from '../localisation/sources.ts';
 import type { RequestOf, Responses } from './contract.ts';
 import { contentKey, withUploadedFile } from './uploads.ts';
+import { textSearch } from './text-search.ts';
 
 export interface SearchSession {
   readonly provider?: ProviderName | 'auto';
@@ -20,7 +21,7 @@ export interface SearchSession {
 }
 
 /** With `refine`, a picture query's sound results get their peak times (core/localisation/refine.ts). */
-async function refined(library: Library, req: RequestOf<'search'>, session: SearchSession, picture: PictureSource | undefined, response: Responses['search']): Promise<Responses['search']> {
+async function refined(library: Library, req: RequestOf<'search'>, session: SearchSession, picture: PictureSource | undefined, response: SearchResponse): Promise<SearchResponse> {
   if (req.refine !== true || picture === undefined) return response;
   const model = await resolveModel(library.dataDir, req.model);
   return refinePeaks({ model, encoder: encoderFor(model, session), library }, picture, response);
@@ -34,6 +35,7 @@ export async function searchMethod(library: Library, req: RequestOf<'search'>, s
     ...(req.model !== undefined ? { model: req.model } : {}),
   };
   const q = req.query;
+  if (q.kind === 'text') return textSearch(library, req, q.text, session);
   if (q.kind === 'upload') {
     return withUploadedFile(library, q.bytes, q.media, async (file) => {
       const query: SearchRequest['query'] = q.media === 'image' ? { kind: 'image', file } : { kind: 'audio', file };

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { FoleyError } from '../../base/errors.ts';
 import type { PrecisionRequest, ProviderName } from '../../base/types.ts';
-import type { DownloadState, ModelInfo, ModelsResponse } from '../api/contract.ts';
+import type { CatalogModels, DownloadState, ModelInfo } from '../api/contract.ts';
 import type { Progress } from '../progress.ts';
 import { downloadOfficialModel } from './official.ts';
 import { findOfficial, OFFICIAL_CHECKPOINTS } from './official-checkpoints.ts';
@@ -63,7 +63,7 @@ export class ModelCatalog {
     return (await listModels(this.options.dataDir)).map((m) => m.manifest.name);
   }
 
-  async list(): Promise<ModelsResponse> {
+  async list(): Promise<CatalogModels> {
     this.provider ??= providerChoice(this.options.provider ?? 'auto').then(
       (c) => ({ provider: c.provider, notes: providerNotes(c) }),
       (e: unknown) => ({ provider: 'none', notes: [e instanceof Error ? e.message : String(e)] }),
@@ -119,7 +119,7 @@ export class ModelCatalog {
     return { started: true };
   }
 
-  async setDefault(name: string): Promise<ModelsResponse> {
+  async setDefault(name: string): Promise<CatalogModels> {
     const m = await resolveModel(this.options.dataDir, name);
     await setDefaultModel(this.options.dataDir, m.manifest.name);
     return this.list();

@@ -2,10 +2,11 @@
 // are asked for (a queue of `localize` calls, a chunk of results each, after the results are shown, the
 // one just toggled first) and kept (per query and window), and where a map goes over the part of a
 // picture the model saw. No DOM here (draw-map.ts draws), so the unit tests run it under Node.
-import type { ApiQuery, LocalisedMoment, LocalizeResponse, SearchResult } from '../../core/api/contract.ts';
+import type { LocalisedMoment, LocalizeResponse, SearchQuery, SearchResult } from '../../core/api/contract.ts';
 
-/** 'audio': the query is a sound (maps over result pictures); 'visual': a picture (maps over result sounds). */
-export function querySide(query: ApiQuery): 'audio' | 'visual' | null {
+/** 'audio': the query is a sound (maps over result pictures); 'visual': a picture (maps over result sounds); null: neither (a name). */
+export function querySide(query: SearchQuery): 'audio' | 'visual' | null {
+  if (query.kind === 'text') return null;
   if (query.kind === 'pcm') return 'audio';
   if (query.kind === 'upload') return query.media === 'image' ? 'visual' : 'audio';
   return query.use ?? null;

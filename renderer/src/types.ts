@@ -1,4 +1,4 @@
-import type { ApiQuery, LocalisedMoment, SearchIn } from '../../core/api/contract.ts';
+import type { LocalisedMoment, SearchIn, SearchQuery } from '../../core/api/contract.ts';
 
 export type Direction = SearchIn | 'auto';
 
@@ -6,7 +6,7 @@ export type Direction = SearchIn | 'auto';
 export interface QueryRun {
   readonly id: string;
   readonly label: string;
-  readonly query: ApiQuery;
+  readonly query: SearchQuery;
   readonly in: Direction;
 }
 

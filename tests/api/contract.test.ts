@@ -20,7 +20,7 @@ test('every method has a validator; empty requests pass where nothing is needed'
   assert.deepEqual(
     METHODS.sort(),
     [
-      'index.cancel', 'index.pause', 'index.resume', 'index.start', 'library.addRoot', 'library.removeRoot', 'models.download', 'models.import', 'models.list', 'models.setDefault', 'search', 'status', 'localize',
+      'index.cancel', 'index.pause', 'index.resume', 'index.start', 'library.addRoot', 'library.removeRoot', 'models.download', 'models.import', 'models.list', 'models.setDefault', 'search', 'search.suggest', 'status', 'localize',
       'labels.list', 'labels.add', 'labels.remove', 'labels.rename', 'labels.merge', 'labels.export', 'labels.import', 'labels.search',
       'training.status', 'training.start', 'training.pause', 'training.resume', 'training.cancel', 'training.versions', 'training.rollback',
       'suggestions.list', 'suggestions.answer', 'eval.run', 'eval.status', 'eval.cancel',
@@ -31,6 +31,23 @@ test('every method has a validator; empty requests pass where nothing is needed'
   refused(() => validateRequest('status', { extra: 1 }), 'bad_request', /unknown field "extra"/);
   refused(() => validateRequest('status', []), 'bad_request', /expected an object/);
   refused(() => validateRequest('status', 'x'), 'bad_request');
+});
+
+test('text queries and type-ahead: typed text, 1–200 characters, not blank; localize takes no text', () => {
+  assert.deepEqual(validateRequest('search', { query: { kind: 'text', text: 'dog' }, top: 5, offset: 10, model: 'as2m-av' }), { query: { kind: 'text', text: 'dog' }, top: 5, offset: 10, model: 'as2m-av' });
+  refused(() => validateRequest('search', { query: { kind: 'text', text: '' } }), 'bad_request', /text: must be at least 1 characters/);
+  refused(() => validateRequest('search', { query: { kind: 'text', text: '   ' } }), 'bad_request', /text: must not be blank/);
+  refused(() => validateRequest('search', { query: { kind: 'text', text: 'x'.repeat(201) } }), 'bad_request', /at most 200/);
+  refused(() => validateRequest('search', { query: { kind: 'text', text: 7 } }), 'bad_request', /expected a string, got number/);
+  refused(() => validateRequest('search', { query: { kind: 'text', text: 'dog', model: 'x' } }), 'bad_request', /unknown field "model"/);
+  refused(() => validateRequest('localize', { query: { kind: 'text', text: 'dog' }, targets: [{ file: '/v/a.mp4', at: 1 }] }), 'bad_request', /kind: must be one of upload, moment, pcm$/);
+  assert.deepEqual(validateRequest('search.suggest', { text: 'do', limit: 5 }), { text: 'do', limit: 5 });
+  assert.deepEqual(validateRequest('search.suggest', { text: 'do', model: 'as2m-av' }), { text: 'do', model: 'as2m-av' });
+  refused(() => validateRequest('search.suggest', {}), 'bad_request', /text: expected a string, got undefined/);
+  refused(() => validateRequest('search.suggest', { text: ' ' }), 'bad_request', /must not be blank/);
+  refused(() => validateRequest('search.suggest', { text: 'do', limit: 51 }), 'bad_request', /from 1 to 50/);
+  refused(() => validateRequest('search.suggest', { text: 'do', limit: 0 }), 'bad_request');
+  refused(() => validateRequest('search.suggest', { text: 'do', model: '../x' }), 'bad_request', /invalid format/);
 });
 
 test('search requests: query kinds, directions, numbers', () => {

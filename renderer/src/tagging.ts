@@ -1,0 +1,26 @@
+// The Models page's tagging line, without the DOM: which model tags, how, and how far it has got.
+import type { TaggingStatus } from '../../core/api/contract.ts';
+
+const MODES: Readonly<Record<string, string>> = { multimodal: 'audio-visual', audioonly: 'sound only', videoonly: 'pictures only' };
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** "audio-visual, 10 pictures per window" / "sound only". */
+export function recipeText(recipe: TaggingStatus['recipe']): string {
+  const mode = MODES[recipe.mode] ?? recipe.mode;
+  if (recipe.frames === 0) return mode;
+  return `${mode}, ${recipe.frames} picture${recipe.frames === 1 ? '' : 's'} per window`;
+}
+
+/** "Tagging with as2m-av (audio-visual, 10 pictures per window): 1,204 of 3,100 windows". */
+export function taggingLine(t: TaggingStatus): string {
+  return `Tagging with ${t.model} (${recipeText(t.recipe)}): ${count(t.tagged)} of ${count(t.windows)} windows`;
+}
+
+/** What is known of the run: under way, and its measured cost. */
+export function taggingRunText(t: TaggingStatus): string {
+  const parts: string[] = [];
+  if (t.running) parts.push('tagging now');
+  if (t.msPerWindow !== null) parts.push(`${t.msPerWindow < 10 ? t.msPerWindow.toFixed(1) : Math.round(t.msPerWindow)} ms per window`);
+  return parts.join(' · ');
+}
