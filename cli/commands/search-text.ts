@@ -19,16 +19,18 @@ export interface TextSearchOptions {
 export async function textSearchCommand(text: string, o: TextSearchOptions): Promise<void> {
   const library = openLibrary(o.dataDir);
   try {
-    const r = await searchByClass(
-      library,
-      { text, merge: o.merge, ...(o.model !== undefined ? { model: o.model } : {}), ...(o.top !== undefined ? { top: o.top } : {}), ...(o.offset !== undefined ? { offset: o.offset } : {}) },
-      o.runtime,
-    );
+    const r = await searchByClass(library, {
+      text,
+      merge: o.merge,
+      ...(o.model !== undefined ? { model: o.model } : {}),
+      ...(o.top !== undefined ? { top: o.top } : {}),
+      ...(o.offset !== undefined ? { offset: o.offset } : {}),
+    });
     if (o.json) {
       printJson(r);
       return;
     }
-    console.log(`"${text}" → ${r.query.classes.map((c) => c.name).join(' / ')} (${r.query.model}, names: ${r.query.names})${r.scored > 0 ? ` · classified ${r.scored} windows` : ''} · ${r.results.length} results`);
+    console.log(`"${text}" → ${r.query.classes.map((c) => c.name).join(' / ')} (${r.query.model}, names: ${r.query.names})${r.tagged < r.windows ? ` · ${r.tagged} of ${r.windows} windows tagged so far` : ''} · ${r.results.length} results`);
     for (const x of r.results) console.log(`${String(x.rank).padStart(3)}  ${x.score.toFixed(4)}  ${x.class}  ${x.file}  ${x.start.toFixed(1)}–${x.end.toFixed(1)} s`);
     if (r.hasMore) console.log(`more: --offset ${r.offset + r.top}`);
   } finally {
