@@ -7,10 +7,12 @@
 // step), and ranks those candidates exactly from their stored logits. The answer is therefore the
 // exact top k of the stored probabilities; the bytes only decide which rows are worth reading.
 // Memory: (classes + 8) bytes per window (53 MiB for 527 classes at 100k windows).
-// The cache is rebuilt when class_logits_versions moves (any insert, update or delete of the model's
-// rows); deleted windows drop out at the exact step, since their rows are gone.
+// Kept fresh by class_logits_versions: while rows are only added (tagging in the background), the
+// new rows are read as one more segment with its own per-class scale; after an update or delete, or
+// once there are many segments, everything is read again. Rows deleted since a read drop out at the
+// exact step, since their rows are gone.
 import type { Database } from '../../db/connection.ts';
-import { classLogitsOf, classLogitsVersion, iterateClassLogits } from '../../db/class-logits.ts';
+import { classLogitsOf, classLogitsVersion, countClassLogits, iterateClassLogits } from '../../db/class-logits.ts';
 import { logSumExp, rankValue } from '../tagging/probability.ts';
 import type { Activation } from '../tagging/probability.ts';
 
@@ -23,10 +25,8 @@ export interface ClassRanking {
   readonly frames: number;
 }
 
-interface Columns {
-  readonly version: number;
-  readonly activation: Activation;
-  readonly numClasses: number;
+/** Rows read together, with one scale per class. */
+interface Segment {
   readonly windowIds: Int32Array;
   /** numClasses × n, class-major: q = round((value − low[c]) / step[c]). */
   readonly bytes: Uint8Array;
@@ -34,8 +34,21 @@ interface Columns {
   readonly step: Float64Array;
   /** How far a byte's value may be from the true rank value, per class. */
   readonly err: Float64Array;
+}
+
+interface Columns {
+  readonly version: number;
+  readonly rewrites: number;
+  /** The last rowid read: rows after it are new. */
+  readonly lastRowid: number;
+  readonly activation: Activation;
+  readonly numClasses: number;
+  readonly segments: readonly Segment[];
   readonly builtMs: number;
 }
+
+/** More segments than this and the next change reads everything again into one. */
+const MAX_SEGMENTS = 16;
 
 const caches = new Map<string, Columns>();
 
@@ -58,18 +71,19 @@ function floats(blob: Buffer, count: number): Float32Array {
 }
 
 /**
- * Rank values of every stored row in one pass over the table (into a float16 scratch, row-major),
- * then each class's range and bytes. Little-endian storage is assumed, as everywhere in db/.
+ * Rank values of the model's rows after rowid `after`, in one pass over them (into a float16 scratch,
+ * row-major), then each class's range and bytes. Little-endian storage is assumed, as everywhere in db/.
  */
-function build(db: Database, modelId: number, numClasses: number, activation: Activation, version: number): Columns {
-  const t0 = performance.now();
-  const total = db.prepare<[number], number>('SELECT count(*) FROM class_logits WHERE model_id = ?').pluck().get(modelId)!;
+function readSegment(db: Database, modelId: number, numClasses: number, activation: Activation, after: number): { segment: Segment; lastRowid: number } {
+  const total = countClassLogits(db, modelId, after);
   const scratch = new Scratch(total * numClasses);
   const low = new Float64Array(numClasses).fill(Infinity);
   const high = new Float64Array(numClasses).fill(-Infinity);
   const ids = new Int32Array(total);
   let n = 0;
-  for (const { windowId, logits } of iterateClassLogits(db, modelId)) {
+  let lastRowid = after;
+  for (const { rowid, windowId, logits } of iterateClassLogits(db, modelId, after)) {
+    lastRowid = rowid;
     if (logits.byteLength !== numClasses * 4 || n === total) continue; // a head of another size
     const z = floats(logits, numClasses);
     const lse = activation === 'softmax' ? logSumExp(z) : 0;
@@ -100,17 +114,27 @@ function build(db: Database, modelId: number, numClasses: number, activation: Ac
       bytes[col + i] = q < 0 ? 0 : q > 255 ? 255 : q;
     }
   }
-  return { version, activation, numClasses, windowIds: ids.subarray(0, n), bytes, low, step, err, builtMs: performance.now() - t0 };
+  return { segment: { windowIds: ids.subarray(0, n), bytes, low, step, err }, lastRowid };
 }
 
 function columns(db: Database, modelId: number, numClasses: number, activation: Activation): Columns {
   const key = cacheKey(db, modelId);
-  const version = classLogitsVersion(db, modelId);
   const cached = caches.get(key);
-  if (cached !== undefined && cached.version === version && cached.activation === activation && cached.numClasses === numClasses) return cached;
-  // One read transaction: both passes and the version see the same snapshot (WAL), however tagging
+  const now = classLogitsVersion(db, modelId);
+  if (cached !== undefined && cached.version === now.version && cached.activation === activation && cached.numClasses === numClasses) return cached;
+  // One read transaction: the rows and the version come from the same snapshot (WAL), however tagging
   // goes on in another connection meanwhile.
-  const fresh = db.transaction(() => build(db, modelId, numClasses, activation, classLogitsVersion(db, modelId))).deferred();
+  const fresh = db
+    .transaction((): Columns => {
+      const t0 = performance.now();
+      const v = classLogitsVersion(db, modelId);
+      const append = cached !== undefined && cached.rewrites === v.rewrites && cached.activation === activation && cached.numClasses === numClasses && cached.segments.length < MAX_SEGMENTS;
+      const after = append ? cached.lastRowid : 0;
+      const { segment, lastRowid } = readSegment(db, modelId, numClasses, activation, after);
+      const segments = append ? [...cached.segments, segment] : [segment];
+      return { version: v.version, rewrites: v.rewrites, lastRowid, activation, numClasses, segments, builtMs: performance.now() - t0 };
+    })
+    .deferred();
   caches.set(key, fresh);
   return fresh;
 }
@@ -154,27 +178,36 @@ export interface RankOptions {
  */
 export function topWindowsForClasses(db: Database, modelId: number, classIndices: readonly number[], k: number, options: RankOptions): { ranked: ClassRanking[]; tagged: number; candidates: number } {
   const cols = columns(db, modelId, options.numClasses, options.activation);
-  const n = cols.windowIds.length;
+  const n = cols.segments.reduce((sum, s) => sum + s.windowIds.length, 0);
   const classes = [...new Set(classIndices)].filter((c) => c >= 0 && c < cols.numClasses);
   if (n === 0 || classes.length === 0 || k <= 0) return { ranked: [], tagged: n, candidates: 0 };
-  // Each window's best value among the classes, as an interval [lower, upper] around the byte's value.
+  // Each window's best value among the classes, as an interval [lower, upper] around the bytes' values.
   const lower = new Float32Array(n).fill(-Infinity);
   const upper = new Float32Array(n).fill(-Infinity);
-  for (const c of classes) {
-    const col = cols.bytes.subarray(c * n, (c + 1) * n);
-    const low = cols.low[c]!;
-    const step = cols.step[c]!;
-    const err = cols.err[c]!;
-    for (let i = 0; i < n; i++) {
-      const v = low + col[i]! * step;
-      if (v - err > lower[i]!) lower[i] = v - err;
-      if (v + err > upper[i]!) upper[i] = v + err;
+  let base = 0;
+  for (const seg of cols.segments) {
+    const m = seg.windowIds.length;
+    for (const c of classes) {
+      const col = seg.bytes.subarray(c * m, (c + 1) * m);
+      const low = seg.low[c]!;
+      const step = seg.step[c]!;
+      const err = seg.err[c]!;
+      for (let i = 0; i < m; i++) {
+        const v = low + col[i]! * step;
+        if (v - err > lower[base + i]!) lower[base + i] = v - err;
+        if (v + err > upper[base + i]!) upper[base + i] = v + err;
+      }
     }
+    base += m;
   }
   // At least k windows are worth ≥ the k-th largest lower bound, so nothing below it can place.
   const threshold = kthLargest(lower, Math.min(k, n));
   const candidates: number[] = [];
-  for (let i = 0; i < n; i++) if (upper[i]! >= threshold) candidates.push(cols.windowIds[i]!);
+  base = 0;
+  for (const seg of cols.segments) {
+    for (let i = 0; i < seg.windowIds.length; i++) if (upper[base + i]! >= threshold) candidates.push(seg.windowIds[i]!);
+    base += seg.windowIds.length;
+  }
   const ranked: ClassRanking[] = [];
   for (const row of classLogitsOf(db, modelId, candidates)) {
     if (row.logits.length !== cols.numClasses) continue;
@@ -190,10 +223,13 @@ export function topWindowsForClasses(db: Database, modelId: number, classIndices
   return { ranked: ranked.slice(0, k), tagged: n, candidates: candidates.length };
 }
 
-/** What the cache holds for a model (for benches and the status line): windows, bytes, last build time. */
-export function classRankCacheInfo(db: Database, modelId: number): { windows: number; bytes: number; builtMs: number } | undefined {
+/** What the cache holds for a model (for benches): windows, bytes, segments, time of the last read. */
+export function classRankCacheInfo(db: Database, modelId: number): { windows: number; bytes: number; segments: number; builtMs: number } | undefined {
   const c = caches.get(cacheKey(db, modelId));
-  return c === undefined ? undefined : { windows: c.windowIds.length, bytes: c.bytes.byteLength + c.windowIds.byteLength, builtMs: c.builtMs };
+  if (c === undefined) return undefined;
+  const windows = c.segments.reduce((sum, s) => sum + s.windowIds.length, 0);
+  const bytes = c.segments.reduce((sum, s) => sum + s.bytes.byteLength + s.windowIds.byteLength, 0);
+  return { windows, bytes, segments: c.segments.length, builtMs: c.builtMs };
 }
 
 /** Forgets every cached model (tests; a library closed). */

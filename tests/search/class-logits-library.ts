@@ -8,11 +8,11 @@ import { addFile } from '../../db/files.ts';
 import { replaceFileWindows } from '../../db/windows.ts';
 import { rng } from '../db/helpers.ts';
 
-export function seedClassLogits(db: Database, modelId: number, numClasses: number, files: number, perFile: number, seed: number): { logits: Map<number, Float32Array>; fileIds: number[] } {
+export function seedClassLogits(db: Database, modelId: number, numClasses: number, files: number, perFile: number, seed: number, firstFile = 0): { logits: Map<number, Float32Array>; fileIds: number[] } {
   const r = rng(seed);
   const logits = new Map<number, Float32Array>();
   const fileIds: number[] = [];
-  for (let f = 0; f < files; f++) {
+  for (let f = firstFile; f < firstFile + files; f++) {
     const file = addFile(db, { path: `/media/clip-${f}.mp4`, size: 1000 + f, mtimeMs: 1_700_000_000_000 + f, fingerprint: `fp-${f}` });
     fileIds.push(file.id);
     const ids = replaceFileWindows(db, file.id, null, Array.from({ length: perFile }, (_, w) => ({ startS: w * 10, endS: w * 10 + 10, hasAudio: true, hasVisual: true })));

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { putClassLogits } from '../../db/class-logits.ts';
 import type { Database } from '../../db/connection.ts';
 import { deleteFile } from '../../db/files.ts';
-import { clearClassRankCache, topWindowsForClasses } from '../../core/search/class-rank-cache.ts';
+import { classRankCacheInfo, clearClassRankCache, topWindowsForClasses } from '../../core/search/class-rank-cache.ts';
 import { logSumExp, rankValue } from '../../core/tagging/probability.ts';
 import type { Activation } from '../../core/tagging/probability.ts';
 import { tempDatabase, testModel } from '../db/helpers.ts';
@@ -66,6 +66,14 @@ for (const [numClasses, activation] of [[527, 'sigmoid'], [309, 'softmax']] as c
     // For a page of results the bytes leave few rows to read exactly.
     assert.ok(check(s, numClasses, activation, [7], 88) < n / 4, 'a top-88 query reads under a quarter of the rows');
 
+    // Windows tagged after the cache was built: read as a segment of their own, ranked with the rest.
+    const more = seedClassLogits(s.db, s.modelId, numClasses, 2, 250, numClasses + 1, 100);
+    for (const [id, z] of more.logits) s.logits.set(id, z);
+    s.fileIds.push(...more.fileIds);
+    for (const k of [1, 88, s.logits.size]) check(s, numClasses, activation, [7], k);
+    check(s, numClasses, activation, [3, 7], 500);
+    assert.equal(classRankCacheInfo(s.db, s.modelId)?.segments, 2);
+
     // A row replaced after the cache was built: the next query sees it at once.
     const [first] = s.logits.keys();
     const z = Float32Array.from(s.logits.get(first!)!);
@@ -75,6 +83,7 @@ for (const [numClasses, activation] of [[527, 'sigmoid'], [309, 'softmax']] as c
     const after = topWindowsForClasses(s.db, s.modelId, [7], 3, { numClasses, activation });
     assert.deepEqual([after.ranked[0]!.windowId, after.ranked[0]!.mode, after.ranked[0]!.frames], [first, 'audioonly', 0]);
     check(s, numClasses, activation, [7], 40);
+    assert.equal(classRankCacheInfo(s.db, s.modelId)?.segments, 1, 'a rewrite reads everything again');
 
     // A file deleted: its windows drop out.
     const gone = s.fileIds[0]!;
@@ -82,7 +91,7 @@ for (const [numClasses, activation] of [[527, 'sigmoid'], [309, 'softmax']] as c
     deleteFile(s.db, gone);
     for (const id of goneIds) s.logits.delete(id);
     check(s, numClasses, activation, [7], 300);
-    assert.equal(topWindowsForClasses(s.db, s.modelId, [7], 5, { numClasses, activation }).tagged, n - goneIds.size);
+    assert.equal(topWindowsForClasses(s.db, s.modelId, [7], 5, { numClasses, activation }).tagged, s.logits.size);
     s.db.close();
   });
 }
