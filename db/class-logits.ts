@@ -61,15 +61,32 @@ export function classLogitsOf(db: Database, modelId: number, windowIds: readonly
   return out;
 }
 
-/** Every stored row of a model, by window id, one at a time (the cache reads the whole table once). */
-export function* iterateClassLogits(db: Database, modelId: number): Generator<{ windowId: number; logits: Buffer }> {
-  const rows = db.prepare<[number], [number, Buffer]>('SELECT window_id, logits FROM class_logits WHERE model_id = ? ORDER BY window_id').raw(true).iterate(modelId);
-  for (const [windowId, logits] of rows) yield { windowId, logits };
+/**
+ * A model's stored rows one at a time, in rowid order (the order they were first written), those
+ * after rowid `after` only when given: the in-memory ranking reads the table once, then what was added.
+ */
+export function* iterateClassLogits(db: Database, modelId: number, after = 0): Generator<{ rowid: number; windowId: number; logits: Buffer }> {
+  const rows = db
+    .prepare<[number, number], [number, number, Buffer]>('SELECT rowid, window_id, logits FROM class_logits WHERE rowid > ? AND model_id = ? ORDER BY rowid')
+    .raw(true)
+    .iterate(after, modelId);
+  for (const [rowid, windowId, logits] of rows) yield { rowid, windowId, logits };
 }
 
-/** Moves on every insert, update and delete of the model's rows (triggers); 0 before the first. */
-export function classLogitsVersion(db: Database, modelId: number): number {
-  return db.prepare<[number], number>('SELECT version FROM class_logits_versions WHERE model_id = ?').pluck().get(modelId) ?? 0;
+/** Rows a model has after rowid `after` (all: 0). */
+export function countClassLogits(db: Database, modelId: number, after = 0): number {
+  return db.prepare<[number, number], number>('SELECT count(*) FROM class_logits WHERE rowid > ? AND model_id = ?').pluck().get(after, modelId)!;
+}
+
+export interface ClassLogitsVersion {
+  /** Moves on every insert, update and delete of the model's rows (triggers); 0 before the first. */
+  readonly version: number;
+  /** Moves on updates and deletes only. */
+  readonly rewrites: number;
+}
+
+export function classLogitsVersion(db: Database, modelId: number): ClassLogitsVersion {
+  return db.prepare<[number], ClassLogitsVersion>('SELECT version, rewrites FROM class_logits_versions WHERE model_id = ?').get(modelId) ?? { version: 0, rewrites: 0 };
 }
 
 /** Windows with and without logits for a model (tagging progress). */

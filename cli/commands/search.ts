@@ -116,7 +116,6 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
       ...(offset !== undefined ? { offset } : {}),
       merge: values['no-merge'] !== true,
       json: values.json === true,
-      runtime: runtimeFrom(values),
     });
     return;
   }

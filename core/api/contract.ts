@@ -295,8 +295,8 @@ export interface ModelsResponse extends CatalogModels {
 export type ClassOfResult = Pick<ClassSearchResult, 'class' | 'classIndex' | 'mid'>;
 /** A search result; a text search's also says which class gave it its score. */
 export type ApiSearchResult = SearchResult & Partial<ClassOfResult>;
-/** A text search's query: what was typed, the classes it stands for and where their names come from. */
-export type TextQueryInfo = Pick<ClassSearchResponse['query'], 'text' | 'classes' | 'names'>;
+/** A text search's query: what was typed, the classes it stands for, where their names come from, and how many of the library's windows are tagged (results come from those). */
+export type TextQueryInfo = Pick<ClassSearchResponse['query'], 'text' | 'classes' | 'names'> & Pick<ClassSearchResponse, 'tagged' | 'windows'>;
 
 /** `search`'s answer: the search service's, with text searches' classes. */
 export interface ApiSearchResponse extends Omit<SearchResponse, 'results' | 'query'> {

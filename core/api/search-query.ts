@@ -35,7 +35,7 @@ export async function searchMethod(library: Library, req: RequestOf<'search'>, s
     ...(req.model !== undefined ? { model: req.model } : {}),
   };
   const q = req.query;
-  if (q.kind === 'text') return textSearch(library, req, q.text, session);
+  if (q.kind === 'text') return textSearch(library, req, q.text);
   if (q.kind === 'upload') {
     return withUploadedFile(library, q.bytes, q.media, async (file) => {
       const query: SearchRequest['query'] = q.media === 'image' ? { kind: 'image', file } : { kind: 'audio', file };

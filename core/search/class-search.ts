@@ -1,23 +1,28 @@
 // Search by class name (`foley search --text NAME`): the windows a fine-tuned classifier gives the
 // highest probability for the class(es) the name stands for, merged into moments like every search
-// (adjacent windows of a file). Windows without stored scores are classified first, on demand, and
-// the scores kept; class names only label score indices, so renaming never re-scores.
-import { bestClassScores } from '../../db/learning.ts';
+// (adjacent windows of a file). It reads the logits tagging stored (core/tagging/), ranked in memory
+// (class-rank-cache.ts), and never classifies at query time: untagged windows are simply not found
+// yet, and the response says how many are tagged. Class names only label indices, so renaming never
+// re-scores.
 import type { ModelClass } from '../../db/learning.ts';
-import type { SessionOptions } from '../../native-models/runtime/session.ts';
+import { classLogitsCoverage } from '../../db/class-logits.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
 import { modelRecord } from '../library/handle.ts';
 import { resolveModel } from '../models/store.ts';
-import { classNames, scoreClasses } from '../learning/classes.ts';
+import { classNames } from '../learning/classes.ts';
 import type { ClassNamesSource } from '../learning/classes.ts';
 import { classesForText } from '../learning/class-suggest.ts';
+import { activationFor, probabilityOfRank } from '../tagging/probability.ts';
+import type { Activation } from '../tagging/probability.ts';
+import { topWindowsForClasses } from './class-rank-cache.ts';
+import { textSearchModel } from './tagging-model.ts';
 import { page, toMoments } from './moments.ts';
 import type { SearchIn, SearchResult } from './types.ts';
 
 export interface ClassSearchRequest {
   readonly text: string;
-  /** Installed model name; default: the default model. */
+  /** Installed model name; default: the best installed model that can tag (core/tagging/tagger.ts). */
   readonly model?: string;
   /** Default 10. */
   readonly top?: number;
@@ -44,19 +49,22 @@ export interface ClassSearchResponse {
     readonly classes: readonly ModelClass[];
     /** Where the model's class names come from: the user's CSV or a shipped list. */
     readonly names: ClassNamesSource;
+    /** How probabilities are read from the stored logits: sigmoid (AudioSet) or softmax (VGGSound). */
+    readonly activation: Activation;
   };
   readonly offset: number;
   readonly top: number;
   readonly hasMore: boolean;
-  /** Windows classified now because they had no stored scores. */
-  readonly scored: number;
-  readonly timings: { readonly scoreMs: number; readonly searchMs: number };
+  /** Windows the model has tagged, of all the library's: results come from the tagged ones. */
+  readonly tagged: number;
+  readonly windows: number;
+  readonly timings: { readonly rankMs: number; readonly searchMs: number };
 }
 
 const MATCHED: Readonly<Record<string, SearchIn>> = { audioonly: 'audio', missingvideoonly: 'audio', videoonly: 'visual', missingaudioonly: 'visual', multimodal: 'both' };
 
-export async function searchByClass(library: Library, request: ClassSearchRequest, session: SessionOptions = {}): Promise<ClassSearchResponse> {
-  const model = await resolveModel(library.dataDir, request.model);
+export async function searchByClass(library: Library, request: ClassSearchRequest): Promise<ClassSearchResponse> {
+  const model = await resolveModel(library.dataDir, await textSearchModel(library.dataDir, request.model));
   const numClasses = model.manifest.config.numClasses;
   if (numClasses === null) throw new FoleyError(`model ${model.manifest.name} has no classifier: --text needs a fine-tuned checkpoint (e.g. AudioSet or VGGSound)`);
   const modelId = modelRecord(library, model).id;
@@ -64,15 +72,24 @@ export async function searchByClass(library: Library, request: ClassSearchReques
   if (names.source === null) throw new FoleyError(`model ${model.manifest.name} has ${numClasses} classes and no names: give them with foley label classes CSV`, { code: 'not_found' });
   const classes = classesForText(library, modelId, numClasses, request.text);
   if (classes.length === 0) throw new FoleyError(`no class of ${model.manifest.name} is called "${request.text}"`, { code: 'not_found' });
-  const t0 = performance.now();
-  const scored = await scoreClasses(library, model, session);
-  const t1 = performance.now();
+  const { windows } = classLogitsCoverage(library.db, modelId);
+  const activation = activationFor(numClasses);
   const top = request.top ?? 10;
   const offset = request.offset ?? 0;
+  const t0 = performance.now();
   // Merged moments use several windows each; enough candidates for the page and to know if there is more.
-  const hits = bestClassScores(library.db, modelId, classes.map((c) => c.index), (offset + top + 1) * 8);
-  const byWindow = new Map(hits.map((h) => [h.windowId, h]));
-  const moments = toMoments(library.db, hits.map((h) => ({ id: h.windowId, score: h.score, scores: {} })), 'both', request.merge ?? true);
+  const { ranked, tagged } = topWindowsForClasses(library.db, modelId, classes.map((c) => c.index), (offset + top + 1) * 8, { numClasses, activation });
+  if (tagged === 0) {
+    throw new FoleyError(`model ${model.manifest.name} has not tagged the library yet: run foley tag${request.model !== undefined ? ` --model ${model.manifest.name}` : ''} (or let the app tag it in the background)`, { code: 'conflict' });
+  }
+  const t1 = performance.now();
+  const byWindow = new Map(ranked.map((h) => [h.windowId, h]));
+  const moments = toMoments(
+    library.db,
+    ranked.map((h) => ({ id: h.windowId, score: probabilityOfRank(h.value, activation), scores: {} })),
+    'both',
+    request.merge ?? true,
+  );
   const byIndex = new Map(classes.map((c) => [c.index, c]));
   const results = page(moments, offset, top).map((m) => {
     const hit = byWindow.get(m.window.id)!;
@@ -81,11 +98,12 @@ export async function searchByClass(library: Library, request: ClassSearchReques
   });
   return {
     results,
-    query: { kind: 'text', text: request.text, model: model.manifest.name, classes, names: names.source },
+    query: { kind: 'text', text: request.text, model: model.manifest.name, classes, names: names.source, activation },
     offset,
     top,
     hasMore: moments.length > offset + top,
-    scored,
-    timings: { scoreMs: t1 - t0, searchMs: performance.now() - t1 },
+    tagged,
+    windows,
+    timings: { rankMs: t1 - t0, searchMs: performance.now() - t0 },
   };
 }

@@ -4,8 +4,12 @@
 // mean of the per-picture probabilities (the official frame aggregation, spec §2.1), so one vector per
 // window serves both. `frames` says how many pictures were averaged (0: sound alone) and `mode` which
 // classifier path ran, so the user can see how a window was tagged.
-// class_logits_versions moves on every write (triggers), so the in-memory score cache knows in one
-// indexed read whether it is stale, without counting rows.
+// A rowid table, not WITHOUT ROWID: an index b-tree keeps at most ~1 KiB of a row in its page and
+// spills the rest into an overflow page of its own, so a 2 KiB row of 527 logits took 4.6 KiB on
+// disk (npm run bench text-search); a table b-tree keeps rows up to ~4 KiB in the leaf.
+// class_logits_versions moves on every write (triggers), so the in-memory ranking knows in one
+// indexed read whether it is stale, without counting rows; `rewrites` moves only on updates and
+// deletes, so while tagging merely adds rows the ranking reads just the new ones (rowid > last seen).
 import type { Migration } from './index.ts';
 
 const SQL = `
@@ -14,24 +18,25 @@ CREATE TABLE class_logits (
   window_id  INTEGER NOT NULL REFERENCES windows(id) ON DELETE CASCADE,
   mode       TEXT    NOT NULL CHECK (mode IN ('multimodal', 'audioonly', 'videoonly', 'missingaudioonly', 'missingvideoonly')),
   frames     INTEGER NOT NULL CHECK (frames >= 0),
-  logits     BLOB    NOT NULL CHECK (length(logits) > 0 AND length(logits) % 4 = 0),
-  PRIMARY KEY (model_id, window_id)
-) WITHOUT ROWID;
+  logits     BLOB    NOT NULL CHECK (length(logits) > 0 AND length(logits) % 4 = 0)
+);
+CREATE UNIQUE INDEX class_logits_key ON class_logits(model_id, window_id);
 CREATE INDEX class_logits_window ON class_logits(window_id);
 
 CREATE TABLE class_logits_versions (
   model_id  INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE,
-  version   INTEGER NOT NULL
+  version   INTEGER NOT NULL,
+  rewrites  INTEGER NOT NULL DEFAULT 0
 );
 CREATE TRIGGER class_logits_insert AFTER INSERT ON class_logits BEGIN
   INSERT INTO class_logits_versions (model_id, version) VALUES (NEW.model_id, 1)
     ON CONFLICT (model_id) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER class_logits_update AFTER UPDATE ON class_logits BEGIN
-  UPDATE class_logits_versions SET version = version + 1 WHERE model_id = NEW.model_id;
+  UPDATE class_logits_versions SET version = version + 1, rewrites = rewrites + 1 WHERE model_id = NEW.model_id;
 END;
 CREATE TRIGGER class_logits_delete AFTER DELETE ON class_logits BEGIN
-  UPDATE class_logits_versions SET version = version + 1 WHERE model_id = OLD.model_id;
+  UPDATE class_logits_versions SET version = version + 1, rewrites = rewrites + 1 WHERE model_id = OLD.model_id;
 END;
 `;
 
