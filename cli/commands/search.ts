@@ -21,7 +21,8 @@ Finds the moments of the indexed library that match a query:
                       leaving out that window itself.
   --text NAME         a class name of a fine-tuned model ("dog", "Bark", "applause"; AudioSet and
                       VGGSound names come with Foley): moments by the classifier's probability, each
-                      with "class"; windows not classified yet are classified first. The model is
+                      with "class", from the windows the model has tagged (foley index tags them
+                      when a tagging model is installed; foley tag tags the rest). The model is
                       the one that tags the library (the best installed fine-tuned one: as2m-av
                       first) unless --model names another.
   --in visual|audio|both   which index: visual (pictures), audio (sounds), or both with
@@ -30,7 +31,8 @@ Finds the moments of the indexed library that match a query:
 Results: adjacent windows of a file merge into one moment (--no-merge keeps windows); --group-by-file
 gives one result per file; --top N (default 10), --offset N, --threshold SCORE.
 Filters: --folder DIR, --modified-from DATE, --modified-to DATE (ISO dates or ms), --min-duration S,
---max-duration S, --label NAME (positive labels).
+--max-duration S, --label NAME (positive labels), --class NAME (windows the tagging model gives that
+class at least --class-min P probability, default 0.5: "sounds like my clip, and is a dog").
 --refine (picture queries): localise each result's sound against the picture and give "peak", the
 second of the moment where the picture is heard best (see foley localize; costs one encoder run per result).
 --json prints {"results": [{"file", "start", "end", "score", "matched", "rank", "window", "peak"?, ...}],
@@ -92,6 +94,8 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
     'max-duration': { type: 'string' },
     label: { type: 'string' },
     text: { type: 'string' },
+    class: { type: 'string' },
+    'class-min': { type: 'string' },
     'group-by-file': { type: 'boolean' },
     'no-merge': { type: 'boolean' },
     ef: { type: 'string' },
@@ -105,7 +109,7 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
   }
   const given = [values.audio, values.image, values.at].filter((v) => v !== undefined);
   if (values.text !== undefined) {
-    if (given.length > 0 || values.label !== undefined) throw new UsageError('--text NAME is a search of its own: not with --audio, --image, --at or --label');
+    if (given.length > 0 || values.label !== undefined || values.class !== undefined) throw new UsageError('--text NAME is a search of its own: not with --audio, --image, --at, --label or --class');
     const top = numberOption('top', values.top, { min: 1, integer: true });
     const offset = numberOption('offset', values.offset, { min: 0, integer: true });
     const { textSearchCommand } = await import('./search-text.ts');
@@ -152,6 +156,9 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
   const offset = numberOption('offset', values.offset, { min: 0, integer: true });
   const threshold = numberOption('threshold', values.threshold);
   const ef = numberOption('ef', values.ef, { min: 1, integer: true });
+  if (values.class === undefined && values['class-min'] !== undefined) throw new UsageError('--class-min goes with --class NAME');
+  const classMin = numberOption('class-min', values['class-min'], { min: 0 });
+  if (classMin !== undefined && !(classMin > 0 && classMin < 1)) throw new UsageError(`--class-min must be between 0 and 1 (got ${classMin})`);
   const request: SearchRequest = {
     query,
     ...(values.model !== undefined ? { model: values.model } : {}),
@@ -165,6 +172,7 @@ export async function searchCommand(argv: readonly string[]): Promise<void> {
     ...(values['group-by-file'] === true ? { groupByFile: true } : {}),
     ...(ef !== undefined ? { ef } : {}),
     ...(values.exact === true ? { method: 'exact' as const } : {}),
+    ...(values.class !== undefined ? { classFilter: { text: values.class, ...(classMin !== undefined ? { min: classMin } : {}) } } : {}),
   };
   const library = openLibrary(dataDirFrom(values));
   try {

@@ -139,6 +139,11 @@ export const requestValidators = {
     model: optional(modelName),
     /** Picture queries: localise each result's sound against the picture and give its `peak` time. */
     refine: optional(bool()),
+    /**
+     * Sound and picture queries: only windows the tagging model gives this class at least `min`
+     * probability (default 0.5): "sounds like this clip, and is a dog".
+     */
+    class: optional(obj({ text: typedText, min: optional(num({ min: 0.001, max: 0.999 })) })),
   }),
   /**
    * Type-ahead for the search bar: the tagging model's (or `model`'s) class names and the user's label

@@ -33,6 +33,7 @@ export async function searchMethod(library: Library, req: RequestOf<'search'>, s
     ...(req.top !== undefined ? { top: req.top } : {}),
     ...(req.offset !== undefined ? { offset: req.offset } : {}),
     ...(req.model !== undefined ? { model: req.model } : {}),
+    ...(req.class !== undefined ? { classFilter: { text: req.class.text, ...(req.class.min !== undefined ? { min: req.class.min } : {}) } } : {}),
   };
   const q = req.query;
   if (q.kind === 'text') return textSearch(library, req, q.text);

@@ -11,6 +11,7 @@ import { ApiError } from './errors.ts';
 export async function textSearch(library: Library, req: RequestOf<'search'>, text: string): Promise<Responses['search']> {
   // `in` has nothing to choose (a class's probability reads sound and pictures as the model does); refine would need a picture.
   if (req.refine === true) throw new ApiError('bad_request', 'search.refine: a text query has no picture to localise');
+  if (req.class !== undefined) throw new ApiError('bad_request', 'search.class: a text query is a class already (the class filter goes with sound and picture queries)');
   const model = await textSearchModel(library.dataDir, req.model);
   const r = await searchByClass(library, { text, model, ...(req.top !== undefined ? { top: req.top } : {}), ...(req.offset !== undefined ? { offset: req.offset } : {}) });
   return {

@@ -236,3 +236,36 @@ export function classRankCacheInfo(db: Database, modelId: number): { windows: nu
 export function clearClassRankCache(): void {
   caches.clear();
 }
+
+/**
+ * Every window whose probability for any of `classIndices` is at least the one `minValue` stands for
+ * (a rank value: logit or log-probability). The bytes settle most windows; those within rounding of
+ * the bound are checked against their stored logits.
+ */
+export function windowsAtLeast(db: Database, modelId: number, classIndices: readonly number[], minValue: number, options: RankOptions): Set<number> {
+  const cols = columns(db, modelId, options.numClasses, options.activation);
+  const classes = [...new Set(classIndices)].filter((c) => c >= 0 && c < cols.numClasses);
+  const inside = new Set<number>();
+  const unsure = new Set<number>();
+  for (const seg of cols.segments) {
+    const m = seg.windowIds.length;
+    for (const c of classes) {
+      const col = seg.bytes.subarray(c * m, (c + 1) * m);
+      const low = seg.low[c]!;
+      const step = seg.step[c]!;
+      const err = seg.err[c]!;
+      for (let i = 0; i < m; i++) {
+        const v = low + col[i]! * step;
+        if (v - err >= minValue) inside.add(seg.windowIds[i]!);
+        else if (v + err >= minValue) unsure.add(seg.windowIds[i]!);
+      }
+    }
+  }
+  for (const id of inside) unsure.delete(id);
+  for (const row of classLogitsOf(db, modelId, [...unsure])) {
+    if (row.logits.length !== cols.numClasses) continue;
+    const lse = options.activation === 'softmax' ? logSumExp(row.logits) : 0;
+    if (classes.some((c) => rankValue(row.logits, c, options.activation, lse) >= minValue)) inside.add(row.windowId);
+  }
+  return inside;
+}

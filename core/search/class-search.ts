@@ -10,6 +10,7 @@ import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
 import { modelRecord } from '../library/handle.ts';
 import { resolveModel } from '../models/store.ts';
+import type { InstalledModel } from '../models/store.ts';
 import { classNames } from '../learning/classes.ts';
 import type { ClassNamesSource } from '../learning/classes.ts';
 import { classesForText } from '../learning/class-suggest.ts';
@@ -63,25 +64,43 @@ export interface ClassSearchResponse {
 
 const MATCHED: Readonly<Record<string, SearchIn>> = { audioonly: 'audio', missingvideoonly: 'audio', videoonly: 'visual', missingaudioonly: 'visual', multimodal: 'both' };
 
-export async function searchByClass(library: Library, request: ClassSearchRequest): Promise<ClassSearchResponse> {
-  const model = await resolveModel(library.dataDir, await textSearchModel(library.dataDir, request.model));
+/** A typed name resolved against a model: the classes it stands for and how to read their scores. */
+export interface ClassQuery {
+  readonly model: InstalledModel;
+  readonly modelId: number;
+  readonly numClasses: number;
+  readonly names: ClassNamesSource;
+  readonly classes: readonly ModelClass[];
+  readonly activation: Activation;
+}
+
+/** The model (named, else the tagging model) and the classes `text` stands for; clear errors otherwise. */
+export async function resolveClassQuery(library: Library, text: string, modelName?: string): Promise<ClassQuery> {
+  const model = await resolveModel(library.dataDir, await textSearchModel(library.dataDir, modelName));
   const numClasses = model.manifest.config.numClasses;
   if (numClasses === null) throw new FoleyError(`model ${model.manifest.name} has no classifier: --text needs a fine-tuned checkpoint (e.g. AudioSet or VGGSound)`);
   const modelId = modelRecord(library, model).id;
   const names = classNames(library, modelId, numClasses);
   if (names.source === null) throw new FoleyError(`model ${model.manifest.name} has ${numClasses} classes and no names: give them with foley label classes CSV`, { code: 'not_found' });
-  const classes = classesForText(library, modelId, numClasses, request.text);
-  if (classes.length === 0) throw new FoleyError(`no class of ${model.manifest.name} is called "${request.text}"`, { code: 'not_found' });
+  const classes = classesForText(library, modelId, numClasses, text);
+  if (classes.length === 0) throw new FoleyError(`no class of ${model.manifest.name} is called "${text}"`, { code: 'not_found' });
+  return { model, modelId, numClasses, names: names.source, classes, activation: activationFor(numClasses) };
+}
+
+/** Said when a model has tagged nothing yet. */
+export function notTaggedYet(model: string, named: boolean): FoleyError {
+  return new FoleyError(`model ${model} has not tagged the library yet: run foley tag${named ? ` --model ${model}` : ''} (or let the app tag it in the background)`, { code: 'conflict' });
+}
+
+export async function searchByClass(library: Library, request: ClassSearchRequest): Promise<ClassSearchResponse> {
+  const { model, modelId, numClasses, names, classes, activation } = await resolveClassQuery(library, request.text, request.model);
   const { windows } = classLogitsCoverage(library.db, modelId);
-  const activation = activationFor(numClasses);
   const top = request.top ?? 10;
   const offset = request.offset ?? 0;
   const t0 = performance.now();
   // Merged moments use several windows each; enough candidates for the page and to know if there is more.
   const { ranked, tagged } = topWindowsForClasses(library.db, modelId, classes.map((c) => c.index), (offset + top + 1) * 8, { numClasses, activation });
-  if (tagged === 0) {
-    throw new FoleyError(`model ${model.manifest.name} has not tagged the library yet: run foley tag${request.model !== undefined ? ` --model ${model.manifest.name}` : ''} (or let the app tag it in the background)`, { code: 'conflict' });
-  }
+  if (tagged === 0) throw notTaggedYet(model.manifest.name, request.model !== undefined);
   const t1 = performance.now();
   const byWindow = new Map(ranked.map((h) => [h.windowId, h]));
   const moments = toMoments(
@@ -98,7 +117,7 @@ export async function searchByClass(library: Library, request: ClassSearchReques
   });
   return {
     results,
-    query: { kind: 'text', text: request.text, model: model.manifest.name, classes, names: names.source, activation },
+    query: { kind: 'text', text: request.text, model: model.manifest.name, classes, names, activation },
     offset,
     top,
     hasMore: moments.length > offset + top,

@@ -33,6 +33,7 @@ import { activeVersion, versionParams } from '../../db/learning.ts';
 import { adaptVectors } from '../learning/training/adapter.ts';
 import type { QueryEmbeddings } from './query.ts';
 import type { SearchIn, SearchRequest, SearchResponse, SearchResult } from './types.ts';
+import { windowsOfClass } from './class-filter.ts';
 import type { Modality } from '../../base/types.ts';
 
 export const DEFAULT_TOP = 10;
@@ -79,8 +80,10 @@ export async function search(library: Library, request: SearchRequest, session: 
   const modelRow = findModelRow(library.db, model) ?? modelRecord(library, model);
   const q = await queryEmbeddings(library.db, model, modelRow, request.query, session);
   const embedMs = performance.now() - t0;
-  const response = searchEmbeddings(library.db, modelRow, q, request);
-  return { ...response, query: { ...response.query, kind: request.query.kind }, timings: { embedMs, searchMs: response.timings.searchMs } };
+  const cf = request.classFilter !== undefined ? await windowsOfClass(library, request.classFilter) : undefined;
+  const response = searchEmbeddings(library.db, modelRow, q, request, cf?.windows);
+  const classFilter = cf === undefined ? {} : { classFilter: { model: cf.model, classes: cf.classes.map((c) => c.name), min: cf.min, windows: cf.windows.size, tagged: cf.tagged, total: cf.total } };
+  return { ...response, ...classFilter, query: { ...response.query, kind: request.query.kind }, timings: { embedMs, searchMs: response.timings.searchMs } };
 }
 
 /** The model's row without a write (ensureModel takes the write lock, which an indexer may hold). */
@@ -91,9 +94,9 @@ function findModelRow(db: Database, model: InstalledModel): Model | undefined {
 
 /**
  * Everything after the query embedding (the part benches time): exact or HNSW search per index,
- * filters, threshold, merging, grouping, paging.
+ * filters, threshold, merging, grouping, paging. `only`, when given, also limits the windows.
  */
-export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddings, request: SearchRequest): SearchResponse {
+export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddings, request: SearchRequest, only?: ReadonlySet<number>): SearchResponse {
   const { top, offset, weights } = check(request);
   const t0 = performance.now();
   const into = request.in ?? defaultIn(request.query, q);
@@ -109,7 +112,9 @@ export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddin
     e.refresh(db, request.method !== undefined ? { method: request.method } : {});
     engines.set(m, e);
   }
-  const allowed = hasFilters(request.filters) ? allowedWindows(db, request.filters) : undefined;
+  // `only`: windows a class filter let through (resolved by the caller, which has the library).
+  const byFilters = hasFilters(request.filters) ? allowedWindows(db, request.filters) : undefined;
+  const allowed = only === undefined ? byFilters : byFilters === undefined ? only : new Set([...only].filter((id) => byFilters.has(id)));
   const self = request.query.kind === 'moment' && request.excludeSelf !== false ? q.selfWindowId : undefined;
   const accept = allowed === undefined && self === undefined ? undefined : (id: number): boolean => id !== self && (allowed === undefined || allowed.has(id));
   const threshold = request.threshold ?? -Infinity;

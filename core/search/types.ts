@@ -44,6 +44,8 @@ export interface SearchRequest {
   /** [audio weight, visual weight] for 'both'; default [0.5, 0.5]. */
   readonly weights?: readonly [number, number];
   readonly filters?: SearchFilters;
+  /** Only windows the tagging model hears (or sees) as this class (core/search/class-filter.ts). */
+  readonly classFilter?: { readonly text: string; readonly model?: string; readonly min?: number };
   /** Merge adjacent windows of a file into one moment (default true). */
   readonly merge?: boolean;
   /** One result per file (its best moment, with the file's other moments listed). */
@@ -115,6 +117,16 @@ export interface SearchResponse {
     readonly cached: boolean;
   };
   readonly method: 'exact' | 'hnsw';
+  /** With a class filter: the classes it stood for and how many windows passed it. */
+  readonly classFilter?: {
+    readonly model: string;
+    readonly classes: readonly string[];
+    readonly min: number;
+    readonly windows: number;
+    /** Windows the model has tagged, of all: untagged ones cannot pass yet. */
+    readonly tagged: number;
+    readonly total: number;
+  };
   /** The trained adapter version that re-scored a cross-modal search, when one did. */
   readonly adapter?: number;
   /** Stored vectors searched (per index). */
