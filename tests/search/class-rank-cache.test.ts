@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { putClassLogits } from '../../db/class-logits.ts';
 import type { Database } from '../../db/connection.ts';
 import { deleteFile } from '../../db/files.ts';
-import { classRankCacheInfo, clearClassRankCache, topWindowsForClasses } from '../../core/search/class-rank-cache.ts';
+import { classRankCacheInfo, clearClassRankCache, topWindowsForClasses, windowsAtLeast } from '../../core/search/class-rank-cache.ts';
 import { logSumExp, rankValue } from '../../core/tagging/probability.ts';
 import type { Activation } from '../../core/tagging/probability.ts';
 import { tempDatabase, testModel } from '../db/helpers.ts';
@@ -62,6 +62,16 @@ for (const [numClasses, activation] of [[527, 'sigmoid'], [309, 'softmax']] as c
     const pruned: number[] = [];
     for (const classes of [[7], [0], [3, 7], [1, 2, 5, 100, 300]]) {
       for (const k of [1, 10, 88, 999, n, n + 10]) pruned.push(check(s, numClasses, activation, classes, k) / n);
+    }
+    // The windows at or above a probability (the class filter of a sound or picture search).
+    // Bounds at the 10th and 60th percentile of each case's values, so a set is neither empty nor all.
+    for (const [classes, rank] of [[[7], 300], [[0], 1800], [[3, 7], 300], [[1, 2, 5], 1800]] as const) {
+      const all = bruteForce(s.logits, classes, n, activation);
+      const min = all[rank]!.value;
+      const want = new Set(all.filter((h) => h.value >= min).map((h) => h.windowId));
+      assert.ok(want.size > rank && want.size < n);
+      const got = windowsAtLeast(s.db, s.modelId, classes, min, { numClasses, activation });
+      assert.deepEqual([...got].sort((a, b) => a - b), [...want].sort((a, b) => a - b), `at least ${min} for ${classes.join(',')}`);
     }
     // For a page of results the bytes leave few rows to read exactly.
     assert.ok(check(s, numClasses, activation, [7], 88) < n / 4, 'a top-88 query reads under a quarter of the rows');
