@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { openLibrary, modelRecord } from '../../core/library/handle.ts';
 import type { Library } from '../../core/library/handle.ts';
 import { resolveModel } from '../../core/models/store.ts';
-import { scoreClasses, setClassNames } from '../../core/learning/classes.ts';
+import { setClassNames } from '../../core/learning/classes.ts';
+import { tagLibrary } from '../../core/tagging/tag-library.ts';
 import { searchByLabelOnDemand } from '../../core/learning/label-search.ts';
 import type { LabelMoment } from '../../core/learning/label-search.ts';
 import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, removeLabels, renameLabel } from '../../core/learning/labels.ts';
@@ -213,7 +214,8 @@ async function classes(c: Call): Promise<void> {
   const model = await resolveModel(c.library.dataDir, c.values.model);
   const r = setClassNames(c.library, model, file);
   const score = c.values.score === true;
-  const scored = score ? await scoreClasses(c.library, model, runtimeFrom(c.values)) : 0;
+  // --score tags the windows this model has not tagged yet (names only label logits: nothing is re-tagged).
+  const scored = score ? (await tagLibrary(c.library, model, { session: runtimeFrom(c.values) })).tagged : 0;
   report(c, { ...r, scored }, () => `Stored ${r.classes} class names for ${model.manifest.name}${score ? `; scored ${scored} windows` : ''}`);
 }
 

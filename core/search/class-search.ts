@@ -1,15 +1,17 @@
 // Search by class name (`foley search --text NAME`): the windows a fine-tuned classifier gives the
 // highest probability for the class(es) the name stands for, merged into moments like every search
-// (adjacent windows of a file). Windows without stored scores are classified first, on demand, and
-// the scores kept; class names only label score indices, so renaming never re-scores.
-import { bestClassScores } from '../../db/learning.ts';
+// (adjacent windows of a file). The probabilities come from the logits the tagger stored at index
+// time (core/tagging); untagged windows are not classified here. Class names only label logit
+// indices, so renaming never re-tags.
+import { bestClassWindows } from '../tagging/class-ranking.ts';
+import { activationFor } from '../tagging/probability.ts';
 import type { ModelClass } from '../../db/learning.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
 import { modelRecord } from '../library/handle.ts';
 import { resolveModel } from '../models/store.ts';
-import { classNames, scoreClasses } from '../learning/classes.ts';
+import { classNames } from '../learning/classes.ts';
 import type { ClassNamesSource } from '../learning/classes.ts';
 import { classesForText } from '../learning/class-suggest.ts';
 import { page, toMoments } from './moments.ts';
@@ -55,6 +57,9 @@ export interface ClassSearchResponse {
 
 const MATCHED: Readonly<Record<string, SearchIn>> = { audioonly: 'audio', missingvideoonly: 'audio', videoonly: 'visual', missingaudioonly: 'visual', multimodal: 'both' };
 
+// `session` is no longer used (nothing is classified here since tagging moved to index time); kept so
+// callers do not change before the in-memory score cache replaces this module.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 export async function searchByClass(library: Library, request: ClassSearchRequest, session: SessionOptions = {}): Promise<ClassSearchResponse> {
   const model = await resolveModel(library.dataDir, request.model);
   const numClasses = model.manifest.config.numClasses;
@@ -65,12 +70,13 @@ export async function searchByClass(library: Library, request: ClassSearchReques
   const classes = classesForText(library, modelId, numClasses, request.text);
   if (classes.length === 0) throw new FoleyError(`no class of ${model.manifest.name} is called "${request.text}"`, { code: 'not_found' });
   const t0 = performance.now();
-  const scored = await scoreClasses(library, model, session);
+  // Tagging happens at index time (or `foley tag`); nothing is classified on demand here.
+  const scored = 0;
   const t1 = performance.now();
   const top = request.top ?? 10;
   const offset = request.offset ?? 0;
   // Merged moments use several windows each; enough candidates for the page and to know if there is more.
-  const hits = bestClassScores(library.db, modelId, classes.map((c) => c.index), (offset + top + 1) * 8);
+  const hits = bestClassWindows(library.db, modelId, classes.map((c) => c.index), activationFor(numClasses), (offset + top + 1) * 8);
   const byWindow = new Map(hits.map((h) => [h.windowId, h]));
   const moments = toMoments(library.db, hits.map((h) => ({ id: h.windowId, score: h.score, scores: {} })), 'both', request.merge ?? true);
   const byIndex = new Map(classes.map((c) => [c.index, c]));

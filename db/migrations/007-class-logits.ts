@@ -6,9 +6,14 @@
 // classifier path ran, so the user can see how a window was tagged.
 // class_logits_versions moves on every write (triggers), so the in-memory score cache knows in one
 // indexed read whether it is stale, without counting rows.
+// class_logits_runs keeps the cost of a model's last tagging run (wall time over the windows it
+// tagged), shown by `foley status` and the Models page.
+// class_scores (migration 002: probabilities, sigmoid only, made on demand) is dropped: class_logits
+// replaces it. Neither was in a release, so nothing is carried over.
 import type { Migration } from './index.ts';
 
 const SQL = `
+DROP TABLE class_scores;
 CREATE TABLE class_logits (
   model_id   INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
   window_id  INTEGER NOT NULL REFERENCES windows(id) ON DELETE CASCADE,
@@ -30,6 +35,12 @@ END;
 CREATE TRIGGER class_logits_update AFTER UPDATE ON class_logits BEGIN
   UPDATE class_logits_versions SET version = version + 1 WHERE model_id = NEW.model_id;
 END;
+CREATE TABLE class_logits_runs (
+  model_id     INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE,
+  windows      INTEGER NOT NULL CHECK (windows > 0),
+  wall_ms      REAL    NOT NULL CHECK (wall_ms >= 0),
+  finished_at  INTEGER NOT NULL
+);
 CREATE TRIGGER class_logits_delete AFTER DELETE ON class_logits BEGIN
   UPDATE class_logits_versions SET version = version + 1 WHERE model_id = OLD.model_id;
 END;
