@@ -15,6 +15,7 @@ import { taggingModel } from '../../core/tagging/tagging-model.ts';
 import type { TagSummary } from '../../core/tagging/tag-library.ts';
 import { tagSummaryLine, tagWithProgress } from './tag.ts';
 import { MAX_FRAMES_PER_WINDOW } from '../../base/window-plan.ts';
+import { FoleyError } from '../../base/errors.ts';
 
 export const INDEX_HELP = `Usage:
   foley index [DIR…] [--model NAME] [--window S] [--hop S] [--frames K] [--watch] [--background] [--retry-failed] [--json]
@@ -137,8 +138,17 @@ export async function indexCommand(argv: readonly string[]): Promise<void> {
   };
   const session = { ...runtime, ...(values.background === true ? { threads: 1 } : {}) };
   /** Tags the windows not tagged yet (a resumed or crashed run's too: they are found by query). */
-  const tagNew = async (s: IndexSummary): Promise<TagSummary | null> =>
-    tagModel === undefined || s.status !== 'done' || stopping ? null : tagWithProgress(library, tagModel, { session, json, signal: tagAbort.signal });
+  const tagNew = async (s: IndexSummary): Promise<TagSummary | null> => {
+    if (tagModel === undefined || s.status !== 'done' || stopping) return null;
+    try {
+      return await tagWithProgress(library, tagModel, { session, json, signal: tagAbort.signal });
+    } catch (e) {
+      // `foley serve` or another `foley tag` is tagging this library now: it will tag these windows too.
+      if (!(e instanceof FoleyError && e.code === 'conflict')) throw e;
+      process.stderr.write(json ? `${JSON.stringify({ notice: e.message })}\n` : `${e.message}\n`);
+      return null;
+    }
+  };
   const runAndTag = async (roots: readonly string[], print: (s: IndexSummary) => void): Promise<IndexSummary> => {
     const s = await run(roots);
     if (!json) print(s);

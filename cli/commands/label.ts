@@ -30,7 +30,7 @@ export const LABEL_HELP = `Usage:
   foley label accept|reject NAME WINDOW_ID [--model M]  answer a suggestion (becomes a label)
   foley label classes CSV [--model M] [--score]         class names (index,mid,display_name) of a fine-tuned
                                                         model, replacing the shipped AudioSet (527 outputs) or
-                                                        VGGSound (309) names; --score computes classifier scores now
+                                                        VGGSound (309) names; --score tags the untagged windows now
 
 START and END are seconds, m:ss or h:mm:ss. Options: --data-dir DIR, --json, --help.`;
 
@@ -216,7 +216,7 @@ async function classes(c: Call): Promise<void> {
   const score = c.values.score === true;
   // --score tags the windows this model has not tagged yet (names only label logits: nothing is re-tagged).
   const scored = score ? (await tagLibrary(c.library, model, { session: runtimeFrom(c.values) })).tagged : 0;
-  report(c, { ...r, scored }, () => `Stored ${r.classes} class names for ${model.manifest.name}${score ? `; scored ${scored} windows` : ''}`);
+  report(c, { ...r, scored }, () => `Stored ${r.classes} class names for ${model.manifest.name}${score ? `; tagged ${scored} windows` : ''}`);
 }
 
 const SUBCOMMANDS: Readonly<Record<string, (c: Call) => void | Promise<void>>> = {

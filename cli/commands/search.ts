@@ -21,7 +21,7 @@ Finds the moments of the indexed library that match a query:
                       leaving out that window itself.
   --text NAME         a class name of a fine-tuned model ("dog", "Bark", "applause"; AudioSet and
                       VGGSound names come with Foley): moments by the classifier's probability, each
-                      with "class"; windows not classified yet are classified first.
+                      with "class"; from the tags stored at index time (foley tag tags the rest).
   --in visual|audio|both   which index: visual (pictures), audio (sounds), or both with
                       score = wa·cos(query audio, audio) + wv·cos(query picture, picture); a window with
                       one modality gets only its term. --weights WA,WV (default 0.5,0.5).
