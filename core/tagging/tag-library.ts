@@ -109,11 +109,11 @@ export async function tagLibrary(library: Library, model: InstalledModel, option
         batch = [];
       };
       const seen = new Set<number>();
+      // One window classified while ffmpeg decodes the next (ONNX runs off this thread).
+      let previous: Promise<void> = Promise.resolve();
       try {
         const info = await probeMedia(file.path);
         const plan = windows.map((w, index) => ({ index, start: w.startS, end: w.endS, middle: (w.startS + w.endS) / 2 }));
-        // One window classified while ffmpeg decodes the next (ONNX runs off this thread).
-        let previous: Promise<void> = Promise.resolve();
         await decodeWindowInputs(file.path, info, plan, encoder, {
           ...(options.signal !== undefined ? { signal: options.signal } : {}),
           modalities: recipeNeedsPictures(recipe) ? ['audio', 'visual'] : ['audio'],
@@ -149,6 +149,8 @@ export async function tagLibrary(library: Library, model: InstalledModel, option
         if (aborted()) break;
         failed.push({ path: file.path, error: e instanceof Error ? e.message.split('\n')[0]! : String(e) });
       } finally {
+        // The window in flight when decoding stopped (a cancel, a failure) is kept if it finished.
+        await previous.catch(() => undefined);
         flush();
       }
       // Windows ffmpeg gave nothing for are done too (tagged on silence above, or skipped).
