@@ -18,10 +18,11 @@ import { benchSearchWhileIndexing } from './search-while-indexing.bench.ts';
 import { benchSoak } from './soak.bench.ts';
 import { benchStore } from './store.bench.ts';
 import { benchSync } from './sync.bench.ts';
+import { benchTagging } from './tagging.bench.ts';
 import { benchTextSearch } from './text-search.bench.ts';
 import { benchTraining } from './training.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'search-scale': benchSearchScale, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing, soak: benchSoak, 'damage-watch': benchDamageWatch, 'few-shot': benchFewShot, 'text-search': benchTextSearch };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'search-scale': benchSearchScale, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing, soak: benchSoak, 'damage-watch': benchDamageWatch, 'few-shot': benchFewShot, tagging: benchTagging, 'text-search': benchTextSearch };
 const only = process.argv.slice(2);
 const outDir = path.join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });

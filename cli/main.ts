@@ -16,6 +16,7 @@ import { serveCommand } from './commands/serve.ts';
 import { localizeCommand } from './commands/localize.ts';
 import { evalCommand } from './commands/eval.ts';
 import { tagsCommand } from './commands/tags.ts';
+import { tagCommand } from './commands/tag.ts';
 
 const HELP = `foley — search your video library by sound and by sight (CAV-MAE)
 
@@ -33,6 +34,7 @@ Commands:
   train      learn from labels in the background            (foley train --help)
   serve      the app in a browser, with its HTTP API, on 127.0.0.1 (foley serve --help)
   search     moments matching a sound, a picture, a moment or a class name (foley search --help)
+  tag        tag the library's windows with a fine-tuned model (foley tag --help)
   tags       what a fine-tuned model hears in a moment      (foley tags --help)
   localize   where a sound is in a picture, and when a picture is heard (foley localize --help)
   eval       how well a model finds things in this library (R@1/5/10) (foley eval --help)
@@ -52,6 +54,7 @@ const commands: Record<string, (argv: readonly string[]) => Promise<void>> = {
   train: trainCommand,
   serve: serveCommand,
   search: searchCommand,
+  tag: tagCommand,
   tags: tagsCommand,
   localize: localizeCommand,
   eval: evalCommand,

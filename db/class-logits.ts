@@ -116,7 +116,38 @@ export function windowsWithoutClassLogits(db: Database, modelId: number, fileId?
     .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s, hasAudio: r.has_audio === 1, hasVisual: r.has_visual === 1 }));
 }
 
-/** Forgets a file's logits for a model (its windows were re-made, so they would no longer match). */
-export function deleteFileClassLogits(db: Database, modelId: number, fileId: number): void {
-  write(db, () => db.prepare('DELETE FROM class_logits WHERE model_id = ? AND window_id IN (SELECT id FROM windows WHERE file_id = ?)').run(modelId, fileId));
+/**
+ * Forgets a file's logits, for one model or (modelId null) every model: its windows were re-made or
+ * re-embedded, so what the tagger saw may no longer be what the index holds; the next run tags them again.
+ */
+export function deleteFileClassLogits(db: Database, modelId: number | null, fileId: number): void {
+  write(db, () => {
+    if (modelId === null) db.prepare('DELETE FROM class_logits WHERE window_id IN (SELECT id FROM windows WHERE file_id = ?)').run(fileId);
+    else db.prepare('DELETE FROM class_logits WHERE model_id = ? AND window_id IN (SELECT id FROM windows WHERE file_id = ?)').run(modelId, fileId);
+  });
+}
+
+/** Records a finished tagging run's cost (the last one per model is kept). */
+export function putTaggingRun(db: Database, modelId: number, windows: number, wallMs: number): void {
+  if (windows <= 0) return;
+  write(db, () =>
+    db
+      .prepare(
+        `INSERT INTO class_logits_runs (model_id, windows, wall_ms, finished_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (model_id) DO UPDATE SET windows = excluded.windows, wall_ms = excluded.wall_ms, finished_at = excluded.finished_at`,
+      )
+      .run(modelId, windows, wallMs, Date.now()),
+  );
+}
+
+/** Wall milliseconds per window of the model's last tagging run; null before the first. */
+export function lastTaggingMsPerWindow(db: Database, modelId: number): number | null {
+  const r = db.prepare<[number], { windows: number; wall_ms: number }>('SELECT windows, wall_ms FROM class_logits_runs WHERE model_id = ?').get(modelId);
+  return r === undefined ? null : r.wall_ms / r.windows;
+}
+
+/** The number of logits in a model's stored rows (null before any): its classifier's output count. */
+export function storedClassCount(db: Database, modelId: number): number | null {
+  const bytes = db.prepare<[number], number>('SELECT length(logits) FROM class_logits WHERE model_id = ? LIMIT 1').pluck().get(modelId);
+  return bytes === undefined ? null : bytes / 4;
 }

@@ -282,77 +282,6 @@ export function findModelClass(db: Database, modelId: number, name: string): Mod
   return r === undefined ? undefined : { index: r.idx, mid: r.mid, name: r.name };
 }
 
-export function putClassScores(db: Database, modelId: number, mode: string, items: readonly { windowId: number; scores: Float32Array }[]): void {
-  write(db, () => {
-    const insert = db.prepare(
-      `INSERT INTO class_scores (model_id, window_id, mode, scores) VALUES (?, ?, ?, ?)
-       ON CONFLICT (model_id, window_id) DO UPDATE SET mode = excluded.mode, scores = excluded.scores`,
-    );
-    for (const it of items) insert.run(modelId, it.windowId, mode, floatsToBlob(it.scores));
-  });
-}
-
-/** Every stored score of one class, best first. */
-export function classScoreRanking(db: Database, modelId: number, classIndex: number, limit: number): Prediction[] {
-  const rows = db.prepare<[number], { window_id: number; scores: Buffer }>('SELECT window_id, scores FROM class_scores WHERE model_id = ?').all(modelId);
-  const out: Prediction[] = [];
-  for (const r of rows) {
-    if ((classIndex + 1) * 4 > r.scores.byteLength) continue;
-    out.push({ windowId: r.window_id, score: r.scores.readFloatLE(classIndex * 4) });
-  }
-  out.sort((a, b) => b.score - a.score || a.windowId - b.windowId);
-  return out.slice(0, limit);
-}
-
-export interface ClassHit {
-  readonly windowId: number;
-  /** The best stored probability among the classes asked for. */
-  readonly score: number;
-  /** The class that gave it. */
-  readonly classIndex: number;
-  /** The classifier mode the window was scored in (multimodal, audioonly, videoonly). */
-  readonly mode: string;
-}
-
-/**
- * Each scored window's best probability among some classes (a name can stand for several: "dog" is
- * Dog and "Canidae, dogs, wolves"), best first; ties by window id so pages are stable.
- */
-export function bestClassScores(db: Database, modelId: number, classIndices: readonly number[], limit: number): ClassHit[] {
-  const rows = db.prepare<[number], { window_id: number; mode: string; scores: Buffer }>('SELECT window_id, mode, scores FROM class_scores WHERE model_id = ?').all(modelId);
-  const out: ClassHit[] = [];
-  for (const r of rows) {
-    let best: { score: number; classIndex: number } | undefined;
-    for (const c of classIndices) {
-      if ((c + 1) * 4 > r.scores.byteLength) continue;
-      const score = r.scores.readFloatLE(c * 4);
-      if (best === undefined || score > best.score) best = { score, classIndex: c };
-    }
-    if (best !== undefined) out.push({ windowId: r.window_id, mode: r.mode, ...best });
-  }
-  out.sort((a, b) => b.score - a.score || a.windowId - b.windowId);
-  return out.slice(0, limit);
-}
-
-/** One window's stored class probabilities and the mode they were computed in. */
-export function windowClassScores(db: Database, modelId: number, windowId: number): { mode: string; scores: Float32Array } | undefined {
-  const r = db.prepare<[number, number], { mode: string; scores: Buffer }>('SELECT mode, scores FROM class_scores WHERE model_id = ? AND window_id = ?').get(modelId, windowId);
-  if (r === undefined) return undefined;
-  const scores = new Float32Array(r.scores.byteLength / 4);
-  for (let i = 0; i < scores.length; i++) scores[i] = r.scores.readFloatLE(i * 4);
-  return { mode: r.mode, scores };
-}
-
-export function windowsWithoutClassScores(db: Database, modelId: number): { id: number; fileId: number; startS: number; endS: number; hasAudio: boolean; hasVisual: boolean }[] {
-  return db
-    .prepare<[number], { id: number; file_id: number; start_s: number; end_s: number; has_audio: number; has_visual: number }>(
-      `SELECT w.id, w.file_id, w.start_s, w.end_s, w.has_audio, w.has_visual FROM windows w
-       WHERE NOT EXISTS (SELECT 1 FROM class_scores c WHERE c.model_id = ? AND c.window_id = w.id) ORDER BY w.file_id, w.start_s`,
-    )
-    .all(modelId)
-    .map((r) => ({ id: r.id, fileId: r.file_id, startS: r.start_s, endS: r.end_s, hasAudio: r.has_audio === 1, hasVisual: r.has_visual === 1 }));
-}
-
 /** Every window's id, file and times, by id: the rows of the embedding table training reads. */
 export function listWindowRefs(db: Database): { id: number; fileId: number; startS: number; endS: number }[] {
   return db
@@ -378,12 +307,4 @@ export function windowRefsOf(db: Database, ids: readonly number[]): { id: number
 /** Every window id, ascending (8 bytes a window: a background sample is drawn from it). */
 export function listWindowIds(db: Database): number[] {
   return db.prepare<[], number>('SELECT id FROM windows ORDER BY id').pluck().all();
-}
-
-/**
- * Forgets a file's class scores for a model: its pictures were re-embedded with another number of
- * frames per window, so scores made with the old K would no longer match; they are made again on demand.
- */
-export function deleteFileClassScores(db: Database, modelId: number, fileId: number): void {
-  write(db, () => db.prepare('DELETE FROM class_scores WHERE model_id = ? AND window_id IN (SELECT id FROM windows WHERE file_id = ?)').run(modelId, fileId));
 }

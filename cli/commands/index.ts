@@ -11,7 +11,11 @@ import type { InstalledModel } from '../../core/models/store.ts';
 import { listFolders } from '../../core/library/folders.ts';
 import { dataDirFrom, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 import { formatDuration } from '../progress-bar.ts';
+import { taggingModel } from '../../core/tagging/tagging-model.ts';
+import type { TagSummary } from '../../core/tagging/tag-library.ts';
+import { tagSummaryLine, tagWithProgress } from './tag.ts';
 import { MAX_FRAMES_PER_WINDOW } from '../../base/window-plan.ts';
+import { FoleyError } from '../../base/errors.ts';
 
 export const INDEX_HELP = `Usage:
   foley index [DIR…] [--model NAME] [--window S] [--hop S] [--frames K] [--watch] [--background] [--retry-failed] [--json]
@@ -26,8 +30,9 @@ moments instead (a picture and its own 4.16-s stretch of sound each): --frames K
 window, 1, 2, 4, 8 or 16 (every 16th … every frame of the 0.64-s grid; default 4 on the first run, then
 the last), and results point to the frame. Unchanged files are skipped, moved files keep their windows,
 deleted files leave the library, files on an unplugged drive are marked offline. A failing file is
-recorded with its reason and skipped. Ctrl-C stops after committing finished files; run the command
-again to resume. --watch keeps running and indexes changes as they happen. --background runs at low
+recorded with its reason and skipped. When a fine-tuned (tagging) model is installed, the new windows
+are then tagged with it (foley tag --help): a second progress bar. Ctrl-C stops after committing
+finished files (or tagged windows); run the command again to resume. --watch keeps running and indexes changes as they happen. --background runs at low
 priority on one thread.
 
 Options: --data-dir DIR, --provider auto|cpu|cuda|…, --threads N, --batch N, --help`;
@@ -47,6 +52,11 @@ function printSummary(s: IndexSummary): void {
   );
   for (const f of s.damaged) console.log(`  damaged: ${f.path}: ${f.error}`);
   for (const f of s.failed) console.log(`  failed: ${f.path}: ${f.error}`);
+}
+
+/** A watch run's summary, when it changed anything. */
+function printChanges(s: IndexSummary): void {
+  if (s.indexed + s.moved + s.removed + s.failed.length + s.offline + s.damaged.length > 0) printSummary(s);
 }
 
 export async function indexCommand(argv: readonly string[]): Promise<void> {
@@ -82,11 +92,15 @@ export async function indexCommand(argv: readonly string[]): Promise<void> {
   const tty = process.stderr.isTTY === true && !json;
   let control = new JobControl();
   let stopping = false;
+  // Tagging follows indexing when a tagging model is installed; Ctrl-C stops either.
+  const tagModel = await taggingModel(dataDir);
+  const tagAbort = new AbortController();
   const onSigint = (): void => {
     if (stopping) process.exit(130);
     stopping = true;
     process.stderr.write('\nStopping after committing finished files (Ctrl-C again to quit now)…\n');
     control.interrupt();
+    tagAbort.abort();
   };
   process.on('SIGINT', onSigint);
   let lastDraw = 0;
@@ -122,11 +136,30 @@ export async function indexCommand(argv: readonly string[]): Promise<void> {
       if (tty) process.stderr.write('\n');
     });
   };
+  const session = { ...runtime, ...(values.background === true ? { threads: 1 } : {}) };
+  /** Tags the windows not tagged yet (a resumed or crashed run's too: they are found by query). */
+  const tagNew = async (s: IndexSummary): Promise<TagSummary | null> => {
+    if (tagModel === undefined || s.status !== 'done' || stopping) return null;
+    try {
+      return await tagWithProgress(library, tagModel, { session, json, signal: tagAbort.signal });
+    } catch (e) {
+      // `foley serve` or another `foley tag` is tagging this library now: it will tag these windows too.
+      if (!(e instanceof FoleyError && e.code === 'conflict')) throw e;
+      process.stderr.write(json ? `${JSON.stringify({ notice: e.message })}\n` : `${e.message}\n`);
+      return null;
+    }
+  };
+  const runAndTag = async (roots: readonly string[], print: (s: IndexSummary) => void): Promise<IndexSummary> => {
+    const s = await run(roots);
+    if (!json) print(s);
+    const tagged = await tagNew(s);
+    if (json) printJson(tagged === null ? s : { ...s, tagging: tagged });
+    else if (tagged !== null && (tagged.tagged > 0 || tagged.status !== 'done')) console.log(tagSummaryLine(tagged));
+    return s;
+  };
   try {
-    const first = await run(positionals);
-    if (json) printJson(first);
-    else printSummary(first);
-    if (values.watch === true && first.status === 'done') await watchLoop(library, model, run, () => stopping, json);
+    const first = await runAndTag(positionals, printSummary);
+    if (values.watch === true && first.status === 'done') await watchLoop(library, model, (roots) => runAndTag(roots, printChanges), () => stopping, json);
   } finally {
     process.off('SIGINT', onSigint);
     library.close();
@@ -172,9 +205,7 @@ async function watchLoop(
         await new Promise((r) => setTimeout(r, 2000));
       } while (dirty && !stopped());
       if (stopped()) break;
-      const s = await run([]);
-      if (json) printJson(s);
-      else if (s.indexed + s.moved + s.removed + s.failed.length + s.offline + s.damaged.length > 0) printSummary(s);
+      await run([]);
     }
   } finally {
     for (const w of watchers) w.close();

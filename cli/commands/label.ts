@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { openLibrary, modelRecord } from '../../core/library/handle.ts';
 import type { Library } from '../../core/library/handle.ts';
 import { resolveModel } from '../../core/models/store.ts';
-import { scoreClasses, setClassNames } from '../../core/learning/classes.ts';
+import { setClassNames } from '../../core/learning/classes.ts';
+import { tagLibrary } from '../../core/tagging/tag-library.ts';
 import { searchByLabelOnDemand } from '../../core/learning/label-search.ts';
 import type { LabelMoment } from '../../core/learning/label-search.ts';
 import { addLabelTo, exportLabels, importLabels, labelSummary, listLabelViews, mergeLabelNames, parseMoment, removeLabels, renameLabel } from '../../core/learning/labels.ts';
@@ -29,7 +30,7 @@ export const LABEL_HELP = `Usage:
   foley label accept|reject NAME WINDOW_ID [--model M]  answer a suggestion (becomes a label)
   foley label classes CSV [--model M] [--score]         class names (index,mid,display_name) of a fine-tuned
                                                         model, replacing the shipped AudioSet (527 outputs) or
-                                                        VGGSound (309) names; --score computes classifier scores now
+                                                        VGGSound (309) names; --score tags the untagged windows now
 
 START and END are seconds, m:ss or h:mm:ss. Options: --data-dir DIR, --json, --help.`;
 
@@ -213,8 +214,9 @@ async function classes(c: Call): Promise<void> {
   const model = await resolveModel(c.library.dataDir, c.values.model);
   const r = setClassNames(c.library, model, file);
   const score = c.values.score === true;
-  const scored = score ? await scoreClasses(c.library, model, runtimeFrom(c.values)) : 0;
-  report(c, { ...r, scored }, () => `Stored ${r.classes} class names for ${model.manifest.name}${score ? `; scored ${scored} windows` : ''}`);
+  // --score tags the windows this model has not tagged yet (names only label logits: nothing is re-tagged).
+  const scored = score ? (await tagLibrary(c.library, model, { session: runtimeFrom(c.values) })).tagged : 0;
+  report(c, { ...r, scored }, () => `Stored ${r.classes} class names for ${model.manifest.name}${score ? `; tagged ${scored} windows` : ''}`);
 }
 
 const SUBCOMMANDS: Readonly<Record<string, (c: Call) => void | Promise<void>>> = {

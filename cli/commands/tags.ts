@@ -9,9 +9,10 @@ export const TAGS_HELP = `Usage: foley tags FILE@SECONDS [--model N] [--top N] [
 
 The classes a fine-tuned model (AudioSet or VGGSound names come with Foley; foley label classes CSV
 for others) gives the window containing that second of an indexed file, most probable first. The
-window's file is classified now if it has no stored scores yet. The model is the one that tags the
-library (the best installed fine-tuned one: as2m-av first) unless --model names another.
---json prints {"tags": [{"name", "mid", "score", "index"}, ...], "file", "window", "model", "names", "mode", "scored"}.
+window's file is tagged now if the window has no stored tags yet (foley tag --help). Probabilities:
+sigmoid of the logits for AudioSet-style models, softmax for VGGSound's 309 classes. The model is the
+one that tags the library (the best installed fine-tuned one: as2m-av first) unless --model names another.
+--json prints {"tags": [{"name", "mid", "score", "index"}, ...], "file", "window", "model", "names", "mode", "frames", "scored"}.
 
 Options: --model NAME, --top N (default 10), --data-dir DIR, --provider auto|cpu|cuda|dml|coreml|webgpu, --threads N, --help`;
 
@@ -34,7 +35,7 @@ export async function tagsCommand(argv: readonly string[]): Promise<void> {
       printJson(r);
       return;
     }
-    console.log(`${r.file} ${r.window.start.toFixed(1)}–${r.window.end.toFixed(1)} s · ${r.model} (${r.mode}, names: ${r.names})`);
+    console.log(`${r.file} ${r.window.start.toFixed(1)}–${r.window.end.toFixed(1)} s · ${r.model} (${r.mode}${r.frames > 1 ? `, ${r.frames} pictures` : ''}, names: ${r.names})`);
     for (const t of r.tags) console.log(`${t.score.toFixed(4)}  ${t.name}${t.mid !== '' ? `  ${t.mid}` : ''}`);
   } finally {
     library.close();

@@ -4,6 +4,7 @@
 // (the contract's validators), whoever the caller is.
 import { releaseEncoders } from '../embedding/encoders.ts';
 import { IndexSession } from '../indexing/session.ts';
+import { TaggingSession } from '../tagging/session.ts';
 import { ensureFrameThumbnail, ensureThumbnail } from '../indexing/thumbnails.ts';
 import { ensureSpectrogram } from '../localisation/spectrogram.ts';
 import { openLibrary } from '../library/handle.ts';
@@ -84,6 +85,8 @@ class EventHub {
 interface Services {
   readonly library: Library;
   readonly indexing: IndexSession;
+  /** Background tagging after each index run (core/tagging/session.ts). */
+  readonly tagging: TaggingSession;
   readonly models: ModelCatalog;
   readonly learning: LearningService;
   readonly evaluation: EvaluationSession;
@@ -143,11 +146,20 @@ export function createApi(options: ApiOptions): FoleyApi {
   const session = { ...(options.provider !== undefined ? { provider: options.provider } : {}), ...(options.threads !== undefined ? { threads: options.threads } : {}) };
   const hub = new EventHub();
   const debounce = options.trainDebounceMs ?? debounceFromEnv();
+  const tagging = new TaggingSession({ library, runtime: session });
   const services: Services = {
     library,
     hub,
     session,
-    indexing: new IndexSession({ library, runtime: session, emit: hub.emit, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) }),
+    tagging,
+    indexing: new IndexSession({
+      library,
+      runtime: session,
+      emit: hub.emit,
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+      // An index run is followed by a background tagging run when a tagging model is installed.
+      onDone: () => tagging.start(),
+    }),
     models: new ModelCatalog({ dataDir, ...(options.provider !== undefined ? { provider: options.provider } : {}), emit: hub.emit }),
     evaluation: new EvaluationSession({ library, runtime: session, emit: hub.emit, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) }),
     // Labels and the background training job (one scheduler for this library's default model).
@@ -175,6 +187,7 @@ export function createApi(options: ApiOptions): FoleyApi {
     resolveMedia: (ref) => resolveMedia(library, ref),
     async close() {
       await services.indexing.close();
+      await services.tagging.close();
       await services.evaluation.close();
       await services.learning.close();
       await services.models.close();

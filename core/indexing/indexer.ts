@@ -10,7 +10,7 @@ import { claimJob, getJob, setJobProgress, setJobStatus } from '../../db/jobs.ts
 import type { Job } from '../../db/jobs.ts';
 import { MODALITIES } from '../../base/types.ts';
 import { finishRun, latestFrames, startRun } from '../../db/runs.ts';
-import { deleteFileClassScores } from '../../db/learning.ts';
+import { deleteFileClassLogits } from '../../db/class-logits.ts';
 import { checkFramesPerWindow, CLIP_FRAME_SECONDS, FRAME_SLOTS, momentFrames } from '../../base/window-plan.ts';
 import { listWindows, replaceFileWindows } from '../../db/windows.ts';
 import { putEmbeddings } from '../../db/embeddings.ts';
@@ -368,10 +368,12 @@ function commitFile(run: Run, d: Decision, info: MediaInfo, embedded: EmbeddedFi
         if (v !== undefined && windowId !== undefined) items.push({ windowId, modality: m, vector: v, ...(w.frames !== undefined ? { frames: w.frames } : {}) });
       }
     }
-    // One transaction: class scores made from the old pictures (another K) never outlive them.
+    // One transaction: the file was re-embedded (a modality that failed before, or other pictures), so
+    // what every tagging model saw of it may differ from what the index now holds; its tags go with the
+    // old vectors and the next tagging run makes them again (found by query).
     write(db, () => {
       putEmbeddings(db, run.runId!, items);
-      if (items.some((it) => it.modality === 'visual')) deleteFileClassScores(db, run.modelId, file.id);
+      if (items.length > 0) deleteFileClassLogits(db, null, file.id);
     });
     // lastError of an indexed file is its damage note: new vectors for the same windows keep it.
     updateFile(db, file.id, { status: 'indexed' });

@@ -9,7 +9,7 @@ import { resolveModel } from '../models/store.ts';
 import { FoleyError } from '../../base/errors.ts';
 import { JobControl } from './control.ts';
 import { runIndex } from './indexer.ts';
-import type { IndexProgress } from './progress.ts';
+import type { IndexProgress, IndexSummary } from './progress.ts';
 
 export type IndexEvent =
   | { readonly type: 'index'; readonly state: IndexState }
@@ -23,6 +23,8 @@ export interface IndexSessionOptions {
   readonly emit: (event: IndexEvent) => void;
   /** Progress events at most this often (phase changes always go out). Default 250 ms. */
   readonly progressIntervalMs?: number;
+  /** After a run that finished (not cancelled, not failed): the server starts tagging the new windows here. */
+  readonly onDone?: (summary: IndexSummary) => void;
 }
 
 export interface IndexRequest {
@@ -84,7 +86,10 @@ export class IndexSession {
       },
     })
       .then(
-        (summary) => this.set({ state: 'idle', last: summary, failures: [...summary.failed] }),
+        (summary) => {
+          this.set({ state: 'idle', last: summary, failures: [...summary.failed] });
+          if (summary.status === 'done') this.options.onDone?.(summary);
+        },
         (e: unknown) => this.set({ state: 'idle', error: e instanceof Error ? e.message.split('\n')[0]! : String(e) }),
       )
       .finally(() => {

@@ -7,7 +7,7 @@
 import { getFile } from '../../db/files.ts';
 import { listLabels } from '../../db/labels.ts';
 import type { Label } from '../../db/labels.ts';
-import { activeVersion, classScoreRanking, topPredictions } from '../../db/learning.ts';
+import { activeVersion, topPredictions } from '../../db/learning.ts';
 import type { TrainedVersion } from '../../db/learning.ts';
 import { getModel } from '../../db/models.ts';
 import type { Database } from '../../db/connection.ts';
@@ -20,7 +20,11 @@ import type { LearnedFrom } from './few-shot.ts';
 import { modelRecord } from '../library/handle.ts';
 import type { InstalledModel } from '../models/store.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
-import { findClass, scoreClasses } from './classes.ts';
+import { findClass } from './classes.ts';
+import { topWindowsForClasses } from '../search/class-rank-cache.ts';
+import { storedClassCount } from '../../db/class-logits.ts';
+import { activationFor, probabilityOfRank } from '../tagging/probability.ts';
+import { tagLibrary } from '../tagging/tag-library.ts';
 
 export type MomentSource = 'label' | 'prediction' | 'class';
 
@@ -138,7 +142,8 @@ export function searchByLabel(library: Library, request: LabelSearchRequest): La
   const predicted = toMoments(scored.slice(0, top), 'prediction');
 
   const cls = findClass(library, request.modelId, request.name, request.numClasses ?? null) ?? null;
-  const classMoments = cls !== null ? toMoments(classScoreRanking(db, request.modelId, cls.index, top), 'class') : [];
+  const numClasses = request.numClasses ?? storedClassCount(db, request.modelId);
+  const classMoments = cls !== null && numClasses !== null ? toMoments(classWindows(db, request.modelId, cls.index, numClasses, top), 'class') : [];
   return {
     name: request.name,
     labelled: labelledMoments.length,
@@ -149,13 +154,19 @@ export function searchByLabel(library: Library, request: LabelSearchRequest): La
   };
 }
 
+/** The windows with the highest probability for a class, from the stored logits (the in-memory ranking). */
+function classWindows(db: Database, modelId: number, classIndex: number, numClasses: number, top: number): { windowId: number; score: number }[] {
+  const activation = activationFor(numClasses);
+  return topWindowsForClasses(db, modelId, [classIndex], top, { numClasses, activation }).ranked.map((h) => ({ windowId: h.windowId, score: probabilityOfRank(h.value, activation) }));
+}
+
 /**
  * searchByLabel, but when the name is a class of the (fine-tuned) model, windows without classifier
- * scores are classified first (on demand; the scores are kept for next time).
+ * logits are tagged first (on demand, by the tagger's recipe; the logits are kept for next time).
  */
 export async function searchByLabelOnDemand(library: Library, model: InstalledModel, request: Omit<LabelSearchRequest, 'modelId'>, session: SessionOptions = {}): Promise<LabelSearchResponse> {
   const modelId = modelRecord(library, model).id;
   const numClasses = model.manifest.config.numClasses;
-  if (numClasses !== null && findClass(library, modelId, request.name, numClasses) !== undefined) await scoreClasses(library, model, session);
+  if (numClasses !== null && findClass(library, modelId, request.name, numClasses) !== undefined) await tagLibrary(library, model, { session });
   return searchByLabel(library, { ...request, modelId, numClasses });
 }

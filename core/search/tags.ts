@@ -1,16 +1,19 @@
 // What a fine-tuned classifier hears in one moment (`foley tags FILE@SECONDS`): the classes of the
-// window containing that second, by probability. The window is classified on demand when it has no
-// stored scores (only its file's windows, not the library's), and the scores are kept.
+// window containing that second, by probability: the stored logits (core/tagging) through the model's
+// activation (sigmoid for AudioSet, softmax for VGGSound's 309 classes). A window not tagged yet is
+// tagged on demand with its file's other untagged windows (not the library's), and the logits kept.
 import path from 'node:path';
 import { getFileByPath } from '../../db/files.ts';
-import { windowClassScores } from '../../db/learning.ts';
+import { windowClassLogits } from '../../db/class-logits.ts';
 import { getWindow, windowAt } from '../../db/windows.ts';
 import type { SessionOptions } from '../../native-models/runtime/session.ts';
 import { FoleyError } from '../../base/errors.ts';
 import type { Library } from '../library/handle.ts';
 import { modelRecord } from '../library/handle.ts';
 import { resolveModel } from '../models/store.ts';
-import { classNames, scoreClasses } from '../learning/classes.ts';
+import { classNames } from '../learning/classes.ts';
+import { activationFor, probabilities } from '../tagging/probability.ts';
+import { tagLibrary } from '../tagging/tag-library.ts';
 import type { ClassNamesSource } from '../learning/classes.ts';
 
 export interface TagsRequest {
@@ -36,9 +39,11 @@ export interface TagsResponse {
   readonly window: { readonly id: number; readonly start: number; readonly end: number };
   readonly model: string;
   readonly names: ClassNamesSource;
-  /** The classifier mode the window was scored in. */
+  /** The classifier mode the window was tagged in. */
   readonly mode: string;
-  /** Windows classified now (the file's, when this one had no scores). */
+  /** Pictures whose probabilities were averaged (0: sound alone). */
+  readonly frames: number;
+  /** Windows tagged now (the file's, when this one had no logits). */
   readonly scored: number;
 }
 
@@ -54,18 +59,18 @@ export async function tagsAt(library: Library, request: TagsRequest, session: Se
   const windowId = windowAt(library.db, file.id, request.at);
   const window = windowId !== undefined ? getWindow(library.db, windowId) : undefined;
   if (window === undefined) throw new FoleyError('has no indexed windows', { file: file.path, code: 'not_found' });
-  let stored = windowClassScores(library.db, modelId, window.id);
+  let stored = windowClassLogits(library.db, modelId, window.id);
   let scored = 0;
   if (stored === undefined) {
-    scored = await scoreClasses(library, model, session, undefined, file.id);
-    stored = windowClassScores(library.db, modelId, window.id);
+    scored = (await tagLibrary(library, model, { session, fileId: file.id })).tagged;
+    stored = windowClassLogits(library.db, modelId, window.id);
   }
   if (stored === undefined) throw new FoleyError(`the window at ${request.at} s could not be classified`, { file: file.path, code: 'failed' });
-  const scores = stored.scores;
+  const scores = probabilities(stored.logits, activationFor(numClasses));
   const tags = names.classes
     .filter((c) => c.index < scores.length)
     .map((c) => ({ name: c.name, mid: c.mid, score: scores[c.index]!, index: c.index }))
     .sort((a, b) => b.score - a.score || a.index - b.index)
     .slice(0, request.top ?? 10);
-  return { tags, file: file.path, window: { id: window.id, start: window.startS, end: window.endS }, model: model.manifest.name, names: names.source, mode: stored.mode, scored };
+  return { tags, file: file.path, window: { id: window.id, start: window.startS, end: window.endS }, model: model.manifest.name, names: names.source, mode: stored.mode, frames: stored.frames, scored };
 }

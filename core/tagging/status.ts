@@ -1,9 +1,10 @@
 // How far tagging is, for `foley status` and the Models page: which model tags, how, and how many of
 // the library's windows it has tagged.
-import { classLogitsCoverage, classLogitsModes } from '../../db/class-logits.ts';
+import { classLogitsCoverage, classLogitsModes, lastTaggingMsPerWindow } from '../../db/class-logits.ts';
 import type { Library } from '../library/handle.ts';
 import { modelRecord } from '../library/handle.ts';
 import { listModels } from '../models/store.ts';
+import { runningTagJob } from './job.ts';
 import { tagRecipe, taggingModels } from './tagger.ts';
 import type { TagRecipe } from './tagger.ts';
 
@@ -17,7 +18,10 @@ export interface TaggingStatus {
   readonly windows: number;
   /** A tagging run is under way (in this process or another). */
   readonly running: boolean;
-  /** Measured cost of the last tagging run, ms of wall time per window; null before the first. */
+  /**
+   * Measured cost of the last library tagging run: ms of wall time per window (decoding included, time
+   * held back for searches excluded); null before the first.
+   */
   readonly msPerWindow: number | null;
 }
 
@@ -27,5 +31,13 @@ export async function taggingStatus(library: Library): Promise<TaggingStatus | n
   if (model === undefined) return null;
   const modelId = modelRecord(library, model).id;
   const { tagged, windows } = classLogitsCoverage(library.db, modelId);
-  return { model: model.manifest.name, recipe: tagRecipe(model), modes: classLogitsModes(library.db, modelId), tagged, windows, running: false, msPerWindow: null };
+  return {
+    model: model.manifest.name,
+    recipe: tagRecipe(model),
+    modes: classLogitsModes(library.db, modelId),
+    tagged,
+    windows,
+    running: runningTagJob(library.db, modelId) !== undefined,
+    msPerWindow: lastTaggingMsPerWindow(library.db, modelId),
+  };
 }

@@ -65,3 +65,46 @@ export async function classify(encoder: Encoder, mode: ClassifierMode, input: Cl
   for (let i = 0; i < mixed.length; i++) mixed[i] = (joint[i]! + single.pooled![i]!) / 2;
   return runHead(encoder, mixed, count);
 }
+
+/**
+ * One window's logits for each of its K pictures, all with the same sound (the official frame
+ * aggregation runs the model once per picture, spec §2.1). The sound is encoded once and the K
+ * pictures as one batch; the joint blocks and the head run once on the K inputs, instead of K full
+ * forward passes. The same logits as classify() per picture. The sound-only modes (audioonly,
+ * missingaudioonly) ignore the pictures and return one vector.
+ */
+export async function classifyPictures(encoder: Encoder, mode: ClassifierMode, input: { readonly audio?: Float32Array; readonly pictures?: readonly Float32Array[] }): Promise<Float32Array[]> {
+  if (encoder.family !== cavmae) throw new FoleyError(`${encoder.family.title} models have no CAV-MAE classifier`, { code: 'unsupported' });
+  if (encoder.config.numClasses === null) throw new Error('this model has no classifier head (it is a pretrained, not a fine-tuned, checkpoint)');
+  const d = encoder.config.embedDim;
+  const soundOnly = mode === 'audioonly' || mode === 'missingaudioonly';
+  const pictures = soundOnly ? [] : (input.pictures ?? []);
+  if (!soundOnly && pictures.length === 0) throw new Error(`mode ${mode} needs at least one picture`);
+  const needAudio = mode === 'multimodal' || soundOnly;
+  if (needAudio && input.audio === undefined) throw new Error(`mode ${mode} needs audio input`);
+  const k = soundOnly ? 1 : pictures.length;
+  const split = (logits: Float32Array): Float32Array[] => {
+    const n = logits.length / k;
+    return Array.from({ length: k }, (_, i) => logits.slice(i * n, (i + 1) * n));
+  };
+  let batch: Float32Array | undefined;
+  if (!soundOnly) {
+    batch = new Float32Array(k * pictures[0]!.length);
+    pictures.forEach((p, i) => batch!.set(p, i * p.length));
+  }
+  const a = needAudio ? await encoder.encode('audio', input.audio!, ['pooled', 'hidden']) : undefined;
+  const v = batch !== undefined ? await encoder.encode('visual', batch, ['pooled', 'hidden']) : undefined;
+  if (mode === 'audioonly') return split(await runHead(encoder, a!.pooled!, 1));
+  if (mode === 'videoonly') return split(await runHead(encoder, v!.pooled!, k));
+  if (mode === 'multimodal') {
+    // The sound's tokens are the same for every picture: repeated, not re-encoded.
+    const repeated = new Float32Array(k * a!.hidden!.length);
+    for (let i = 0; i < k; i++) repeated.set(a!.hidden!, i * a!.hidden!.length);
+    return split(await runHead(encoder, await runJoint(encoder, concatTokens(repeated, v!.hidden!, k, d), k), k));
+  }
+  const single = mode === 'missingaudioonly' ? a! : v!;
+  const joint = await runJoint(encoder, single.hidden!, k);
+  const mixed = new Float32Array(joint.length);
+  for (let i = 0; i < mixed.length; i++) mixed[i] = (joint[i]! + single.pooled![i]!) / 2;
+  return split(await runHead(encoder, mixed, k));
+}

@@ -20,7 +20,7 @@ test('an empty file is migrated to the current schema with WAL and foreign keys 
   assert.equal(db.pragma('synchronous', { simple: true }), 1); // NORMAL
   const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
   assert.deepEqual(tables, [
-    'class_logits', 'class_logits_versions', 'class_scores', 'embedding_runs', 'embeddings', 'evaluations', 'files', 'jobs', 'labels', 'model_classes', 'models', 'predictions', 'roots',
+    'class_logits', 'class_logits_runs', 'class_logits_versions', 'embedding_runs', 'embeddings', 'evaluations', 'files', 'jobs', 'labels', 'model_classes', 'models', 'predictions', 'roots',
     'suggestion_answers', 'trained_versions', 'training_checkpoints', 'vector_changes', 'vector_index_chunks', 'vector_indexes', 'windows',
   ]);
   addRoot(db, '/media');

@@ -15,11 +15,13 @@ import { importModel } from '../../core/models/store.ts';
 import type { InstalledModel } from '../../core/models/store.ts';
 import { getEmbedding } from '../../db/embeddings.ts';
 import { latestFrames, listRuns } from '../../db/runs.ts';
-import { classScoreRanking } from '../../db/learning.ts';
-import { scoreClasses } from '../../core/learning/classes.ts';
+import { windowClassLogits } from '../../db/class-logits.ts';
+import { tagLibrary } from '../../core/tagging/tag-library.ts';
+import { probabilities } from '../../core/tagging/probability.ts';
 import { classify } from '../../native-models/cavmae/classifier.ts';
 import { decodeAudio } from '../../media/audio.ts';
 import { listWindows } from '../../db/windows.ts';
+import { listFiles } from '../../db/files.ts';
 import { decodeFrameRgb } from '../../media/image.ts';
 import { foley } from '../helpers/cli.ts';
 import { cavmaeDir } from '../helpers/fixtures.ts';
@@ -113,7 +115,7 @@ describe('frame aggregation', () => {
   });
 });
 
-test('a fine-tuned classifier averages its probabilities over the K frames of a window', async () => {
+test('tagging with --frames K averages a fine-tuned classifier\'s probabilities over the K pictures of a window', async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'foley-frames-ft-'));
   const library = openLibrary(path.join(base, 'data'));
   try {
@@ -122,26 +124,31 @@ test('a fine-tuned classifier averages its probabilities over the K frames of a 
     const clip = path.join(root, 'a.mp4');
     await makeClip(clip, 10, 440);
     const model = (await importModel(library.dataDir, path.join(cavmaeDir('ft-d32-c10'), 'checkpoint.pth'), { name: 'ft', heads: 1 })).model;
-    await runIndex({ library, model, roots: [root], provider: 'cpu', threads: 1, frames: 3 });
-    assert.equal(await scoreClasses(library, model, { provider: 'cpu', threads: 1 }), 1);
+    await runIndex({ library, model, roots: [root], provider: 'cpu', threads: 1 });
+    const session = { provider: 'cpu', threads: 1 } as const;
+    assert.equal((await tagLibrary(library, model, { session, frames: 3 })).tagged, 1);
     const modelId = modelRecord(library, model).id;
-    // Independently: the window's sound with each of its three frames; sigmoid, then the mean (spec §2.1).
-    const encoder = encoderFor(model, { provider: 'cpu', threads: 1 });
+    const windowId = listWindows(library.db, listFiles(library.db)[0]!.id)[0]!.id;
+    // Independently: the window's sound with each of its three pictures; sigmoid, then the mean (spec §2.1).
+    const encoder = encoderFor(model, session);
     const audio = encoder.audioInput(await decodeAudio(clip, { start: 0, duration: 10 }));
     const sum = new Float64Array(10);
     for (const t of [10 / 6, 5, 50 / 6]) {
       const logits = await classify(encoder, 'multimodal', { audio, visual: encoder.imageInput(await decodeFrameRgb(clip, t)) });
       for (let c = 0; c < 10; c++) sum[c]! += 1 / (1 + Math.exp(-logits[c]!));
     }
+    const stored = windowClassLogits(library.db, modelId, windowId)!;
+    assert.deepEqual([stored.mode, stored.frames], ['multimodal', 3]);
+    const p = probabilities(stored.logits, 'sigmoid');
     for (let c = 0; c < 10; c++) {
-      const stored = classScoreRanking(library.db, modelId, c, 1)[0]!.score;
       const expected = sum[c]! / 3;
-      assert.ok(Math.abs(stored - expected) < 1e-4, `class ${c}: ${stored} vs ${expected}`);
+      assert.ok(Math.abs(p[c]! - expected) < 1e-4, `class ${c}: ${p[c]} vs ${expected}`);
     }
-    // Another K re-embeds the pictures and forgets the scores made from the old ones; they are made again.
-    await runIndex({ library, model, roots: [root], provider: 'cpu', threads: 1, frames: 1 });
-    assert.deepEqual(classScoreRanking(library.db, modelId, 0, 5), []);
-    assert.equal(await scoreClasses(library, model, { provider: 'cpu', threads: 1 }), 1);
+    // Another index K re-embeds the pictures and forgets the logits made before; the next run makes them again.
+    await runIndex({ library, model, roots: [root], provider: 'cpu', threads: 1, frames: 2 });
+    assert.equal(windowClassLogits(library.db, modelId, windowId), undefined);
+    assert.equal((await tagLibrary(library, model, { session })).tagged, 1);
+    assert.deepEqual([windowClassLogits(library.db, modelId, windowId)!.frames], [1]);
   } finally {
     library.close();
     await releaseEncoders();

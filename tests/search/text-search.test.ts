@@ -1,7 +1,7 @@
 // `foley search --text NAME` and `foley tags FILE@SECONDS` end to end on real clips indexed with the tiny 527-output fine-tuned
-// checkpoint (AudioSet names shipped): windows ranked by the stored classifier probability for the
-// class, in order, for a class that is no window's top class too; names resolved as typed; the
-// user's class CSV renames at once, without re-scoring.
+// checkpoint (AudioSet names shipped): windows ranked by the probability (sigmoid of the stored
+// logits) for the class, in order, for a class that is no window's top class too; names resolved as
+// typed; the user's class CSV renames at once, without re-tagging.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -42,7 +42,8 @@ interface TextResponse {
   results: TextResult[];
   query: { kind: string; text: string; model: string; classes: { index: number; name: string }[]; names: string };
   hasMore: boolean;
-  scored: number;
+  tagged: number;
+  windows: number;
 }
 
 test('search --text ranks windows by the class probability and tags list a window\'s classes; names as typed; renames without re-scoring', async () => {
@@ -58,13 +59,14 @@ test('search --text ranks windows by the class probability and tags list a windo
   const modelId = modelRecord(library, model).id;
 
   const cli = (...args: string[]): TextResponse => JSON.parse(execFileSync(process.execPath, [MAIN, 'search', ...args, '--model', 'as', '--data-dir', dataDir, '--json'], { encoding: 'utf8' })) as TextResponse;
-  /** The stored probabilities: window id → 527 scores. */
-  const stored = (): Map<number, Float32Array> => {
-    const rows = library.db.prepare<[number], { window_id: number; scores: Buffer }>('SELECT window_id, scores FROM class_scores WHERE model_id = ?').all(modelId);
-    return new Map(rows.map((r) => [r.window_id, new Float32Array(r.scores.buffer.slice(r.scores.byteOffset, r.scores.byteOffset + r.scores.byteLength))]));
+  /** The stored logits through a sigmoid, computed here: window id → 527 probabilities. */
+  const stored = (): Map<number, Float64Array> => {
+    const rows = library.db.prepare<[number], { window_id: number; logits: Buffer }>('SELECT window_id, logits FROM class_logits WHERE model_id = ?').all(modelId);
+    const probability = (b: Buffer): Float64Array => Float64Array.from(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), (z) => 1 / (1 + Math.exp(-z)));
+    return new Map(rows.map((r) => [r.window_id, probability(r.logits)]));
   };
   /** Every window, best first, for one class, as the search should rank them. */
-  const expected = (scores: Map<number, Float32Array>, index: number): { id: number; score: number }[] =>
+  const expected = (scores: Map<number, Float64Array>, index: number): { id: number; score: number }[] =>
     [...scores].map(([id, s]) => ({ id, score: s[index]! })).sort((a, b) => b.score - a.score || a.id - b.id);
 
   // Tags of a moment first: only that file's 2 windows are classified.
@@ -76,15 +78,21 @@ test('search --text ranks windows by the class probability and tags list a windo
   const bWindow = stored().get(bTags.window.id)!;
   assert.deepEqual([bTags.window.start, bTags.names, bTags.tags.length], [0, 'audioset', 5]);
   const bBest = [...bWindow].map((score, index) => ({ index, score })).sort((a, b) => b.score - a.score || a.index - b.index).slice(0, 5);
-  assert.deepEqual(bTags.tags, bBest.map((t) => ({ name: AUDIOSET[t.index]!.name, mid: AUDIOSET[t.index]!.mid, score: t.score, index: t.index })));
+  // Tags carry float32 probabilities.
+  assert.deepEqual(bTags.tags, bBest.map((t) => ({ name: AUDIOSET[t.index]!.name, mid: AUDIOSET[t.index]!.mid, score: Math.fround(t.score), index: t.index })));
 
+  // The rest of the library is tagged by foley tag (as foley index does when a tagging model is installed).
+  const tag = JSON.parse(execFileSync(process.execPath, [MAIN, 'tag', '--data-dir', dataDir, '--json'], { encoding: 'utf8' })) as { tagged: number; model: string };
+  assert.deepEqual([tag.tagged, tag.model], [3, 'as']);
   const dog = cli('--text', 'dog', '--no-merge', '--top', '10');
-  assert.equal(dog.scored, 3, 'the other file\'s 3 windows classified on demand');
+  assert.deepEqual([dog.tagged, dog.windows], [5, 5], 'every window tagged (by foley tag): search never classifies');
   const scores = stored();
   assert.equal(scores.size, 5);
   assert.deepEqual(dog.query.classes.map((c) => c.name), ['Dog']);
   assert.equal(dog.query.names, 'audioset');
-  assert.deepEqual(dog.results.map((r) => ({ id: r.window.id, score: r.score })), expected(scores, 74).map((e) => ({ id: e.id, score: Math.fround(e.score) })));
+  const want = expected(scores, 74);
+  assert.deepEqual(dog.results.map((r) => r.window.id), want.map((e) => e.id));
+  dog.results.forEach((r, i) => assert.ok(Math.abs(r.score - want[i]!.score) < 1e-12, `${r.score} vs ${want[i]!.score}`));
   assert.deepEqual(dog.results.map((r) => r.rank), [1, 2, 3, 4, 5]);
   assert.equal(new Set(dog.results.map((r) => r.score)).size, 5, 'distinct probabilities: the order means something');
   for (const r of dog.results) assert.deepEqual([r.class, r.classIndex, r.mid, r.matched], ['Dog', 74, '/m/0bt9lr', 'both']);
@@ -94,7 +102,7 @@ test('search --text ranks windows by the class probability and tags list a windo
   const spread = (i: number): number => Math.max(...[...scores.values()].map((s) => s[i]!)) - Math.min(...[...scores.values()].map((s) => s[i]!));
   const quiet = AUDIOSET.filter((c) => !tops.has(c.index) && !c.name.includes(',')).sort((a, b) => spread(b.index) - spread(a.index))[0]!;
   const byQuiet = cli('--text', quiet.name.toUpperCase(), '--no-merge');
-  assert.equal(byQuiet.scored, 0, 'nothing classified twice');
+  assert.deepEqual([byQuiet.tagged, byQuiet.windows], [5, 5]);
   assert.deepEqual(byQuiet.results.map((r) => r.window.id), expected(scores, quiet.index).map((e) => e.id));
   assert.ok(byQuiet.results.every((r) => r.class === quiet.name));
   assert.notDeepEqual(byQuiet.results.map((r) => r.window.id), dog.results.map((r) => r.window.id), 'another class, another order');
@@ -129,7 +137,6 @@ test('search --text ranks windows by the class probability and tags list a windo
   writeFileSync(csv, `index,mid,display_name\n${AUDIOSET.map((c) => `${c.index},/t/${c.index},"Thing ${c.index}"`).join('\n')}\n`);
   execFileSync(process.execPath, [MAIN, 'label', 'classes', csv, '--model', 'as', '--data-dir', dataDir], { encoding: 'utf8' });
   const renamed = cli('--text', 'thing 74', '--no-merge');
-  assert.equal(renamed.scored, 0);
   assert.equal(renamed.query.names, 'user');
   assert.deepEqual(renamed.results.map((r) => [r.window.id, r.score, r.class, r.mid]), dog.results.map((r) => [r.window.id, r.score, 'Thing 74', '/t/74']));
   const gone = spawnSync(process.execPath, [MAIN, 'search', '--text', 'dog', '--model', 'as', '--data-dir', dataDir, '--json'], { encoding: 'utf8' });

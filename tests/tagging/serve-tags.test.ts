@@ -1,0 +1,56 @@
+// The app's library process (`foley serve`, createApi): an index run is followed by a background
+// tagging run when a tagging model is installed, seen through taggingStatus (running, then every
+// window tagged with its cost per window).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { createApi } from '../../core/api/handlers.ts';
+import { openLibrary } from '../../core/library/handle.ts';
+import { importModel } from '../../core/models/store.ts';
+import { taggingStatus } from '../../core/tagging/status.ts';
+import { cavmaeDir } from '../helpers/fixtures.ts';
+import { makeClip } from '../indexing/helpers.ts';
+
+test('an index job in the app is followed by a background tagging job', async () => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'foley-serve-tags-'));
+  const root = path.join(base, 'videos');
+  const dataDir = path.join(base, 'data');
+  mkdirSync(root);
+  await makeClip(path.join(root, 'a.mp4'), 25, 440);
+  await importModel(dataDir, path.join(cavmaeDir('ft-d32-c527'), 'checkpoint.pth'), { name: 'as', heads: 1 });
+  const api = createApi({ dataDir, provider: 'cpu' });
+  const reader = openLibrary(dataDir);
+  try {
+    await api.invoke('library.addRoot', { path: root });
+    const indexed = new Promise<void>((resolve) => {
+      const stop = api.subscribe((e) => {
+        if (e.type === 'index' && e.state.state === 'idle' && e.state.last !== null) {
+          stop();
+          resolve();
+        }
+      });
+    });
+    await api.invoke('index.start', {});
+    await indexed;
+    // Tagging runs in the background after the index run: wait for it through the status the Models page reads.
+    const deadline = Date.now() + 60_000;
+    let status = await taggingStatus(reader);
+    while (status !== null && status.tagged < status.windows && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await taggingStatus(reader);
+    }
+    assert.ok(status !== null);
+    assert.deepEqual([status.model, status.tagged, status.windows], ['as', 3, 3]);
+    // The run's job ends right after its last write.
+    while ((await taggingStatus(reader))!.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const done = (await taggingStatus(reader))!;
+    assert.equal(done.running, false);
+    assert.ok(done.msPerWindow !== null && done.msPerWindow > 0);
+  } finally {
+    reader.close();
+    await api.close();
+    rmSync(base, { recursive: true, force: true });
+  }
+});
