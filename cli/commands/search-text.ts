@@ -2,7 +2,7 @@
 // name (core/search/class-search.ts), printed like every search.
 import { openLibrary } from '../../core/library/handle.ts';
 import { searchByClass } from '../../core/search/class-search.ts';
-import { textSearchModel } from '../../core/search/tagging-model.ts';
+import { textSearchModel } from '../../core/tagging/tagging-model.ts';
 import { printJson } from '../args.ts';
 
 export interface TextSearchOptions {

@@ -2,7 +2,7 @@
 import { releaseEncoders } from '../../core/embedding/encoders.ts';
 import { openLibrary } from '../../core/library/handle.ts';
 import { tagsAt } from '../../core/search/tags.ts';
-import { textSearchModel } from '../../core/search/tagging-model.ts';
+import { textSearchModel } from '../../core/tagging/tagging-model.ts';
 import { dataDirFrom, momentArg, numberOption, parse, printJson, runtimeFrom, RUNTIME_OPTIONS, UsageError } from '../args.ts';
 
 export const TAGS_HELP = `Usage: foley tags FILE@SECONDS [--model N] [--top N] [--json]

@@ -4,7 +4,7 @@
 // search, so the app shows the moments with the same Results, each with the class it matched.
 import type { Library } from '../library/handle.ts';
 import { searchByClass } from '../search/class-search.ts';
-import { textSearchModel } from '../search/tagging-model.ts';
+import { textSearchModel } from '../tagging/tagging-model.ts';
 import type { RequestOf, Responses } from './contract.ts';
 import { ApiError } from './errors.ts';
 

@@ -17,7 +17,7 @@ import { classesForText } from '../learning/class-suggest.ts';
 import { activationFor, probabilityOfRank } from '../tagging/probability.ts';
 import type { Activation } from '../tagging/probability.ts';
 import { topWindowsForClasses } from './class-rank-cache.ts';
-import { textSearchModel } from './tagging-model.ts';
+import { textSearchModel } from '../tagging/tagging-model.ts';
 import { page, toMoments } from './moments.ts';
 import type { SearchIn, SearchResult } from './types.ts';
 
