@@ -160,7 +160,13 @@ export function createApi(options: ApiOptions): FoleyApi {
       // An index run is followed by a background tagging run when a tagging model is installed.
       onDone: () => tagging.start(),
     }),
-    models: new ModelCatalog({ dataDir, ...(options.provider !== undefined ? { provider: options.provider } : {}), emit: hub.emit }),
+    models: new ModelCatalog({
+      dataDir,
+      ...(options.provider !== undefined ? { provider: options.provider } : {}),
+      emit: hub.emit,
+      // A fine-tuned model just installed tags the library already indexed, in the background.
+      onInstalled: () => tagging.start(),
+    }),
     evaluation: new EvaluationSession({ library, runtime: session, emit: hub.emit, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) }),
     // Labels and the background training job (one scheduler for this library's default model).
     learning: createLearning({

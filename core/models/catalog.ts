@@ -19,6 +19,8 @@ export interface ModelCatalogOptions {
   /** The provider asked for (--provider); the Models panel shows which one is used. */
   readonly provider?: ProviderName | 'auto';
   readonly emit: (event: ModelsEvent) => void;
+  /** Called when a model has been installed (imported or downloaded): the app starts tagging with it. */
+  readonly onInstalled?: (name: string) => void;
 }
 
 export interface ImportRequest {
@@ -90,6 +92,7 @@ export class ModelCatalog {
       onProgress: (p) => this.setDownload({ name, ...p, error: null, finished: false }),
     });
     this.setDownload(null);
+    this.options.onInstalled?.(r.model.manifest.name);
     return modelInfo(r.model, await this.defaultName());
   }
 
@@ -107,6 +110,7 @@ export class ModelCatalog {
       .then(
         () => {
           this.download = { ...this.download!, finished: true };
+          this.options.onInstalled?.(name);
         },
         (e: unknown) => {
           this.download = { ...this.download!, error: e instanceof Error ? e.message.split('\n')[0]! : String(e), finished: true };

@@ -54,3 +54,41 @@ test('an index job in the app is followed by a background tagging job', async ()
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('installing a tagging model in the app tags the library already indexed', async () => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'foley-serve-tags-'));
+  const root = path.join(base, 'videos');
+  const dataDir = path.join(base, 'data');
+  mkdirSync(root);
+  await makeClip(path.join(root, 'a.mp4'), 25, 440);
+  await importModel(dataDir, path.join(cavmaeDir('pre-d32-11x1'), 'checkpoint.pth'), { name: 'pre', heads: 1 });
+  const api = createApi({ dataDir, provider: 'cpu' });
+  const reader = openLibrary(dataDir);
+  try {
+    await api.invoke('library.addRoot', { path: root });
+    const indexed = new Promise<void>((resolve) => {
+      const stop = api.subscribe((e) => {
+        if (e.type === 'index' && e.state.state === 'idle' && e.state.last !== null) {
+          stop();
+          resolve();
+        }
+      });
+    });
+    await api.invoke('index.start', {});
+    await indexed;
+    assert.equal(await taggingStatus(reader), null, 'no model can tag yet');
+    await api.invoke('models.import', { file: path.join(cavmaeDir('ft-d32-c527'), 'checkpoint.pth'), name: 'as', heads: 1, precision: 'fp32' });
+    const deadline = Date.now() + 60_000;
+    let status = await taggingStatus(reader);
+    while (status !== null && (status.tagged < status.windows || status.running) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await taggingStatus(reader);
+    }
+    assert.ok(status !== null);
+    assert.deepEqual([status.model, status.tagged, status.windows, status.running], ['as', 3, 3, false]);
+  } finally {
+    reader.close();
+    await api.close();
+    rmSync(base, { recursive: true, force: true });
+  }
+});
