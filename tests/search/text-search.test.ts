@@ -116,6 +116,23 @@ test('search --text ranks windows by the class probability and tags list a windo
   assert.equal(first.results.length, 1);
   assert.equal(first.hasMore, true);
 
+  // A moment search narrowed to a class: only windows the model gives Dog at least --class-min.
+  const dogRank = expected(stored(), 74);
+  const min = dogRank[2]!.score;
+  const passing = new Set(dogRank.filter((e) => e.score >= min).map((e) => e.id));
+  assert.equal(passing.size, 3);
+  interface MomentResponse { results: { window: { id: number }; score: number }[]; classFilter: { classes: string[]; min: number; windows: number; tagged: number; total: number } }
+  const at = (...more: string[]): MomentResponse =>
+    JSON.parse(execFileSync(process.execPath, [MAIN, 'search', '--at', `${path.join(root, 'a.mp4')}@3`, '--no-merge', '--model', 'as', ...more, '--data-dir', dataDir, '--json'], { encoding: 'utf8' })) as MomentResponse;
+  const narrowed = at('--class', 'dog', '--class-min', String(min));
+  const everything = at();
+  assert.deepEqual(narrowed.results.map((r) => r.window.id), everything.results.map((r) => r.window.id).filter((id) => passing.has(id)), 'the same ranking, among the passing windows');
+  assert.ok(narrowed.results.length >= 2 && narrowed.results.length < everything.results.length);
+  assert.deepEqual([narrowed.classFilter.classes, narrowed.classFilter.min, narrowed.classFilter.windows, narrowed.classFilter.tagged, narrowed.classFilter.total], [['Dog'], min, 3, 5, 5]);
+  const badMin = spawnSync(process.execPath, [MAIN, 'search', '--at', `${path.join(root, 'a.mp4')}@3`, '--class', 'dog', '--class-min', '1.5', '--data-dir', dataDir], { encoding: 'utf8' });
+  assert.notEqual(badMin.status, 0);
+  assert.match(badMin.stderr, /--class-min must be between 0 and 1/);
+
   // Names as typed: plurals, synonyms, unfinished words.
   assert.deepEqual(cli('--text', 'barks').query.classes.map((c) => c.name), ['Bark']);
   assert.deepEqual(cli('--text', 'dogs').query.classes.map((c) => c.name), ['Dog']);
