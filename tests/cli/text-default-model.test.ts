@@ -42,6 +42,13 @@ test('without a fine-tuned model: search --text and tags say to install one', as
 
 test('with one installed: --text and tags use it, not the default model', async () => {
   await importModel(dataDir, path.join(cavmaeDir('ft-d32-c527'), 'checkpoint.pth'), { name: 'as', heads: 1 });
+  // Installed after indexing: nothing is tagged until foley tag (or the next foley index) runs.
+  const early = await foley(['search', '--text', 'dog', '--data-dir', dataDir, '--json']);
+  assert.notEqual(early.code, 0);
+  assert.match(early.stderr, /model as has not tagged the library yet: run foley tag/);
+  const tag = await foley(['tag', '--data-dir', dataDir, '--json']);
+  assert.equal(tag.code, 0, tag.stderr);
+  assert.equal((JSON.parse(tag.stdout) as { model: string }).model, 'as');
   const text = await foley(['search', '--text', 'dog', '--data-dir', dataDir, '--json']);
   assert.equal(text.code, 0, text.stderr);
   const r = JSON.parse(text.stdout) as { results: { class: string; rank: number }[]; query: { model: string } };

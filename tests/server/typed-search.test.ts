@@ -79,7 +79,16 @@ describe('typed search over foley serve HTTP', { timeout: 120_000 }, () => {
   });
 
   test('with a fine-tuned model: class names and labels merged, labels first when exact', async () => {
-    await importModel(dataDir, path.join(cavmaeDir('ft-d32-c527'), 'checkpoint.pth'), { name: 'as', heads: 1 });
+    // Installed through the API, as the Models page does: the app then tags the library in the background.
+    const installed = await call('models.import', { file: path.join(cavmaeDir('ft-d32-c527'), 'checkpoint.pth'), name: 'as', heads: 1, precision: 'fp32' });
+    assert.equal(installed.status, 200, JSON.stringify(installed.body));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { tagging } = (await call<ModelsResponse>('models.list', {})).body;
+      if (tagging !== null && tagging.windows > 0 && tagging.tagged === tagging.windows && !tagging.running) break;
+      assert.ok(Date.now() < deadline, `the library was not tagged in 60 s: ${JSON.stringify(tagging)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const r = (await call<NameSuggestions>('search.suggest', { text: 'dog', limit: 8 })).body;
     assert.equal(r.model, 'as');
     assert.equal(r.noClassNames, null);

@@ -9,7 +9,6 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { importModel } from '../../core/models/store.ts';
 import { cavmaeDir } from '../helpers/fixtures.ts';
 import { ARTIFACTS, callServe, indexViaApi, launchChromium, makeUiLibrary, startServe, waitForExpr, watchErrors } from './helpers.ts';
 import type { Served, UiLibrary } from './helpers.ts';
@@ -59,8 +58,16 @@ describe('typed search in the UI over foley serve (Chromium)', { timeout: 90_000
   });
 
   test('two letters bring sound names; the list follows the combobox pattern; a click shows moments with the class', async () => {
-    // Installed while the app runs (the Models page's import does the same, measuring the precision first).
-    await importModel(lib.dataDir, path.join(cavmaeDir('ft-d32-c527'), 'checkpoint.pth'), { name: 'as', heads: 1 });
+    // Installed while the app runs, as the Models page's import does (fp32: no precision measured);
+    // the app then tags the library in the background, and the moments come from those tags.
+    await callServe(served, 'models.import', { file: path.join(cavmaeDir('ft-d32-c527'), 'checkpoint.pth'), name: 'as', heads: 1, precision: 'fp32' });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { tagging } = (await callServe(served, 'models.list')) as { tagging: { tagged: number; windows: number; running: boolean } | null };
+      if (tagging !== null && tagging.tagged === tagging.windows && tagging.windows > 0 && !tagging.running) break;
+      if (Date.now() > deadline) throw new Error(`the library was not tagged in 30 s: ${JSON.stringify(tagging)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await typeName('do');
     await options().filter({ hasText: 'Dog' }).first().waitFor();
     assert.equal(await field().getAttribute('aria-expanded'), 'true');
@@ -123,7 +130,10 @@ describe('typed search in the UI over foley serve (Chromium)', { timeout: 90_000
     await page.getByRole('tab', { name: 'Models' }).click();
     const line = page.getByTestId('tagging');
     await line.getByText(/^Tagging with as/).waitFor();
-    assert.match(await line.innerText(), /^Tagging with as \(audio-visual, 1 picture per window\): \d+ of \d+ windows/);
+    const text = await line.innerText();
+    assert.match(text, /^Tagging with as \(audio-visual, 1 picture per window\): [\d,]+ of [\d,]+ windows/);
+    const [, tagged, windows] = /: ([\d,]+) of ([\d,]+) windows/.exec(text)!;
+    assert.equal(tagged, windows, 'the whole library is tagged');
     await shot('42-models-tagging');
     assert.deepEqual(errors, []);
   });
