@@ -139,6 +139,35 @@ function columns(db: Database, modelId: number, numClasses: number, activation: 
   return fresh;
 }
 
+/**
+ * Each window's best value among `classes`, as an interval [lower, upper] around its bytes' values
+ * (windows in segment order, ids alongside).
+ */
+function bounds(cols: Columns, classes: readonly number[]): { ids: Int32Array; lower: Float32Array; upper: Float32Array } {
+  const n = cols.segments.reduce((sum, s) => sum + s.windowIds.length, 0);
+  const ids = new Int32Array(n);
+  const lower = new Float32Array(n).fill(-Infinity);
+  const upper = new Float32Array(n).fill(-Infinity);
+  let base = 0;
+  for (const seg of cols.segments) {
+    const m = seg.windowIds.length;
+    ids.set(seg.windowIds, base);
+    for (const c of classes) {
+      const col = seg.bytes.subarray(c * m, (c + 1) * m);
+      const low = seg.low[c]!;
+      const step = seg.step[c]!;
+      const err = seg.err[c]!;
+      for (let i = 0; i < m; i++) {
+        const v = low + col[i]! * step;
+        if (v - err > lower[base + i]!) lower[base + i] = v - err;
+        if (v + err > upper[base + i]!) upper[base + i] = v + err;
+      }
+    }
+    base += m;
+  }
+  return { ids, lower, upper };
+}
+
 /** The k-th largest of `values` (1-based k ≤ length), in O(n) on average; reorders a copy. */
 function kthLargest(values: Float32Array, k: number): number {
   const a = Float32Array.from(values);
@@ -178,36 +207,14 @@ export interface RankOptions {
  */
 export function topWindowsForClasses(db: Database, modelId: number, classIndices: readonly number[], k: number, options: RankOptions): { ranked: ClassRanking[]; tagged: number; candidates: number } {
   const cols = columns(db, modelId, options.numClasses, options.activation);
-  const n = cols.segments.reduce((sum, s) => sum + s.windowIds.length, 0);
   const classes = [...new Set(classIndices)].filter((c) => c >= 0 && c < cols.numClasses);
+  const { ids, lower, upper } = bounds(cols, classes);
+  const n = ids.length;
   if (n === 0 || classes.length === 0 || k <= 0) return { ranked: [], tagged: n, candidates: 0 };
-  // Each window's best value among the classes, as an interval [lower, upper] around the bytes' values.
-  const lower = new Float32Array(n).fill(-Infinity);
-  const upper = new Float32Array(n).fill(-Infinity);
-  let base = 0;
-  for (const seg of cols.segments) {
-    const m = seg.windowIds.length;
-    for (const c of classes) {
-      const col = seg.bytes.subarray(c * m, (c + 1) * m);
-      const low = seg.low[c]!;
-      const step = seg.step[c]!;
-      const err = seg.err[c]!;
-      for (let i = 0; i < m; i++) {
-        const v = low + col[i]! * step;
-        if (v - err > lower[base + i]!) lower[base + i] = v - err;
-        if (v + err > upper[base + i]!) upper[base + i] = v + err;
-      }
-    }
-    base += m;
-  }
   // At least k windows are worth ≥ the k-th largest lower bound, so nothing below it can place.
   const threshold = kthLargest(lower, Math.min(k, n));
   const candidates: number[] = [];
-  base = 0;
-  for (const seg of cols.segments) {
-    for (let i = 0; i < seg.windowIds.length; i++) if (upper[base + i]! >= threshold) candidates.push(seg.windowIds[i]!);
-    base += seg.windowIds.length;
-  }
+  for (let i = 0; i < n; i++) if (upper[i]! >= threshold) candidates.push(ids[i]!);
   const ranked: ClassRanking[] = [];
   for (const row of classLogitsOf(db, modelId, candidates)) {
     if (row.logits.length !== cols.numClasses) continue;
@@ -245,24 +252,14 @@ export function clearClassRankCache(): void {
 export function windowsAtLeast(db: Database, modelId: number, classIndices: readonly number[], minValue: number, options: RankOptions): Set<number> {
   const cols = columns(db, modelId, options.numClasses, options.activation);
   const classes = [...new Set(classIndices)].filter((c) => c >= 0 && c < cols.numClasses);
+  const { ids, lower, upper } = bounds(cols, classes);
   const inside = new Set<number>();
-  const unsure = new Set<number>();
-  for (const seg of cols.segments) {
-    const m = seg.windowIds.length;
-    for (const c of classes) {
-      const col = seg.bytes.subarray(c * m, (c + 1) * m);
-      const low = seg.low[c]!;
-      const step = seg.step[c]!;
-      const err = seg.err[c]!;
-      for (let i = 0; i < m; i++) {
-        const v = low + col[i]! * step;
-        if (v - err >= minValue) inside.add(seg.windowIds[i]!);
-        else if (v + err >= minValue) unsure.add(seg.windowIds[i]!);
-      }
-    }
+  const unsure: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (lower[i]! >= minValue) inside.add(ids[i]!);
+    else if (upper[i]! >= minValue) unsure.push(ids[i]!);
   }
-  for (const id of inside) unsure.delete(id);
-  for (const row of classLogitsOf(db, modelId, [...unsure])) {
+  for (const row of classLogitsOf(db, modelId, unsure)) {
     if (row.logits.length !== cols.numClasses) continue;
     const lse = options.activation === 'softmax' ? logSumExp(row.logits) : 0;
     if (classes.some((c) => rankValue(row.logits, c, options.activation, lse) >= minValue)) inside.add(row.windowId);

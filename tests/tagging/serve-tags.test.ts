@@ -7,11 +7,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createApi } from '../../core/api/handlers.ts';
+import type { FoleyApi } from '../../core/api/handlers.ts';
 import { openLibrary } from '../../core/library/handle.ts';
 import { importModel } from '../../core/models/store.ts';
 import { taggingStatus } from '../../core/tagging/status.ts';
 import { cavmaeDir } from '../helpers/fixtures.ts';
 import { makeClip } from '../indexing/helpers.ts';
+
+/** Adds the folder and indexes it through the API, as the app's Library page does; resolves when the run is over. */
+async function indexThroughApi(api: FoleyApi, root: string): Promise<void> {
+  await api.invoke('library.addRoot', { path: root });
+  const indexed = new Promise<void>((resolve) => {
+    const stop = api.subscribe((e) => {
+      if (e.type === 'index' && e.state.state === 'idle' && e.state.last !== null) {
+        stop();
+        resolve();
+      }
+    });
+  });
+  await api.invoke('index.start', {});
+  await indexed;
+}
 
 test('an index job in the app is followed by a background tagging job', async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'foley-serve-tags-'));
@@ -23,17 +39,7 @@ test('an index job in the app is followed by a background tagging job', async ()
   const api = createApi({ dataDir, provider: 'cpu' });
   const reader = openLibrary(dataDir);
   try {
-    await api.invoke('library.addRoot', { path: root });
-    const indexed = new Promise<void>((resolve) => {
-      const stop = api.subscribe((e) => {
-        if (e.type === 'index' && e.state.state === 'idle' && e.state.last !== null) {
-          stop();
-          resolve();
-        }
-      });
-    });
-    await api.invoke('index.start', {});
-    await indexed;
+    await indexThroughApi(api, root);
     // Tagging runs in the background after the index run: wait for it through the status the Models page reads.
     const deadline = Date.now() + 60_000;
     let status = await taggingStatus(reader);
@@ -65,17 +71,7 @@ test('installing a tagging model in the app tags the library already indexed', a
   const api = createApi({ dataDir, provider: 'cpu' });
   const reader = openLibrary(dataDir);
   try {
-    await api.invoke('library.addRoot', { path: root });
-    const indexed = new Promise<void>((resolve) => {
-      const stop = api.subscribe((e) => {
-        if (e.type === 'index' && e.state.state === 'idle' && e.state.last !== null) {
-          stop();
-          resolve();
-        }
-      });
-    });
-    await api.invoke('index.start', {});
-    await indexed;
+    await indexThroughApi(api, root);
     assert.equal(await taggingStatus(reader), null, 'no model can tag yet');
     await api.invoke('models.import', { file: path.join(cavmaeDir('ft-d32-c527'), 'checkpoint.pth'), name: 'as', heads: 1, precision: 'fp32' });
     const deadline = Date.now() + 60_000;
