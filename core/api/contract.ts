@@ -176,6 +176,10 @@ export const requestValidators = {
   }),
   'models.download': obj({ name: modelName }),
   'models.setDefault': obj({ name: modelName }),
+  /** The app's background tagging run: hold it, go on, or stop it (what it stored stays). */
+  'tagging.pause': empty,
+  'tagging.resume': empty,
+  'tagging.cancel': empty,
   /** Label names with counts; with `name` or `file`, also those labels (at most MAX_LISTED_LABELS). */
   'labels.list': obj({ name: optional(labelName), file: optional(fileRef) }),
   /** A moment (start, end? seconds; snapped to the file's windows) or, without start, the whole file. */
@@ -386,6 +390,9 @@ export interface Responses {
   'models.import': ModelInfo;
   'models.download': { readonly started: true };
   'models.setDefault': ModelsResponse;
+  'tagging.pause': TaggingStatus | null;
+  'tagging.resume': TaggingStatus | null;
+  'tagging.cancel': TaggingStatus | null;
   'labels.list': LabelsResponse;
   'labels.add': { readonly label: LabelView; readonly added: boolean };
   'labels.remove': { readonly removed: number };

@@ -135,6 +135,18 @@ function handlerTable(s: Services): HandlerTable<Method> {
     'models.import': (req) => s.models.import(req),
     'models.download': async (req) => s.models.startDownload(req.name),
     'models.setDefault': async (req) => withTagging(s, await s.models.setDefault(req.name)),
+    'tagging.pause': async () => {
+      s.tagging.pause();
+      return taggingStatus(s.library);
+    },
+    'tagging.resume': async () => {
+      s.tagging.resume();
+      return taggingStatus(s.library);
+    },
+    'tagging.cancel': async () => {
+      s.tagging.cancel();
+      return taggingStatus(s.library);
+    },
     ...learningHandlers(s.learning),
     ...evaluationHandlers(s.evaluation),
   };

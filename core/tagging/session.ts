@@ -3,6 +3,8 @@
 // round once more, for the windows indexed meanwhile). Low priority by construction: tag-library.ts
 // waits for searches in this process. Its state is read through taggingStatus (core/tagging/status.ts),
 // which sees the job row, so the Models page shows a run of `foley tag` in another process as well.
+import { FoleyError } from '../../base/errors.ts';
+import { JobControl } from '../indexing/control.ts';
 import type { Library } from '../library/handle.ts';
 import { tagLibrary } from './tag-library.ts';
 import type { TagSession, TagSummary } from './tag-library.ts';
@@ -18,6 +20,8 @@ export class TaggingSession {
   private running: Promise<void> | null = null;
   private abort: AbortController | null = null;
   private again = false;
+  /** The current run's pause/resume/cancel. */
+  private control: JobControl | null = null;
   /** The last run's outcome in this process (for diagnostics and tests). */
   last: TagSummary | null = null;
   lastError: string | null = null;
@@ -41,6 +45,7 @@ export class TaggingSession {
     this.running = this.loop(abort.signal).finally(() => {
       this.running = null;
       this.abort = null;
+      this.control = null;
     });
   }
 
@@ -49,9 +54,31 @@ export class TaggingSession {
     await this.running;
   }
 
+  private runningControl(): JobControl {
+    if (this.control === null) throw new FoleyError('no tagging run is going in this app', { code: 'conflict' });
+    return this.control;
+  }
+
+  /** Holds the run after the window in hand; resume() goes on where it stopped. */
+  pause(): void {
+    this.runningControl().pause();
+  }
+
+  resume(): void {
+    this.runningControl().resume();
+  }
+
+  /** Stops the run (what it stored stays) and the round it may owe; the next index run or install starts another. */
+  cancel(): void {
+    this.again = false;
+    this.runningControl().cancel();
+  }
+
   /** Stops a run; what it stored stays, and the next run finds the rest by query. */
   async close(): Promise<void> {
     this.abort?.abort();
+    // A paused run waits on its control, not the signal: stop it there too.
+    this.control?.interrupt();
     await this.running;
   }
 
@@ -61,7 +88,8 @@ export class TaggingSession {
       try {
         const model = await taggingModel(this.options.library.dataDir);
         if (model === undefined) return;
-        this.last = await tagLibrary(this.options.library, model, { signal, ...(this.options.runtime !== undefined ? { session: this.options.runtime } : {}) });
+        this.control = new JobControl();
+        this.last = await tagLibrary(this.options.library, model, { signal, control: this.control, ...(this.options.runtime !== undefined ? { session: this.options.runtime } : {}) });
         this.lastError = null;
       } catch (e) {
         // A `foley tag` in another process holds the job (conflict), or the model failed to load.

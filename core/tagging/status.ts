@@ -4,7 +4,7 @@ import { classLogitsCoverage, classLogitsModes, lastTaggingMsPerWindow } from '.
 import type { Library } from '../library/handle.ts';
 import { modelRecord } from '../library/handle.ts';
 import { listModels } from '../models/store.ts';
-import { runningTagJob } from './job.ts';
+import { pausedTagJob, runningTagJob } from './job.ts';
 import { tagRecipe, taggingModels } from './tagger.ts';
 import type { TagRecipe } from './tagger.ts';
 
@@ -18,6 +18,8 @@ export interface TaggingStatus {
   readonly windows: number;
   /** A tagging run is under way (in this process or another). */
   readonly running: boolean;
+  /** A tagging run is paused (the app's Pause, or `foley jobs pause ID`). */
+  readonly paused: boolean;
   /**
    * Measured cost of the last library tagging run: ms of wall time per window (decoding included, time
    * held back for searches excluded); null before the first.
@@ -38,6 +40,7 @@ export async function taggingStatus(library: Library): Promise<TaggingStatus | n
     tagged,
     windows,
     running: runningTagJob(library.db, modelId) !== undefined,
+    paused: pausedTagJob(library.db, modelId) !== undefined,
     msPerWindow: lastTaggingMsPerWindow(library.db, modelId),
   };
 }

@@ -3,8 +3,10 @@
 // one), classified (window-tags.ts) and its logits stored with the mode and picture count. File by
 // file, so each file is read once; stored every few windows, so a killed run loses little and the
 // next one finds the rest by query. Background work: each window waits while a search runs in this
-// process (base/interactive.ts), so a query waits for at most one window's inference.
+// process (base/interactive.ts), so a query waits for at most one window's inference, and while the
+// run is paused (JobControl, as indexing: from the app, or `foley jobs pause ID` through the job row).
 import { yieldToInteractive } from '../../base/interactive.ts';
+import { JobControl } from '../indexing/control.ts';
 import { putClassLogits, putTaggingRun, windowsWithoutClassLogits } from '../../db/class-logits.ts';
 import type { StoredLogits } from '../../db/class-logits.ts';
 import { getFile } from '../../db/files.ts';
@@ -15,7 +17,7 @@ import { decodeWindowInputs } from '../embedding/window-inputs.ts';
 import type { Library } from '../library/handle.ts';
 import { modelRecord } from '../library/handle.ts';
 import type { InstalledModel } from '../models/store.ts';
-import { claimTagJob, endTagJob, tagJobProgress } from './job.ts';
+import { claimTagJob, endTagJob, tagCheckpoint, tagJobProgress } from './job.ts';
 import { tagRecipe } from './tagger.ts';
 import type { TagRecipe } from './tagger.ts';
 import { recipeNeedsPictures, tagWindow } from './window-tags.ts';
@@ -38,6 +40,8 @@ export interface TagOptions {
   /** Only this file's windows (the tags of one moment need not wait for the whole library). */
   readonly fileId?: number;
   readonly signal?: AbortSignal;
+  /** Pause, resume and cancel from this process (the app); the job row's status is followed too (`foley jobs pause ID`). */
+  readonly control?: JobControl;
   readonly session?: SessionOptions;
   readonly onProgress?: (p: TagProgress) => void;
 }
@@ -52,7 +56,7 @@ export interface TagSummary {
   readonly skipped: number;
   readonly failed: ReadonlyArray<{ readonly path: string; readonly error: string }>;
   readonly seconds: number;
-  /** Wall ms per tagged window, less the time spent holding back for searches; null when none was tagged. */
+  /** Wall ms per tagged window, less the time spent holding back for searches or paused; null when none was tagged. */
   readonly msPerWindow: number | null;
 }
 
@@ -67,6 +71,10 @@ export async function tagLibrary(library: Library, model: InstalledModel, option
   // A library run is a job (others can see it runs) and its cost is kept; one file on demand is neither.
   const job = options.fileId === undefined && pending.length > 0 ? claimTagJob(db, modelId) : undefined;
   const encoder = encoderFor(model, options.session ?? {});
+  const control = options.control ?? new JobControl();
+  if (job !== undefined) control.noteDatabaseStatus('running');
+  const signal = options.signal === undefined ? control.signal : AbortSignal.any([options.signal, control.signal]);
+  const checkpoint = tagCheckpoint(db, job, control);
   const started = performance.now();
   let heldBackMs = 0;
   let done = 0;
@@ -90,7 +98,7 @@ export async function tagLibrary(library: Library, model: InstalledModel, option
     if (list === undefined) byFile.set(w.fileId, (list = []));
     list.push(w);
   }
-  const aborted = (): boolean => options.signal?.aborted === true;
+  const aborted = (): boolean => signal.aborted;
   let status: TagSummary['status'] = 'done';
   try {
     progress();
@@ -115,13 +123,14 @@ export async function tagLibrary(library: Library, model: InstalledModel, option
         const info = await probeMedia(file.path);
         const plan = windows.map((w, index) => ({ index, start: w.startS, end: w.endS, middle: (w.startS + w.endS) / 2 }));
         await decodeWindowInputs(file.path, info, plan, encoder, {
-          ...(options.signal !== undefined ? { signal: options.signal } : {}),
+          signal,
           modalities: recipeNeedsPictures(recipe) ? ['audio', 'visual'] : ['audio'],
           framesPerWindow: Math.max(1, recipe.frames),
           onInputs: async (input) => {
             await previous;
             const t = performance.now();
             await yieldToInteractive();
+            await checkpoint();
             heldBackMs += performance.now() - t;
             const w = windows[input.win.index]!;
             seen.add(input.win.index);

@@ -20,7 +20,7 @@ test('every method has a validator; empty requests pass where nothing is needed'
   assert.deepEqual(
     METHODS.sort(),
     [
-      'index.cancel', 'index.pause', 'index.resume', 'index.start', 'library.addRoot', 'library.removeRoot', 'models.download', 'models.import', 'models.list', 'models.setDefault', 'search', 'search.suggest', 'status', 'localize',
+      'index.cancel', 'index.pause', 'index.resume', 'index.start', 'library.addRoot', 'library.removeRoot', 'models.download', 'models.import', 'models.list', 'models.setDefault', 'search', 'search.suggest', 'status', 'localize', 'tagging.pause', 'tagging.resume', 'tagging.cancel',
       'labels.list', 'labels.add', 'labels.remove', 'labels.rename', 'labels.merge', 'labels.export', 'labels.import', 'labels.search',
       'training.status', 'training.start', 'training.pause', 'training.resume', 'training.cancel', 'training.versions', 'training.rollback',
       'suggestions.list', 'suggestions.answer', 'eval.run', 'eval.status', 'eval.cancel',

@@ -11,6 +11,7 @@ import type { FoleyApi } from '../../core/api/handlers.ts';
 import { openLibrary } from '../../core/library/handle.ts';
 import { importModel } from '../../core/models/store.ts';
 import { taggingStatus } from '../../core/tagging/status.ts';
+import type { TaggingStatus } from '../../core/tagging/status.ts';
 import { cavmaeDir } from '../helpers/fixtures.ts';
 import { makeClip } from '../indexing/helpers.ts';
 
@@ -82,6 +83,55 @@ test('installing a tagging model in the app tags the library already indexed', a
     }
     assert.ok(status !== null);
     assert.deepEqual([status.model, status.tagged, status.windows, status.running], ['as', 3, 3, false]);
+  } finally {
+    reader.close();
+    await api.close();
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('the app pauses, resumes and cancels its tagging run (tagging.pause / resume / cancel)', async () => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'foley-serve-tags-'));
+  const root = path.join(base, 'videos');
+  const dataDir = path.join(base, 'data');
+  mkdirSync(root);
+  await makeClip(path.join(root, 'a.mp4'), 60, 440);
+  await importModel(dataDir, path.join(cavmaeDir('pre-d32-11x1'), 'checkpoint.pth'), { name: 'pre', heads: 1 });
+  const api = createApi({ dataDir, provider: 'cpu' });
+  const reader = openLibrary(dataDir);
+  const status = async (): Promise<TaggingStatus> => (await taggingStatus(reader))!;
+  const until = async (what: string, ok: (s: TaggingStatus) => boolean): Promise<TaggingStatus> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const s = await status();
+      if (ok(s)) return s;
+      assert.ok(Date.now() < deadline, `${what}: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  try {
+    await indexThroughApi(api, root);
+    await assert.rejects(api.invoke('tagging.pause', {}), /no tagging run is going in this app/);
+    // Installing the tagging model starts the run; pause it as soon as it is under way.
+    await api.invoke('models.import', { file: path.join(cavmaeDir('ft-d32-c527'), 'checkpoint.pth'), name: 'as', heads: 1, precision: 'fp32' });
+    for (;;) {
+      try {
+        await api.invoke('tagging.pause', {});
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    const paused = await until('paused', (s) => s.paused);
+    assert.equal(paused.running, false);
+    assert.ok(paused.tagged < paused.windows, `${paused.tagged} of ${paused.windows}`);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await status()).tagged, paused.tagged, 'nothing tagged while paused');
+    await api.invoke('tagging.resume', {});
+    await until('running again', (s) => s.running || s.tagged === s.windows);
+    await api.invoke('tagging.cancel', {}).catch(() => undefined); // it may have finished already
+    const after = await until('stopped', (s) => !s.running && !s.paused);
+    assert.ok(after.tagged >= paused.tagged);
   } finally {
     reader.close();
     await api.close();

@@ -1,7 +1,8 @@
 // The tagging run itself (core/tagging/tag-library.ts) on a real clip with the tiny 527-class model:
 // a cancelled run keeps what it stored and the next one tags only the rest (untagged windows are
 // found by query, as after a crash); tagging holds back while interactive work (a search) runs;
-// one file on demand tags that file alone and records no run cost.
+// one file on demand tags that file alone and records no run cost; a run pauses, resumes and cancels
+// from this process or through its job row (`foley jobs`).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,10 @@ import type { Library } from '../../core/library/handle.ts';
 import { importModel } from '../../core/models/store.ts';
 import type { InstalledModel } from '../../core/models/store.ts';
 import { tagLibrary } from '../../core/tagging/tag-library.ts';
+import { pausedTagJob, runningTagJob } from '../../core/tagging/job.ts';
+import { JobControl } from '../../core/indexing/control.ts';
+import { controlJob } from '../../core/jobs.ts';
+import { getJob } from '../../db/jobs.ts';
 import { classLogitsCoverage, lastTaggingMsPerWindow } from '../../db/class-logits.ts';
 import { getFileByPath } from '../../db/files.ts';
 import { cavmaeDir } from '../helpers/fixtures.ts';
@@ -94,4 +99,56 @@ test('tagging holds back while a search runs', async () => {
   assert.ok(firstTaggedAt! >= releasedAt);
   // Time spent holding back is not counted in the cost per window.
   assert.ok(s.msPerWindow! < (s.seconds * 1000) / 8, `${s.msPerWindow} ms vs ${(s.seconds * 1000) / 8}`);
+});
+
+test('a paused run holds after the window in hand, shows as paused, and goes on when resumed through its job row', async () => {
+  const m = renamed('pause');
+  const modelId = modelRecord(library, m).id;
+  const control = new JobControl();
+  let pausedAt: number | undefined;
+  const run = tagLibrary(library, m, {
+    session,
+    control,
+    onProgress: (p) => {
+      if (p.done >= 2 && pausedAt === undefined) {
+        pausedAt = p.done;
+        control.pause();
+      }
+    },
+  });
+  // Paused: nothing more is stored, and the job row (what other processes and the app read) says so.
+  const deadline = Date.now() + 20_000;
+  while (pausedTagJob(library.db, modelId) === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const job = pausedTagJob(library.db, modelId);
+  assert.ok(job !== undefined, 'the job row says paused');
+  const held = coverage(m).tagged;
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(coverage(m).tagged, held, 'nothing tagged while paused');
+  assert.ok(held < 8);
+  // Resumed from elsewhere (`foley jobs resume ID` writes the row): the run picks it up and finishes.
+  controlJob(library, job.id, 'resume');
+  const s = await run;
+  assert.deepEqual([s.status, s.tagged, coverage(m)], ['done', 8, { tagged: 8, windows: 8 }]);
+  assert.equal(getJob(library.db, job.id)?.status, 'done');
+  // Time paused is not counted in the cost per window.
+  assert.ok(s.msPerWindow! < (s.seconds * 1000 - 1500) / 8 + 1, `${s.msPerWindow} ms vs ${s.seconds} s`);
+});
+
+test('a run cancelled through its job row stops, keeping what it stored', async () => {
+  const m = renamed('row-cancel');
+  const modelId = modelRecord(library, m).id;
+  let cancelled = false;
+  const s = await tagLibrary(library, m, {
+    session,
+    onProgress: (p) => {
+      if (p.done >= 2 && !cancelled) {
+        cancelled = true;
+        const job = runningTagJob(library.db, modelId)!;
+        controlJob(library, job.id, 'cancel');
+      }
+    },
+  });
+  assert.equal(s.status, 'cancelled');
+  assert.ok(s.tagged >= 2 && s.tagged < 8, `${s.tagged}`);
+  assert.equal(coverage(m).tagged, s.tagged);
 });

@@ -43,11 +43,14 @@ test('Enter on the typed text: a label of that name, else a sound name the model
   assert.deepEqual(pickOption({ source: 'label', name: 'door', kind: 'prefix', positives: 2 }), { kind: 'label', name: 'door' });
 });
 
-test('the tagging line: model, mode, pictures per window, coverage; the run when known', () => {
-  const t: TaggingStatus = { model: 'as2m-av', recipe: { mode: 'multimodal', frames: 10, activation: 'sigmoid', source: 'official' }, modes: [], tagged: 1204, windows: 3100, running: false, msPerWindow: null };
+test('the tagging line: model, mode, pictures per window, coverage; the run (going or paused, time left) when known', () => {
+  const t: TaggingStatus = { model: 'as2m-av', recipe: { mode: 'multimodal', frames: 10, activation: 'sigmoid', source: 'official' }, modes: [], tagged: 1204, windows: 3100, running: false, paused: false, msPerWindow: null };
   assert.equal(taggingLine(t), 'Tagging with as2m-av (audio-visual, 10 pictures per window): 1,204 of 3,100 windows');
   assert.equal(taggingRunText(t), '');
-  assert.equal(taggingRunText({ ...t, running: true, msPerWindow: 38.4 }), 'tagging now · 38 ms per window');
+  // 1,896 windows left at 38.4 ms each: 73 s.
+  assert.equal(taggingRunText({ ...t, running: true, msPerWindow: 38.4 }), 'tagging now · about 73 s left · 38 ms per window');
+  assert.equal(taggingRunText({ ...t, paused: true, msPerWindow: 4000 }), 'paused · about 2.1 h left · 4000 ms per window');
+  assert.equal(taggingRunText({ ...t, running: true, msPerWindow: 1000 }), 'tagging now · about 32 min left · 1000 ms per window');
   assert.equal(taggingRunText({ ...t, msPerWindow: 2.25 }), '2.3 ms per window');
   assert.equal(recipeText({ mode: 'audioonly', frames: 0, activation: 'softmax', source: 'official' }), 'sound only');
   assert.equal(recipeText({ mode: 'multimodal', frames: 1, activation: 'sigmoid', source: 'default' }), 'audio-visual, 1 picture per window');
