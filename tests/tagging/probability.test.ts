@@ -2,18 +2,8 @@
 // activation, the mean of the pictures' probabilities; nothing overflows or saturates at |z| = 30.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { rng } from '../db/helpers.ts';
 import { activationFor, aggregateLogits, logSumExp, probabilities, probabilityOfRank, rankValue } from '../../core/tagging/probability.ts';
-
-/** A deterministic pseudo-random stream (xorshift), so failures repeat. */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 const mean = (vs: readonly Float32Array[]): Float64Array => {
   const out = new Float64Array(vs[0]!.length);
@@ -34,7 +24,7 @@ test('309 classes are VGGSound (softmax); any other count is multi-label (sigmoi
 });
 
 test('aggregateLogits round-trips: its probabilities are the mean of the per-picture probabilities', () => {
-  const next = random(7);
+  const next = rng(7).uniform;
   for (const activation of ['sigmoid', 'softmax'] as const) {
     for (const k of [2, 3, 10]) {
       const perFrame = Array.from({ length: k }, () => Float32Array.from({ length: 50 }, () => (next() - 0.5) * 16));
