@@ -99,6 +99,13 @@ export function countChanges(db: Database, key: IndexKey, afterSeq: number): num
     .get(key.modelId, key.modality, afterSeq)!.n;
 }
 
+/** Log rows kept for the pair up to `toSeq` (what a graph store or a scan's release would trim). */
+export function countLoggedUpTo(db: Database, key: IndexKey, toSeq: number): number {
+  return db
+    .prepare<[number, string, number], { n: number }>('SELECT count(*) AS n FROM vector_changes WHERE model_id = ? AND modality = ? AND seq <= ?')
+    .get(key.modelId, key.modality, toSeq)!.n;
+}
+
 /** Changes after `afterSeq` up to `toSeq`, one per window, with each window's vector as it is now. */
 export function loggedChanges(db: Database, key: IndexKey, afterSeq: number, toSeq: number): LoggedChange[] {
   return db
@@ -153,6 +160,28 @@ export function storeGraphFile(db: Database, key: IndexKey, file: string, graph:
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * For a collection searched without a stored graph (the int8 scan, core/search/projected-scan.ts): drops the pair's
+ * graph chunks and the change log up to `seq` (what the caller has read), as a new generation — a
+ * process still holding the old graph or log position sees the generation change and loads again.
+ * Returns the new generation, or undefined when another process trimmed the log past `seq` meanwhile
+ * (the caller's snapshot can no longer be caught up: read again).
+ */
+export function releaseStoredGraph(db: Database, key: IndexKey, seq: number, vectorCount: number): number | undefined {
+  return write(db, () => {
+    const meta = readIndexMeta(db, key);
+    if (meta === undefined || meta.seq > seq) return undefined;
+    const generation = meta.generation + 1;
+    db.prepare('DELETE FROM vector_index_chunks WHERE model_id = ? AND modality = ?').run(key.modelId, key.modality);
+    db.prepare(
+      `UPDATE vector_indexes SET generation = ?, seq = ?, vector_count = ?, tombstones = x'', byte_length = 0, chunk_count = 0, sha256 = NULL, updated_at = ?
+       WHERE model_id = ? AND modality = ?`,
+    ).run(generation, seq, vectorCount, now(), key.modelId, key.modality);
+    db.prepare('DELETE FROM vector_changes WHERE model_id = ? AND modality = ? AND seq <= ?').run(key.modelId, key.modality, seq);
+    return generation;
+  });
 }
 
 /**

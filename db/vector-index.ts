@@ -16,7 +16,8 @@ import { countChanges, currentChangeSeq, DEFAULT_CHUNK_BYTES, loggedChanges, rea
 import type { Modality } from '../base/types.ts';
 import { decodeVector } from './vector-codec.ts';
 import type { Projection } from './projection.ts';
-import { encodeProjection, fitProjection, PROJECTION_HEADER_BYTES, projectInto, projectionTrailer } from './projection.ts';
+import { encodeProjection, PROJECTION_HEADER_BYTES, projectInto, projectionTrailer } from './projection.ts';
+import { fitStoredProjection, PROJECT_MIN_ENERGY } from './projection-fit.ts';
 import { FRAME_SLOTS, frameLabel, maskFrames } from '../base/window-plan.ts';
 
 // hnswlib-node is CommonJS: a named ESM import type-checks but fails at run time.
@@ -44,10 +45,6 @@ export const PROJECTED_CANDIDATES = 200;
  */
 export const PROJECTED_M = 32;
 export const PROJECTED_EF_CONSTRUCTION = 100;
-/** Project only when the projection keeps this share of the sample's energy; else the full-dim graph. */
-export const PROJECT_MIN_ENERGY = 0.9;
-/** Vectors sampled (strided over the collection) to fit the projection. */
-export const PROJECTION_SAMPLE = 10_000;
 /** Fixed seed: the same vectors added in the same order give the same graph, so rebuilds are reproducible. */
 const RANDOM_SEED = 100;
 
@@ -267,22 +264,8 @@ export class VectorIndex {
 
   /** Fits the projection on a strided sample of the stored vectors; undefined when it would lose too much. */
   #fitProjection(db: Database, count: number): Projection | undefined {
-    if (count === 0) return undefined;
-    const stride = Math.max(1, Math.floor(count / PROJECTION_SAMPLE));
-    const sample = new Float32Array(Math.min(count, PROJECTION_SAMPLE) * this.dim);
-    let taken = 0;
-    let seen = 0;
-    for (const b of embeddingBatches(db, this.modelId, this.modality)) {
-      const rows = b.vectors.length / this.dim;
-      for (let r = 0; r < rows && taken * this.dim < sample.length; r++, seen++) {
-        if (seen % stride !== 0) continue;
-        const v = b.vectors.subarray(r * this.dim, (r + 1) * this.dim);
-        sample.set(normalised(v), taken * this.dim);
-        taken++;
-      }
-    }
-    const p = fitProjection(sample.subarray(0, taken * this.dim), this.dim, this.#project);
-    return p.energy >= PROJECT_MIN_ENERGY ? p : undefined;
+    const p = fitStoredProjection(db, this.key, this.dim, this.#project, count)?.projection;
+    return p !== undefined && p.energy >= PROJECT_MIN_ENERGY ? p : undefined;
   }
 
   /** Rebuilds without the tombstones and stores the result. */

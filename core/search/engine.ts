@@ -10,6 +10,7 @@ import { countVectors, embeddingsOfFrameLabels, embeddingsOfWindows, embeddingsS
 import { labelWindow } from '../../base/window-plan.ts';
 import type { Modality } from '../../base/types.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
+import { ProjectedScan, SCAN_CANDIDATES } from './projected-scan.ts';
 import { dotRow, normaliseInPlace, scoreAll, topK } from './vectors.ts';
 
 /**
@@ -34,10 +35,11 @@ export function efFor(n: number): number {
 }
 
 /**
- * From this many vectors the graph is built on a PCA projection to PROJECT_DIMS dims (db/projection.ts) and
- * proposes VectorIndex.candidates(k) windows for the exact re-rank below; measured in
- * bench/search-scale.bench.ts (README "Search at scale"). A collection that crosses it is rebuilt once,
- * when it is next loaded. The projection is skipped (full-dim graph) when it keeps < 90 % of the energy.
+ * From this many vectors a collection is searched by the int8 scan of its PCA projection to PROJECT_DIMS
+ * dims (core/search/projected-scan.ts), whose candidates are re-ranked exactly below; measured in
+ * bench/search-scale.bench.ts (README "Search at scale"). When the projection keeps < 90 % of the energy
+ * the scan declines and a full-dim graph serves instead (db/vector-index.ts, asked to project, finds the
+ * same and builds full-dim). A method forced to 'hnsw' from here builds the projected graph.
  */
 export const PROJECT_FROM_VECTORS = 50_000;
 export const PROJECT_DIMS = 128;
@@ -60,7 +62,8 @@ export function projectedEf(n: number, candidates: number): number {
   return Math.max(2 * candidates, Math.round(PROJECTED_EF_100K * (n / 100_000) ** PROJECTED_EF_GROWTH));
 }
 
-export type Method = 'exact' | 'hnsw';
+/** exact: every vector scored in JS; hnsw: a graph's candidates re-ranked; scan: the int8 scan's candidates re-ranked. */
+export type Method = 'exact' | 'hnsw' | 'scan';
 
 export interface Scored {
   /** Labels (window ids; frame labels for a frame-level model), best first. */
@@ -92,6 +95,10 @@ export class ModalityEngine {
   #signature = '';
   // hnsw
   #index: VectorIndex | undefined;
+  // scan
+  #scan: ProjectedScan | undefined;
+  /** The scan declined this collection (its projection keeps too little): use a graph until restart. */
+  #scanDeclined = false;
   // change detection
   #writeMark = '';
 
@@ -121,7 +128,13 @@ export class ModalityEngine {
     const unchanged = writeMark(db) === this.#writeMark;
     if (unchanged && this.#method !== undefined && (options.method === undefined || options.method === this.#method)) return;
     this.#count = countVectors(db, this.modelId, this.modality);
-    const method = options.method ?? (this.#count <= (options.exactMax ?? EXACT_MAX_VECTORS) ? 'exact' : 'hnsw');
+    const projectFrom = options.projectFrom ?? PROJECT_FROM_VECTORS;
+    let method: Method = options.method ?? (this.#count <= (options.exactMax ?? EXACT_MAX_VECTORS) ? 'exact' : this.#count >= projectFrom && !this.#scanDeclined ? 'scan' : 'hnsw');
+    if (method === 'scan' && !this.#refreshScan(db)) method = 'hnsw';
+    if (method !== 'scan') {
+      this.#scan?.close();
+      this.#scan = undefined;
+    }
     if (method === 'exact') {
       this.#index = undefined;
       const signature = embeddingsSignature(db, this.modelId, this.modality);
@@ -138,17 +151,37 @@ export class ModalityEngine {
       this.#vectors = new Float32Array(0);
       this.#row = undefined;
       this.#signature = '';
+    }
+    if (method === 'hnsw') {
       if (this.#index === undefined) {
-        const project = this.#count >= (options.projectFrom ?? PROJECT_FROM_VECTORS) ? PROJECT_DIMS : undefined;
+        const project = this.#count >= projectFrom ? PROJECT_DIMS : undefined;
         this.#index = new VectorIndex({ modelId: this.modelId, modality: this.modality }, this.dim, { ef: SEARCH_EF, frameLevel: this.frameLevel, project });
         this.#index.load(db);
       } else {
         this.#index.sync(db);
       }
+    } else {
+      this.#index = undefined;
     }
     this.#method = method;
     // Loading may itself write (a rebuilt graph is persisted): read the counters afterwards.
     this.#writeMark = writeMark(db);
+  }
+
+  /** Loads or catches up the scan; false when it declined this collection. */
+  #refreshScan(db: Database): boolean {
+    if (this.#scan !== undefined) {
+      if (this.#scan.sync(db)) return true;
+    } else {
+      const scan = new ProjectedScan({ modelId: this.modelId, modality: this.modality }, this.dim, PROJECT_DIMS, this.frameLevel);
+      if (scan.load(db).loaded) {
+        this.#scan = scan;
+        return true;
+      }
+    }
+    this.#scan = undefined;
+    this.#scanDeclined = true;
+    return false;
   }
 
   /**
@@ -167,17 +200,26 @@ export class ModalityEngine {
       const rows = topK(scores, k, accept === undefined ? undefined : (i) => accept(ids[i]!));
       return { ids: rows.map((i) => ids[i]!), scores: rows.map((i) => scores[i]!) };
     }
-    const index = this.#index!;
+    const size = this.size;
     let want = k;
     let ids: number[];
     for (;;) {
-      // A projected graph's hits are proposals: ask for more of them, the re-rank picks the best k.
-      const ask = index.candidates(want);
-      const ef = options.ef ?? (index.projection === undefined ? efFor(index.size) : projectedEf(index.size, ask));
-      const r = index.search(q, ask, Math.max(ef, ask));
-      ids = accept === undefined ? r.ids : r.ids.filter(accept);
-      if (ids.length >= k || r.ids.length < ask || ask >= index.size) break;
-      want = Math.min(index.size, want * 4);
+      let proposed: number[];
+      let ask: number;
+      if (this.#method === 'scan') {
+        // The scan's hits are proposals ranked on int8 projections: the re-rank picks the best k.
+        ask = Math.max(want, SCAN_CANDIDATES);
+        proposed = this.#scan!.search(q, ask);
+      } else {
+        const index = this.#index!;
+        // A projected graph's hits are proposals too: ask for more of them.
+        ask = index.candidates(want);
+        const ef = options.ef ?? (index.projection === undefined ? efFor(index.size) : projectedEf(index.size, ask));
+        proposed = index.search(q, ask, Math.max(ef, ask)).ids;
+      }
+      ids = accept === undefined ? proposed : proposed.filter(accept);
+      if (ids.length >= k || proposed.length < ask || ask >= size) break;
+      want = Math.min(size, want * 4);
     }
     // Exact re-ranking with the stored vectors.
     const exact = this.scoreIds(db, q, ids);

@@ -140,7 +140,8 @@ export function searchEmbeddings(db: Database, modelRow: Model, q: QueryEmbeddin
     else pool *= 4;
   }
   const { items, hasMore } = found;
-  const method: Method = [...engines.values()].some((e) => e.method === 'hnsw') ? 'hnsw' : 'exact';
+  const methods = [...engines.values()].map((e) => e.method);
+  const method: Method = methods.includes('scan') ? 'scan' : methods.includes('hnsw') ? 'hnsw' : 'exact';
   const searched: Partial<Record<Modality, number>> = {};
   for (const [m, e] of engines) searched[m] = e.size;
   const directions = targets.map((m) => `${q[m] !== undefined ? m : m === 'audio' ? 'visual' : 'audio'}→${m}`);

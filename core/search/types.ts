@@ -54,8 +54,8 @@ export interface SearchRequest {
   readonly excludeSelf?: boolean;
   /** HNSW search breadth (default efFor(collection size): 200 up to 100k vectors, more above); ignored by exact search. */
   readonly ef?: number;
-  /** Force a method (tests and benches); default by collection size. */
-  readonly method?: 'exact' | 'hnsw';
+  /** Force a method (tests and benches); default by collection size (core/search/engine.ts). */
+  readonly method?: 'exact' | 'hnsw' | 'scan';
   /**
    * Use the library's trained cross-modal adapter, when one is active, for audio→visual and
    * visual→audio searches (default true). Same-modality searches never use it.
@@ -116,7 +116,8 @@ export interface SearchResponse {
     /** The query embedding came from the cache. */
     readonly cached: boolean;
   };
-  readonly method: 'exact' | 'hnsw';
+  /** How the largest collection searched was searched: every vector, a graph's candidates, or the int8 scan's. */
+  readonly method: 'exact' | 'hnsw' | 'scan';
   /** With a class filter: the classes it stood for and how many windows passed it. */
   readonly classFilter?: {
     readonly model: string;

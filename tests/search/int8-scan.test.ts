@@ -1,0 +1,164 @@
+// The int8 scan (native-models/int8-scan/, core/search/projected-scan.ts): its thread on its own (add, replace, remove, compaction, errors), and
+// behind the engine — the exact top-10 after the re-rank, filters, catching up with added, replaced and
+// deleted windows, the stored graph it releases, and the fall-back to a graph when the projection keeps
+// too little. Real SQLite files and real ONNX Runtime sessions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { ModalityEngine } from '../../core/search/engine.ts';
+import { Int8Scanner } from '../../native-models/int8-scan/scanner.ts';
+import { ProjectedScan } from '../../core/search/projected-scan.ts';
+import { normaliseInPlace } from '../../core/search/vectors.ts';
+import { openDatabase } from '../../db/connection.ts';
+import { putEmbeddings } from '../../db/embeddings.ts';
+import { deleteFile } from '../../db/files.ts';
+import { fitProjection } from '../../db/projection.ts';
+import { readIndexMeta } from '../../db/graph-chunks.ts';
+import { latentVectors, rng, seedLibrary, tempDatabase, testModel } from '../db/helpers.ts';
+
+const DIM = 192; // > PROJECT_DIMS (128): the scan projects
+/** Scan from the first vector (the defaults would search these small collections exactly). */
+const SCAN = { projectFrom: 1, exactMax: 0 } as const;
+
+function chunkCount(db: ReturnType<typeof tempDatabase>['db'], modelId: number): number {
+  return db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM vector_index_chunks WHERE model_id = ? AND modality = 'audio'").get(modelId)!.n;
+}
+
+test('Int8Scanner: the best rows by projected inner product; replace, remove and compaction keep labels right', () => {
+  const gen = latentVectors(DIM, 7, 24);
+  const rows = normaliseInPlace(gen(600), DIM);
+  const p = fitProjection(rows, DIM, 128);
+  const scanner = new Int8Scanner();
+  try {
+    assert.throws(() => scanner.search(rows.subarray(0, DIM), 5), /int8 scan search: the scan was not initialised/);
+    scanner.init(p.basis, DIM, 128, new Float32Array(128).fill(1 / 127 / 4), 1);
+    scanner.add(Float64Array.from({ length: 600 }, (_, i) => 1000 + i), rows.slice());
+    assert.equal(scanner.count, 600);
+    // Each row finds itself first (its own inner product is the largest, 1).
+    for (const i of [0, 17, 599]) assert.equal(scanner.search(rows.subarray(i * DIM, (i + 1) * DIM), 3).labels[0], 1000 + i);
+    // Replacing a label's row moves it: label 1000 now holds row 5's vector, so both rank first for it.
+    scanner.add(Float64Array.of(1000), rows.slice(5 * DIM, 6 * DIM));
+    assert.equal(scanner.count, 600);
+    assert.deepEqual([...scanner.search(rows.subarray(5 * DIM, 6 * DIM), 2).labels].sort(), [1000, 1005]);
+    // Removing: gone from results, counted once, unknown labels ignored; past 20 % the rows are squeezed.
+    assert.equal(scanner.remove(Float64Array.of(1005, 1005, 42)), 1);
+    assert.deepEqual(Array.from(scanner.search(rows.subarray(5 * DIM, 6 * DIM), 1).labels), [1000]);
+    const gone = Float64Array.from({ length: 200 }, (_, i) => 1100 + i);
+    assert.equal(scanner.remove(gone), 200);
+    assert.equal(scanner.count, 399);
+    const all = scanner.search(rows.subarray(0, DIM), 1000).labels;
+    assert.equal(all.length, 399);
+    assert.ok(all.every((l) => l !== 1005 && (l < 1100 || l >= 1300)));
+    for (const i of [17, 300, 599]) assert.equal(scanner.search(rows.subarray(i * DIM, (i + 1) * DIM), 1).labels[0], 1000 + i);
+  } finally {
+    scanner.close();
+  }
+  assert.throws(() => scanner.search(rows.subarray(0, DIM), 1), /closed/);
+});
+
+test('the scan behind the engine: the exact top-10 after the re-rank, filters fill the page, changes are caught up', () => {
+  const { db, dir, file } = tempDatabase();
+  try {
+    const { model, run } = testModel(db, DIM);
+    const gen = latentVectors(DIM, 5, 24);
+    seedLibrary(db, run.id, gen, DIM, 20, 100); // 2,000 windows
+    // A stored projected graph first: the scan must release it (chunks and log).
+    const graph = new ModalityEngine(model.id, 'audio', DIM);
+    graph.refresh(db, { method: 'hnsw', projectFrom: 1 });
+    assert.ok(chunkCount(db, model.id) > 0);
+    const exact = new ModalityEngine(model.id, 'audio', DIM);
+    exact.refresh(db, { method: 'exact' });
+    const scan = new ModalityEngine(model.id, 'audio', DIM);
+    scan.refresh(db, SCAN);
+    assert.deepEqual([scan.method, scan.size], ['scan', 2000]);
+    assert.equal(chunkCount(db, model.id), 0);
+    const queries = gen(20);
+    const same = (): void => {
+      for (let i = 0; i < 20; i++) {
+        const q = queries.subarray(i * DIM, (i + 1) * DIM);
+        const a = exact.search(db, q, 10);
+        const b = scan.search(db, q, 10);
+        assert.deepEqual(b.ids, a.ids);
+        b.scores.forEach((s, j) => assert.ok(Math.abs(s - a.scores[j]!) < 1e-6));
+        const accept = (id: number): boolean => id % 97 === 3;
+        assert.deepEqual(scan.search(db, q, 10, { accept }).ids, exact.search(db, q, 10, { accept }).ids);
+      }
+    };
+    same();
+    const key = { modelId: model.id, modality: 'audio' as const };
+    const direct = new ProjectedScan(key, DIM, 128);
+    assert.deepEqual(direct.load(db), { loaded: true, count: 2000 });
+
+    // Added windows (one is a query's exact copy), a deleted file and replaced vectors, all before the next query.
+    const target = Float32Array.from(queries.subarray(0, DIM));
+    const added = seedLibrary(db, run.id, () => target, DIM, 1, 1, 1000);
+    deleteFile(db, 3);
+    // Windows 501–600 get other vectors in place (the log says "changed", not "insert"): 501–519 become
+    // queries 1–19 exactly, so a scan still holding their old vectors would not propose them.
+    const r = rng(9);
+    const vector = (i: number): Float32Array => (i < 19 ? queries.slice((i + 1) * DIM, (i + 2) * DIM) : Float32Array.from({ length: DIM }, () => r.normal()));
+    putEmbeddings(db, run.id, Array.from({ length: 100 }, (_, i) => ({ windowId: 501 + i, modality: 'audio' as const, vector: vector(i) })));
+    for (const e of [exact, scan]) e.refresh(db, e === exact ? { method: 'exact' } : SCAN);
+    assert.equal(scan.method, 'scan');
+    assert.equal(scan.size, exact.size);
+    assert.deepEqual(scan.search(db, target, 1).ids, added);
+    same();
+    for (let i = 1; i < 20; i++) assert.equal(scan.search(db, queries.subarray(i * DIM, (i + 1) * DIM), 1).ids[0], 500 + i);
+    // The scan itself holds exactly the stored windows: the deleted file's are gone, not just filtered by the re-rank.
+    assert.equal(direct.sync(db), true);
+    assert.equal(direct.size, exact.size);
+    const proposed = new Set(direct.search(target, 5000));
+    assert.equal(proposed.size, exact.size);
+    for (let w = 201; w <= 300; w++) assert.ok(!proposed.has(w), `window ${w} of the deleted file is still proposed`);
+    direct.close();
+
+    // Another connection (another process) sees the same windows through its own scan.
+    const other = openDatabase(file);
+    try {
+      const e2 = new ModalityEngine(model.id, 'audio', DIM);
+      e2.refresh(other, SCAN);
+      assert.equal(e2.method, 'scan');
+      assert.deepEqual(e2.search(other, target, 1).ids, added);
+    } finally {
+      other.close();
+    }
+    // A graph stored for the pair again (a process searching it by HNSW) starts a generation: the scan
+    // sees it and loads again, still right.
+    new ModalityEngine(model.id, 'audio', DIM).refresh(db, { method: 'hnsw', projectFrom: 1 });
+    assert.ok(chunkCount(db, model.id) > 0);
+    seedLibrary(db, run.id, gen, DIM, 1, 10, 2000);
+    scan.refresh(db, SCAN);
+    exact.refresh(db, { method: 'exact' });
+    assert.equal(scan.size, exact.size);
+    same();
+    assert.equal(readIndexMeta(db, { modelId: model.id, modality: 'audio' })!.chunkCount, 0);
+    assert.equal(scan.size, 1911);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a collection whose projection keeps too little energy is searched by a full-dim graph instead', () => {
+  const { db, dir } = tempDatabase();
+  try {
+    const { model, run } = testModel(db, DIM);
+    const r = rng(3);
+    // Isotropic noise: 128 of 192 dims keep about two thirds of the energy, under the 0.9 the scan needs.
+    seedLibrary(db, run.id, (n) => Float32Array.from({ length: n * DIM }, () => r.normal()), DIM, 6, 100);
+    const direct = new ProjectedScan({ modelId: model.id, modality: 'audio' }, DIM, 128);
+    const load = direct.load(db);
+    assert.equal(load.loaded, false);
+    assert.match(load.loaded ? '' : load.why, /keeps 0\.[0-8]\d* of the energy/);
+    const e = new ModalityEngine(model.id, 'audio', DIM);
+    e.refresh(db, SCAN);
+    assert.equal(e.method, 'hnsw');
+    const exact = new ModalityEngine(model.id, 'audio', DIM);
+    exact.refresh(db, { method: 'exact' });
+    const q = Float32Array.from({ length: DIM }, () => r.normal());
+    assert.deepEqual(e.search(db, q, 5).ids, exact.search(db, q, 5).ids);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
