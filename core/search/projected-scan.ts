@@ -32,7 +32,7 @@ const SCALE_HEADROOM = 1.25;
 /** Log rows past which a load trims the change log (rows are small; a reload of every other holder is not). */
 const TRIM_LOG_AT = 50_000;
 /** ONNX Runtime threads for a scan: it is bound by memory reads, which more than a few threads do not speed up. */
-const SCAN_THREADS = Math.min(4, os.availableParallelism());
+export const SCAN_THREADS = Math.min(4, os.availableParallelism());
 
 export type ScanLoad = { readonly loaded: true; readonly count: number } | { readonly loaded: false; readonly why: string };
 
@@ -167,7 +167,7 @@ export class ProjectedScan {
   #fresh(projection: Projection, sample: Float32Array): Int8Scanner {
     this.close();
     const scanner = new Int8Scanner();
-    scanner.init(projection.basis, this.dim, this.d, stepsFor(projection, sample), SCAN_THREADS);
+    scanner.init(projection.basis, this.dim, this.d, scanSteps(projection, sample), SCAN_THREADS);
     this.#scanner = scanner;
     this.#projection = projection;
     orphaned.register(this, scanner, this);
@@ -176,7 +176,7 @@ export class ProjectedScan {
 }
 
 /** Each dimension's int8 step: the sample's largest |projected value| with headroom, over 127. */
-function stepsFor(p: Projection, sample: Float32Array): Float32Array {
+export function scanSteps(p: Projection, sample: Float32Array): Float32Array {
   const steps = new Float32Array(p.d).fill(1 / 127);
   const rows = Math.min(SCALE_ROWS, sample.length / p.dim);
   const max = new Float32Array(p.d);
