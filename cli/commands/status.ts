@@ -3,6 +3,7 @@ import { libraryStatus } from '../../core/status.ts';
 import { taggingStatus } from '../../core/tagging/status.ts';
 import type { TaggingStatus } from '../../core/tagging/status.ts';
 import { dataDirFrom, parse, printJson } from '../args.ts';
+import { EXACT_MAX_VECTORS, PROJECT_FROM_VECTORS } from '../../core/search/engine.ts';
 
 export const STATUS_HELP = `Usage: foley status [--json]
 
@@ -46,7 +47,7 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
         .join(', ');
       // A frame-level model (CAV-MAE Sync) stores one row of frame vectors per window.
       const what = m.frameLevel ? `${m.audioVectors} sound + ${m.visualVectors} picture windows of frame vectors` : `${m.audioVectors} audio + ${m.visualVectors} visual vectors`;
-      console.log(`Model ${m.name} (${m.precision}, D=${m.dim}, ran on ${m.providers.join(', ') || '-'}): ${what}${frames !== '' ? ` (${frames})` : ''}; index ${idx || 'not built'}`);
+      console.log(`Model ${m.name} (${m.precision}, D=${m.dim}, ran on ${m.providers.join(', ') || '-'}): ${what}${frames !== '' ? ` (${frames})` : ''}; index ${idx || unstored(Math.max(m.audioVectors, m.visualVectors))}`);
     }
     if (tagging !== null) console.log(taggingLine(tagging));
     for (const j of s.jobs.slice(0, 3)) console.log(`Job ${j.id} ${j.kind}: ${j.status} ${j.done}/${j.total ?? '?'}${j.error !== null ? ` (${j.error})` : ''}`);
@@ -57,4 +58,11 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
   } finally {
     library.close();
   }
+}
+
+/** What searches a collection that has no stored graph, by its size (core/search/engine.ts picks the same way). */
+function unstored(vectors: number): string {
+  if (vectors <= EXACT_MAX_VECTORS) return 'none needed (searched exactly)';
+  if (vectors >= PROJECT_FROM_VECTORS) return 'int8 scan, built from the vectors when first searched';
+  return 'not built';
 }
