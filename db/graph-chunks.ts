@@ -1,6 +1,7 @@
-// Storage of HNSW graphs in SQLite: the hnswlib file cut into BLOB chunks (a 1M × 768 graph is ~3 GB,
-// far too big for one BLOB or one Buffer), a SHA-256 over all of them, and a meta row saying what the
-// graph covers. Bytes are verified before hnswlib (C++, no bounds checks on a corrupt file) sees them.
+// Storage of search structures in SQLite: an HNSW graph (the hnswlib file) or an int8 scan's codes
+// (core/search/scan-file.ts) cut into BLOB chunks (a 1M × 768 graph is ~3 GB, far too big for one BLOB or one
+// Buffer), a SHA-256 over all of them, and a meta row saying what they cover. Bytes are verified before
+// hnswlib (C++, no bounds checks on a corrupt file) or the scan sees them.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { now, write } from './connection.ts';
@@ -99,13 +100,6 @@ export function countChanges(db: Database, key: IndexKey, afterSeq: number): num
     .get(key.modelId, key.modality, afterSeq)!.n;
 }
 
-/** Log rows kept for the pair up to `toSeq` (what a graph store or a scan's release would trim). */
-export function countLoggedUpTo(db: Database, key: IndexKey, toSeq: number): number {
-  return db
-    .prepare<[number, string, number], { n: number }>('SELECT count(*) AS n FROM vector_changes WHERE model_id = ? AND modality = ? AND seq <= ?')
-    .get(key.modelId, key.modality, toSeq)!.n;
-}
-
 /** Changes after `afterSeq` up to `toSeq`, one per window, with each window's vector as it is now. */
 export function loggedChanges(db: Database, key: IndexKey, afterSeq: number, toSeq: number): LoggedChange[] {
   return db
@@ -134,52 +128,41 @@ export interface StoredGraph {
 export function storeGraphFile(db: Database, key: IndexKey, file: string, graph: StoredGraph, chunkBytes = DEFAULT_CHUNK_BYTES): number {
   const fd = openSync(file, 'r');
   try {
-    const size = fstatSync(fd).size;
-    return write(db, () => {
-      const generation = (readIndexMeta(db, key)?.generation ?? 0) + 1;
-      trackIndex(db, key, graph.params);
-      db.prepare('DELETE FROM vector_index_chunks WHERE model_id = ? AND modality = ?').run(key.modelId, key.modality);
-      const insert = db.prepare('INSERT INTO vector_index_chunks (model_id, modality, generation, idx, bytes) VALUES (?, ?, ?, ?, ?)');
-      const hash = createHash('sha256');
-      let chunks = 0;
-      for (let pos = 0; pos < size; pos += chunkBytes) {
-        const buf = Buffer.allocUnsafe(Math.min(chunkBytes, size - pos));
-        let got = 0;
-        while (got < buf.length) got += readSync(fd, buf, got, buf.length - got, pos + got);
-        hash.update(buf);
-        insert.run(key.modelId, key.modality, generation, chunks++, buf);
-      }
-      const tomb = Buffer.from(graph.tombstones.buffer, graph.tombstones.byteOffset, graph.tombstones.byteLength);
-      db.prepare(
-        `UPDATE vector_indexes SET generation = ?, dim = ?, m = ?, ef_construction = ?, seq = ?, vector_count = ?, tombstones = ?,
-           byte_length = ?, chunk_count = ?, sha256 = ?, updated_at = ? WHERE model_id = ? AND modality = ?`,
-      ).run(generation, graph.params.dim, graph.params.m, graph.params.efConstruction, graph.seq, graph.vectorCount, tomb, size, chunks, hash.digest('hex'), now(), key.modelId, key.modality);
-      db.prepare('DELETE FROM vector_changes WHERE model_id = ? AND modality = ? AND seq <= ?').run(key.modelId, key.modality, graph.seq);
-      return generation;
+    return storeChunks(db, key, fstatSync(fd).size, graph, chunkBytes, (pos, len) => {
+      const buf = Buffer.allocUnsafe(len);
+      let got = 0;
+      while (got < buf.length) got += readSync(fd, buf, got, buf.length - got, pos + got);
+      return buf;
     });
   } finally {
     closeSync(fd);
   }
 }
 
-/**
- * For a collection searched without a stored graph (the int8 scan, core/search/projected-scan.ts): drops the pair's
- * graph chunks and the change log up to `seq` (what the caller has read), as a new generation — a
- * process still holding the old graph or log position sees the generation change and loads again.
- * Returns the new generation, or undefined when another process trimmed the log past `seq` meanwhile
- * (the caller's snapshot can no longer be caught up: read again).
- */
-export function releaseStoredGraph(db: Database, key: IndexKey, seq: number, vectorCount: number): number | undefined {
+/** storeGraphFile for a structure held in memory (the int8 scan's codes, core/search/scan-file.ts). */
+export function storeGraphBytes(db: Database, key: IndexKey, bytes: Uint8Array, graph: StoredGraph, chunkBytes = DEFAULT_CHUNK_BYTES): number {
+  return storeChunks(db, key, bytes.byteLength, graph, chunkBytes, (pos, len) => bytes.subarray(pos, pos + len));
+}
+
+function storeChunks(db: Database, key: IndexKey, size: number, graph: StoredGraph, chunkBytes: number, chunkAt: (pos: number, len: number) => Uint8Array): number {
   return write(db, () => {
-    const meta = readIndexMeta(db, key);
-    if (meta === undefined || meta.seq > seq) return undefined;
-    const generation = meta.generation + 1;
+    const generation = (readIndexMeta(db, key)?.generation ?? 0) + 1;
+    trackIndex(db, key, graph.params);
     db.prepare('DELETE FROM vector_index_chunks WHERE model_id = ? AND modality = ?').run(key.modelId, key.modality);
+    const insert = db.prepare('INSERT INTO vector_index_chunks (model_id, modality, generation, idx, bytes) VALUES (?, ?, ?, ?, ?)');
+    const hash = createHash('sha256');
+    let chunks = 0;
+    for (let pos = 0; pos < size; pos += chunkBytes) {
+      const buf = chunkAt(pos, Math.min(chunkBytes, size - pos));
+      hash.update(buf);
+      insert.run(key.modelId, key.modality, generation, chunks++, buf);
+    }
+    const tomb = Buffer.from(graph.tombstones.buffer, graph.tombstones.byteOffset, graph.tombstones.byteLength);
     db.prepare(
-      `UPDATE vector_indexes SET generation = ?, seq = ?, vector_count = ?, tombstones = x'', byte_length = 0, chunk_count = 0, sha256 = NULL, updated_at = ?
-       WHERE model_id = ? AND modality = ?`,
-    ).run(generation, seq, vectorCount, now(), key.modelId, key.modality);
-    db.prepare('DELETE FROM vector_changes WHERE model_id = ? AND modality = ? AND seq <= ?').run(key.modelId, key.modality, seq);
+      `UPDATE vector_indexes SET generation = ?, dim = ?, m = ?, ef_construction = ?, seq = ?, vector_count = ?, tombstones = ?,
+         byte_length = ?, chunk_count = ?, sha256 = ?, updated_at = ? WHERE model_id = ? AND modality = ?`,
+    ).run(generation, graph.params.dim, graph.params.m, graph.params.efConstruction, graph.seq, graph.vectorCount, tomb, size, chunks, hash.digest('hex'), now(), key.modelId, key.modality);
+    db.prepare('DELETE FROM vector_changes WHERE model_id = ? AND modality = ? AND seq <= ?').run(key.modelId, key.modality, graph.seq);
     return generation;
   });
 }
@@ -189,24 +172,42 @@ export function releaseStoredGraph(db: Database, key: IndexKey, seq: number, vec
  * Returns null when it did, else why not (the caller rebuilds).
  */
 export function restoreGraphFile(db: Database, key: IndexKey, meta: IndexMeta, file: string): string | null {
+  const fd = openSync(file, 'w');
+  try {
+    return readChunks(db, key, meta, (chunk) => {
+      let put = 0;
+      while (put < chunk.length) put += writeSync(fd, chunk, put, chunk.length - put);
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** restoreGraphFile into memory: the stored bytes, or why they cannot be used. */
+export function restoreGraphBytes(db: Database, key: IndexKey, meta: IndexMeta): Buffer | string {
+  const out = Buffer.allocUnsafe(meta.byteLength);
+  let at = 0;
+  const problem = readChunks(db, key, meta, (chunk) => {
+    if (at + chunk.length <= out.length) chunk.copy(out, at);
+    at += chunk.length;
+  });
+  return problem ?? out;
+}
+
+/** Hands every chunk of `meta`'s generation to `take`, in order; null when all were there and matched. */
+function readChunks(db: Database, key: IndexKey, meta: IndexMeta, take: (chunk: Buffer) => void): string | null {
   const rows = db
     .prepare<[number, string, number], [number, Buffer]>('SELECT idx, bytes FROM vector_index_chunks WHERE model_id = ? AND modality = ? AND generation = ? ORDER BY idx')
     .raw(true);
   const hash = createHash('sha256');
-  const fd = openSync(file, 'w');
   let expected = 0;
   let bytes = 0;
-  try {
-    // iterate(): one chunk in memory at a time; nothing else runs on the connection meanwhile.
-    for (const [idx, chunk] of rows.iterate(key.modelId, key.modality, meta.generation)) {
-      if (idx !== expected++) return `chunk ${expected - 1} is missing`;
-      hash.update(chunk);
-      let put = 0;
-      while (put < chunk.length) put += writeSync(fd, chunk, put, chunk.length - put);
-      bytes += chunk.length;
-    }
-  } finally {
-    closeSync(fd);
+  // iterate(): one chunk in memory at a time; nothing else runs on the connection meanwhile.
+  for (const [idx, chunk] of rows.iterate(key.modelId, key.modality, meta.generation)) {
+    if (idx !== expected++) return `chunk ${expected - 1} is missing`;
+    hash.update(chunk);
+    take(chunk);
+    bytes += chunk.length;
   }
   if (expected !== meta.chunkCount) return `${meta.chunkCount - expected} of ${meta.chunkCount} chunks are missing`;
   if (bytes !== meta.byteLength) return `stored graph has ${bytes} bytes, expected ${meta.byteLength}`;

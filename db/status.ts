@@ -19,7 +19,14 @@ export interface StatusCounts {
     readonly audioVectors: number;
     readonly visualVectors: number;
     /** Stored HNSW graphs (pairs that are only tracked, with no chunks yet, are left out). */
-    readonly indexes: ReadonlyArray<{ readonly modality: string; readonly vectors: number; readonly bytes: number; readonly generation: number }>;
+    readonly indexes: ReadonlyArray<{
+      readonly modality: string;
+      readonly vectors: number;
+      readonly bytes: number;
+      readonly generation: number;
+      /** What is stored: an HNSW graph, or an int8 scan's codes (core/search/scan-file.ts; meta m = 0). */
+      readonly kind: 'hnsw' | 'int8-scan';
+    }>;
     /** Providers the model's embedding runs used. */
     readonly providers: readonly string[];
     /** One vector per clip frame (CAV-MAE Sync): the counts above are windows, `frames` their moments. */
@@ -51,8 +58,8 @@ export function statusCounts(db: Database, failureLimit: number): StatusCounts {
   const windows = db.prepare<[], { n: number; seconds: number | null }>('SELECT count(*) AS n, sum(end_s - start_s) AS seconds FROM windows').get()!;
   const models = db.prepare<[], { id: number; name: string; precision: string; dim: number; frame_level: number }>('SELECT id, name, precision, dim, frame_level FROM models ORDER BY id').all();
   const vectors = db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = ? AND modality = ?');
-  const indexes = db.prepare<[number], { modality: string; vector_count: number; byte_length: number; generation: number }>(
-    'SELECT modality, vector_count, byte_length, generation FROM vector_indexes WHERE model_id = ? AND chunk_count > 0 ORDER BY modality',
+  const indexes = db.prepare<[number], { modality: string; vector_count: number; byte_length: number; generation: number; m: number }>(
+    'SELECT modality, vector_count, byte_length, generation, m FROM vector_indexes WHERE model_id = ? AND chunk_count > 0 ORDER BY modality',
   );
   const providers = db.prepare<[number], { provider: string }>('SELECT DISTINCT provider FROM embedding_runs WHERE model_id = ? ORDER BY provider');
   const frames = db.prepare<[number], { frames: number; n: number }>(
@@ -88,7 +95,7 @@ export function statusCounts(db: Database, failureLimit: number): StatusCounts {
       frameLevel: m.frame_level === 1,
       audioVectors: vectors.get(m.id, 'audio')!.n,
       visualVectors: vectors.get(m.id, 'visual')!.n,
-      indexes: indexes.all(m.id).map((i) => ({ modality: i.modality, vectors: i.vector_count, bytes: i.byte_length, generation: i.generation })),
+      indexes: indexes.all(m.id).map((i) => ({ modality: i.modality, vectors: i.vector_count, bytes: i.byte_length, generation: i.generation, kind: i.m === 0 ? ('int8-scan' as const) : ('hnsw' as const) })),
       providers: providers.all(m.id).map((p) => p.provider),
       frames: frames.all(m.id).map((f) => ({ frames: f.frames, visualVectors: f.n })),
     })),

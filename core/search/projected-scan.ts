@@ -3,20 +3,23 @@
 // scores all of them in one ONNX Runtime MatMulInteger and keeps the best candidates for the engine's
 // exact re-rank. Measured against the projected HNSW graph it replaces (bench/search-scale.bench.ts, 1M
 // latent128): recall@10 1.000 against 0.984, p50 6.5 ms against 42 ms re-ranked in memory, built from
-// the vectors at ≈70k vectors/s against 673 — see docs/scaling.md. The codes are rebuilt from the
-// embeddings table at load (there is no graph to store) and caught up through the same change log as a
-// graph (db/graph-chunks.ts).
+// the vectors at ≈70k vectors/s against 673 — see docs/scaling.md. The codes are stored in SQLite as the
+// pair's chunks (core/search/scan-file.ts, db/graph-chunks.ts with m = 0), so a later process starts from
+// them; they are caught up through the same change log as a graph and stored again as changes pile up.
 import os from 'node:os';
 import type { Database } from '../../db/connection.ts';
 import { countVectors, embeddingBatches } from '../../db/embeddings.ts';
 import type { IndexKey } from '../../db/graph-chunks.ts';
-import { countLoggedUpTo, currentChangeSeq, loggedChanges, readIndexMeta, releaseStoredGraph, trackIndex } from '../../db/graph-chunks.ts';
+import type { IndexMeta, IndexParams } from '../../db/graph-chunks.ts';
+import { currentChangeSeq, loggedChanges, readIndexMeta, restoreGraphBytes, storeGraphBytes, trackIndex } from '../../db/graph-chunks.ts';
+import { write } from '../../db/connection.ts';
 import { fitStoredProjection, PROJECT_MIN_ENERGY } from '../../db/projection-fit.ts';
 import { projectInto } from '../../db/projection.ts';
 import type { Projection } from '../../db/projection.ts';
 import { decodeVector } from '../../db/vector-codec.ts';
 import { FRAME_SLOTS, frameLabel, maskFrames } from '../../base/window-plan.ts';
 import { normaliseInPlace } from './vectors.ts';
+import { decodeScan, encodeScan } from './scan-file.ts';
 import { Int8Scanner } from '../../native-models/int8-scan/scanner.ts';
 
 /**
@@ -29,12 +32,24 @@ export const SCAN_CANDIDATES = 200;
 const SCALE_ROWS = 2_000;
 /** Headroom over the sample's largest value: rarer larger values saturate (the re-rank is exact anyway). */
 const SCALE_HEADROOM = 1.25;
-/** Log rows past which a load trims the change log (rows are small; a reload of every other holder is not). */
-const TRIM_LOG_AT = 50_000;
+/**
+ * Changes caught up since the codes were last stored past which they are stored again: max(this, 5 % of
+ * the rows). Storing costs about as much as reading the codes back (≈1 s per million rows); it also
+ * trims the change log and makes every other process holding the pair load the new codes.
+ */
+const STORE_AFTER_CHANGES = 5_000;
+/** A collection this many times the size it was fitted at is fitted (and coded) again. */
+const REFIT_GROWTH = 2;
 /** ONNX Runtime threads for a scan: it is bound by memory reads, which more than a few threads do not speed up. */
 export const SCAN_THREADS = Math.min(4, os.availableParallelism());
 
-export type ScanLoad = { readonly loaded: true; readonly count: number } | { readonly loaded: false; readonly why: string };
+/** `from`: the stored codes (then caught up with the log), or built from the embeddings (then stored). */
+export type ScanLoad = { readonly loaded: true; readonly count: number; readonly from: 'stored' | 'built' } | { readonly loaded: false; readonly why: string };
+
+/** A scan's meta row: m = 0 tells it from an HNSW graph's (whose loader then rebuilds rather than read it). */
+function scanParams(dim: number): IndexParams {
+  return { dim, m: 0, efConstruction: 0 };
+}
 
 /** Closes a scan's thread when its owner is collected without close(). */
 const orphaned = new FinalizationRegistry<Int8Scanner>((s) => s.close());
@@ -47,8 +62,13 @@ export class ProjectedScan {
   readonly frameLevel: boolean;
   #scanner: Int8Scanner | undefined;
   #projection: Projection | undefined;
+  #steps: Float32Array | undefined;
   #seq = 0;
   #generation = -1;
+  /** Vectors stored when the projection was fitted. */
+  #fitCount = 0;
+  /** Changes applied since the codes were last stored. */
+  #unstored = 0;
 
   constructor(key: IndexKey, dim: number, d: number, frameLevel = false) {
     this.key = key;
@@ -72,12 +92,15 @@ export class ProjectedScan {
   }
 
   /**
-   * Fits the projection and codes every stored vector. Declines (holding nothing) when the projection
-   * would keep less than PROJECT_MIN_ENERGY of the vectors' energy (then a full-dim graph serves better),
-   * or when nothing is stored to fit it to.
+   * Starts from the stored codes when there are usable ones; else fits the projection, codes every stored
+   * vector and stores the codes. Declines (holding nothing) when the projection would keep less than
+   * PROJECT_MIN_ENERGY of the vectors' energy (then a full-dim graph serves better), or when nothing is
+   * stored to fit it to.
    */
   load(db: Database): ScanLoad {
     const count = countVectors(db, this.key.modelId, this.key.modality);
+    const restored = this.#restore(db, count);
+    if (restored !== undefined) return restored;
     const fit = fitStoredProjection(db, this.key, this.dim, this.d, count);
     if (fit === undefined || fit.projection.energy < PROJECT_MIN_ENERGY) {
       this.close();
@@ -85,27 +108,58 @@ export class ProjectedScan {
     }
     // The index row first: from then on every change is logged, so none falls between the read below and
     // the next catch-up.
-    trackIndex(db, this.key, { dim: this.dim, m: 0, efConstruction: 0 });
+    trackIndex(db, this.key, scanParams(this.dim));
+    const steps = scanSteps(fit.projection, fit.sample);
     for (;;) {
-      const scanner = this.#fresh(fit.projection, fit.sample);
+      const scanner = this.#fresh(fit.projection, steps, count);
       const seq = db.transaction(() => {
         const at = currentChangeSeq(db);
         for (const b of embeddingBatches(db, this.key.modelId, this.key.modality)) scanner.add(b.ids, normaliseInPlace(b.vectors, this.dim));
         return at;
       })();
-      const meta = readIndexMeta(db, this.key)!;
-      if (meta.seq > seq) continue; // another process trimmed the log past this snapshot: read again
-      let generation: number | undefined = meta.generation;
-      // The scan needs no stored graph: drop one (and the log it kept), and trim a long log. Both start a
-      // generation, which makes every other process holding this pair load again, so only when worth it.
-      if (meta.chunkCount > 0 || countLoggedUpTo(db, this.key, seq) > TRIM_LOG_AT) {
-        generation = releaseStoredGraph(db, this.key, seq, scanner.count);
-        if (generation === undefined) continue;
-      }
+      // Stored as a new generation: a stored graph of the pair and the log up to `seq` go, and every other
+      // process holding the pair loads again (from these codes).
+      const generation = this.#store(db, seq);
+      if (generation === undefined) continue; // another process stored past this snapshot: read again
       this.#seq = seq;
       this.#generation = generation;
-      return { loaded: true, count: scanner.count };
+      return { loaded: true, count: scanner.count, from: 'built' };
     }
+  }
+
+  /** Loads the stored codes and catches them up; undefined when there are none fit to use. */
+  #restore(db: Database, count: number): ScanLoad | undefined {
+    const stored = db.transaction((): { meta: IndexMeta; bytes: Buffer } | undefined => {
+      const meta = readIndexMeta(db, this.key);
+      if (meta === undefined || meta.m !== 0 || meta.chunkCount === 0 || meta.dim !== this.dim) return undefined;
+      const bytes = restoreGraphBytes(db, this.key, meta);
+      return typeof bytes === 'string' ? undefined : { meta, bytes };
+    })();
+    if (stored === undefined) return undefined;
+    const snap = decodeScan(stored.bytes, this.dim, this.d);
+    if (typeof snap === 'string' || count > REFIT_GROWTH * snap.fitCount) return undefined;
+    const scanner = this.#fresh(snap.projection, snap.steps, snap.fitCount);
+    scanner.addCodes(snap.labels, snap.codes);
+    this.#seq = stored.meta.seq;
+    this.#generation = stored.meta.generation;
+    if (!this.sync(db)) return { loaded: false, why: 'the stored codes could not be caught up' };
+    return { loaded: true, count: this.size, from: 'stored' };
+  }
+
+  /**
+   * Stores the codes as they stand at `seq` as the pair's new generation, unless another process has
+   * stored past `seq` or (with `expected`) stored at all since this one's generation. Returns the generation.
+   */
+  #store(db: Database, seq: number, expected?: number): number | undefined {
+    const { labels, codes } = this.#scanner!.export();
+    const bytes = encodeScan({ projection: this.#projection!, steps: this.#steps!, fitCount: this.#fitCount, labels, codes });
+    const generation = write(db, () => {
+      const meta = readIndexMeta(db, this.key);
+      if (meta === undefined || meta.seq > seq || (expected !== undefined && meta.generation !== expected)) return undefined;
+      return storeGraphBytes(db, this.key, bytes, { seq, vectorCount: labels.length, tombstones: new Float64Array(0), params: scanParams(this.dim) });
+    });
+    if (generation !== undefined) this.#unstored = 0;
+    return generation;
   }
 
   /**
@@ -147,6 +201,12 @@ export class ProjectedScan {
       scanner.add(Float64Array.from(labels), normaliseInPlace(block, this.dim));
     }
     this.#seq = seq;
+    this.#unstored += changes.length;
+    if (this.#unstored > Math.max(STORE_AFTER_CHANGES, 0.05 * this.size)) {
+      // Not stored when another process stored meanwhile: the next sync loads its codes instead.
+      const generation = this.#store(db, seq, this.#generation);
+      if (generation !== undefined) this.#generation = generation;
+    }
     return true;
   }
 
@@ -163,13 +223,16 @@ export class ProjectedScan {
     this.#scanner = undefined;
   }
 
-  /** A scan thread set to this projection (the old one, if any, closed). */
-  #fresh(projection: Projection, sample: Float32Array): Int8Scanner {
+  /** A scan thread set to this projection and steps (the old one, if any, closed). */
+  #fresh(projection: Projection, steps: Float32Array, fitCount: number): Int8Scanner {
     this.close();
     const scanner = new Int8Scanner();
-    scanner.init(projection.basis, this.dim, this.d, scanSteps(projection, sample), SCAN_THREADS);
+    scanner.init(projection.basis, this.dim, this.d, steps, SCAN_THREADS);
     this.#scanner = scanner;
     this.#projection = projection;
+    this.#steps = steps;
+    this.#fitCount = fitCount;
+    this.#unstored = 0;
     orphaned.register(this, scanner, this);
     return scanner;
   }

@@ -5,7 +5,11 @@ export type ScanRequest =
   | { readonly op: 'init'; readonly dim: number; readonly d: number; readonly basis: Float32Array; readonly scales: Float32Array; readonly threads: number }
   /** Adds or replaces rows (unit length, dim numbers each) under their labels. */
   | { readonly op: 'add'; readonly labels: Float64Array; readonly rows: Float32Array }
+  /** Adds rows already coded (a stored scan's codes, d per row) under their labels. */
+  | { readonly op: 'addCodes'; readonly labels: Float64Array; readonly codes: Uint8Array }
   | { readonly op: 'remove'; readonly labels: Float64Array }
+  /** The live rows' labels and codes, in row order (to store them). */
+  | { readonly op: 'export' }
   /** The k best live rows for a unit-length query of dim numbers. */
   | { readonly op: 'search'; readonly query: Float32Array; readonly k: number };
 
@@ -19,6 +23,8 @@ export type ScanReply =
       /** search: labels best first, with their integer scan scores. */
       readonly labels?: Float64Array;
       readonly scores?: Float32Array;
+      /** export: the live rows' codes (d each), row i for labels[i]. */
+      readonly codes?: Uint8Array;
       /** remove: how many of the labels were there. */
       readonly removed?: number;
     }

@@ -58,6 +58,17 @@ export class Int8Scanner {
     this.#call({ op: 'add', labels, rows }, [labels.buffer as ArrayBuffer, rows.buffer as ArrayBuffer]);
   }
 
+  /** Adds rows already coded under this projection and steps (d codes each, as export() gave them). Both arrays are handed over. */
+  addCodes(labels: Float64Array, codes: Uint8Array): void {
+    this.#call({ op: 'addCodes', labels, codes }, [labels.buffer as ArrayBuffer, codes.buffer as ArrayBuffer]);
+  }
+
+  /** The live rows' labels and codes (row i for labels[i]), to store them. */
+  export(): { labels: Float64Array; codes: Uint8Array } {
+    const r = this.#call({ op: 'export' });
+    return { labels: r.labels ?? new Float64Array(0), codes: r.codes ?? new Uint8Array(0) };
+  }
+
   /** Removes labels; returns how many were there. */
   remove(labels: Float64Array): number {
     return this.#call({ op: 'remove', labels: labels.slice() }).removed ?? 0;

@@ -67,10 +67,16 @@ async function add(r: Extract<ScanRequest, { op: 'add' }>): Promise<void> {
   if (r.rows.length !== n * s.dim) throw new Error(`${n} labels but ${r.rows.length / s.dim} rows of ${s.dim}`);
   if (n === 0) return;
   const out = await s.encode.run({ rows: new ort.Tensor('float32', r.rows, [n, s.dim]) });
-  const codes = out.codes!.data as Uint8Array;
+  put(s, r.labels, out.codes!.data as Uint8Array);
+}
+
+/** Stores coded rows under their labels (replacing a label's row when it has one). */
+function put(s: State, labels: Float64Array, codes: Uint8Array): void {
+  const n = labels.length;
+  if (codes.length !== n * s.d) throw new Error(`${n} labels but ${codes.length / s.d} codes of ${s.d}`);
   reserve(s, n);
   for (let i = 0; i < n; i++) {
-    const label = r.labels[i]!;
+    const label = labels[i]!;
     let row = s.rowOf.get(label);
     if (row === undefined) {
       row = s.rows++;
@@ -94,6 +100,12 @@ function remove(labels: Float64Array): number {
   }
   if (s.dead > COMPACT_AT * s.rows) compact(s);
   return removed;
+}
+
+/** The live rows, compacted first so both arrays are plain copies. */
+function exportRows(s: State): { labels: Float64Array; codes: Uint8Array } {
+  if (s.dead > 0) compact(s);
+  return { labels: s.labels.slice(0, s.rows), codes: s.codes.slice(0, s.rows * s.d) };
 }
 
 /** Moves the live rows together, in their order. */
@@ -161,7 +173,9 @@ async function handle(r: ScanRequest): Promise<ScanReply> {
   let extra: Partial<Extract<ScanReply, { ok: true }>> = {};
   if (r.op === 'init') await init(r);
   else if (r.op === 'add') await add(r);
+  else if (r.op === 'addCodes') put(must(), r.labels, r.codes);
   else if (r.op === 'remove') extra = { removed: remove(r.labels) };
+  else if (r.op === 'export') extra = exportRows(must());
   else extra = await search(r);
   const s = must();
   return { ok: true, count: s.rows - s.dead, bytes: s.codes.byteLength + s.labels.byteLength, ...extra };
@@ -171,7 +185,8 @@ port.on('message', (r: ScanRequest) => {
   void handle(r)
     .catch((e: unknown): ScanReply => ({ ok: false, message: e instanceof Error ? e.message : String(e) }))
     .then((reply) => {
-      port.postMessage(reply);
+      // An export's arrays are fresh copies: hand them over rather than clone them again.
+      port.postMessage(reply, reply.ok && reply.codes !== undefined && reply.labels !== undefined ? [reply.codes.buffer as ArrayBuffer, reply.labels.buffer as ArrayBuffer] : []);
       // After the post: the caller reads the reply as soon as it sees the flag.
       Atomics.store(signal, 0, 1);
       Atomics.notify(signal, 0);

@@ -1,7 +1,8 @@
 // The int8 scan (native-models/int8-scan/, core/search/projected-scan.ts): its thread on its own (add, replace, remove, compaction, errors), and
 // behind the engine — the exact top-10 after the re-rank, filters, catching up with added, replaced and
-// deleted windows, the stored graph it releases, and the fall-back to a graph when the projection keeps
-// too little. Real SQLite files and real ONNX Runtime sessions.
+// deleted windows, the stored graph its stored codes replace, a later process starting from those codes,
+// and the fall-back to a graph when the projection keeps too little. Real SQLite files and real ONNX
+// Runtime sessions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -22,6 +23,14 @@ const SCAN = { projectFrom: 1, exactMax: 0 } as const;
 
 function chunkCount(db: ReturnType<typeof tempDatabase>['db'], modelId: number): number {
   return db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM vector_index_chunks WHERE model_id = ? AND modality = 'audio'").get(modelId)!.n;
+}
+
+/** The pair's stored structure: m 0 for a scan's codes, the rows it holds, log rows left. */
+function scanStore(db: ReturnType<typeof tempDatabase>['db'], modelId: number): { m: number; vectorCount: number; logged: number } {
+  const meta = readIndexMeta(db, { modelId, modality: 'audio' })!;
+  assert.ok(chunkCount(db, modelId) > 0 && meta.chunkCount === chunkCount(db, modelId));
+  const logged = db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM vector_changes WHERE model_id = ? AND modality = 'audio'").get(modelId)!.n;
+  return { m: meta.m, vectorCount: meta.vectorCount, logged };
 }
 
 test('Int8Scanner: the best rows by projected inner product; replace, remove and compaction keep labels right', () => {
@@ -62,7 +71,7 @@ test('the scan behind the engine: the exact top-10 after the re-rank, filters fi
     const { model, run } = testModel(db, DIM);
     const gen = latentVectors(DIM, 5, 24);
     seedLibrary(db, run.id, gen, DIM, 20, 100); // 2,000 windows
-    // A stored projected graph first: the scan must release it (chunks and log).
+    // A stored projected graph first: the scan's stored codes replace it (chunks and log).
     const graph = new ModalityEngine(model.id, 'audio', DIM);
     graph.refresh(db, { method: 'hnsw', projectFrom: 1 });
     assert.ok(chunkCount(db, model.id) > 0);
@@ -71,7 +80,7 @@ test('the scan behind the engine: the exact top-10 after the re-rank, filters fi
     const scan = new ModalityEngine(model.id, 'audio', DIM);
     scan.refresh(db, SCAN);
     assert.deepEqual([scan.method, scan.size], ['scan', 2000]);
-    assert.equal(chunkCount(db, model.id), 0);
+    assert.deepEqual(scanStore(db, model.id), { m: 0, vectorCount: 2000, logged: 0 });
     const queries = gen(20);
     const same = (): void => {
       for (let i = 0; i < 20; i++) {
@@ -87,7 +96,7 @@ test('the scan behind the engine: the exact top-10 after the re-rank, filters fi
     same();
     const key = { modelId: model.id, modality: 'audio' as const };
     const direct = new ProjectedScan(key, DIM, 128);
-    assert.deepEqual(direct.load(db), { loaded: true, count: 2000 });
+    assert.deepEqual(direct.load(db), { loaded: true, count: 2000, from: 'stored' });
 
     // Added windows (one is a query's exact copy), a deleted file and replaced vectors, all before the next query.
     const target = Float32Array.from(queries.subarray(0, DIM));
@@ -123,7 +132,7 @@ test('the scan behind the engine: the exact top-10 after the re-rank, filters fi
       other.close();
     }
     // A graph stored for the pair again (a process searching it by HNSW) starts a generation: the scan
-    // sees it and loads again, still right.
+    // sees it and builds again (a graph's chunks are not codes), still right, and stores its codes.
     new ModalityEngine(model.id, 'audio', DIM).refresh(db, { method: 'hnsw', projectFrom: 1 });
     assert.ok(chunkCount(db, model.id) > 0);
     seedLibrary(db, run.id, gen, DIM, 1, 10, 2000);
@@ -131,9 +140,62 @@ test('the scan behind the engine: the exact top-10 after the re-rank, filters fi
     exact.refresh(db, { method: 'exact' });
     assert.equal(scan.size, exact.size);
     same();
-    assert.equal(readIndexMeta(db, { modelId: model.id, modality: 'audio' })!.chunkCount, 0);
+    assert.equal(scanStore(db, model.id).m, 0);
     assert.equal(scan.size, 1911);
   } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('stored codes: a later process starts from them and catches up; many changes store them again; a corrupt or outgrown store is built afresh', () => {
+  const { db, dir, file } = tempDatabase();
+  const other = openDatabase(file);
+  const scans: ProjectedScan[] = [];
+  const scanOf = (): ProjectedScan => {
+    const s = new ProjectedScan({ modelId: 1, modality: 'audio' }, DIM, 128);
+    scans.push(s);
+    return s;
+  };
+  try {
+    const { model, run } = testModel(db, DIM);
+    assert.equal(model.id, 1);
+    const gen = latentVectors(DIM, 5, 24);
+    seedLibrary(db, run.id, gen, DIM, 10, 100); // 1,000 windows
+    const first = scanOf();
+    assert.deepEqual(first.load(db), { loaded: true, count: 1000, from: 'built' });
+    assert.deepEqual(scanStore(db, model.id), { m: 0, vectorCount: 1000, logged: 0 });
+    // A window added after the store; then another process starts from the codes and catches it up.
+    const queries = normaliseInPlace(gen(10), DIM);
+    const target = queries.slice(0, DIM);
+    const added = seedLibrary(db, run.id, () => target, DIM, 1, 1, 1000);
+    const second = scanOf();
+    assert.deepEqual(second.load(other), { loaded: true, count: 1001, from: 'stored' });
+    assert.deepEqual(second.search(target, 1), added);
+    assert.equal(first.sync(db), true);
+    for (let i = 0; i < 10; i++) {
+      const q = queries.subarray(i * DIM, (i + 1) * DIM);
+      assert.deepEqual(second.search(q, 20), first.search(q, 20));
+    }
+    // A corrupt chunk: built afresh (and stored again).
+    db.prepare("UPDATE vector_index_chunks SET bytes = zeroblob(length(bytes)) WHERE model_id = 1 AND modality = 'audio' AND idx = 0").run();
+    const third = scanOf();
+    assert.deepEqual(third.load(db), { loaded: true, count: 1001, from: 'built' });
+    assert.deepEqual(scanStore(db, model.id), { m: 0, vectorCount: 1001, logged: 0 });
+    // 5,100 more windows: the catch-up stores the codes again (the log goes with it). The collection has
+    // outgrown their projection (fitted at 1,001), so a new process fits and codes it again (and stores
+    // that); the other holders then load those codes.
+    seedLibrary(db, run.id, gen, DIM, 51, 100, 2000);
+    assert.equal(third.sync(db), true);
+    assert.deepEqual(scanStore(db, model.id), { m: 0, vectorCount: 6101, logged: 0 });
+    assert.deepEqual(scanOf().load(other), { loaded: true, count: 6101, from: 'built' });
+    assert.equal(second.sync(other), true);
+    assert.equal(second.size, 6101);
+    assert.deepEqual(second.search(target, 1), added);
+    assert.deepEqual(scanOf().load(other), { loaded: true, count: 6101, from: 'stored' });
+  } finally {
+    for (const s of scans) s.close();
+    other.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
