@@ -41,7 +41,7 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
     console.log(`Files: ${s.files.total} (${s.files.indexed} indexed${damaged}, ${s.files.pending} pending, ${s.files.failed} failed, ${s.files.offline} offline)`);
     console.log(`Windows: ${s.windows} (${s.hours.toFixed(2)} h)`);
     for (const m of s.models) {
-      const idx = m.indexes.map((i) => `${i.modality} ${i.vectors} vectors ${(i.bytes / 2 ** 20).toFixed(1)} MiB`).join(', ');
+      const idx = m.indexes.map((i) => `${i.modality} ${i.vectors} vectors ${(i.bytes / 2 ** 20).toFixed(1)} MiB${i.kind === 'int8-scan' ? ' (int8 scan)' : ''}`).join(', ');
       const frames = m.frames
         .map((f) => (m.frameLevel ? `${f.visualVectors} with ${f.frames} moment${f.frames === 1 ? '' : 's'}` : `${f.visualVectors} with ${f.frames} frame${f.frames === 1 ? '' : 's'}`))
         .join(', ');
@@ -61,7 +61,7 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
 }
 
 /** What searches a collection that has no stored graph, by its size (core/search/engine.ts picks the same way). */
-function unstored(vectors: number): string {
+export function unstored(vectors: number): string {
   if (vectors <= EXACT_MAX_VECTORS) return 'none needed (searched exactly)';
   if (vectors >= PROJECT_FROM_VECTORS) return 'int8 scan, built from the vectors when first searched';
   return 'not built';
