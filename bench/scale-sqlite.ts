@@ -14,6 +14,8 @@ const PER_FILE = 100;
 
 export interface SqliteStore {
   readonly db: Database;
+  /** The database file (another process may open it). */
+  readonly file: string;
   readonly modelId: number;
   /** Window id of bench row i. */
   readonly windowOf: Float64Array;
@@ -24,7 +26,8 @@ export interface SqliteStore {
 export function sqliteStore(rows: Float32Array): SqliteStore {
   const n = rows.length / D;
   const dir = tempDir('foley-scale-');
-  const db = openDatabase(path.join(dir, 'scale.db'));
+  const file = path.join(dir, 'scale.db');
+  const db = openDatabase(file);
   const { model, run } = testModel(db, D);
   const windowOf = new Float64Array(n);
   let next = 0;
@@ -37,7 +40,7 @@ export function sqliteStore(rows: Float32Array): SqliteStore {
     windowOf.set(ids, from);
   }
   const writeS = (performance.now() - t) / 1000;
-  return { db, modelId: model.id, windowOf, writeS, close: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return { db, file, modelId: model.id, windowOf, writeS, close: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 /** The engine's re-rank: read the candidates' float16 rows from SQLite, normalise, dot, top k (bench row numbers). */
