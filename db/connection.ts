@@ -16,18 +16,6 @@ export function databasePath(dataDir: string): string {
   return path.join(dataDir, DATABASE_FILE_NAME);
 }
 
-/**
- * Bytes of the file SQLite reads through a memory map instead of read() calls (its compile-time
- * ceiling in better-sqlite3's build is 2 GiB − 64 KiB; a larger ask is clamped to it). Why: an
- * exact re-rank reads ~200 random rows of a large library per search, and each page read through
- * read() is a system call — 13 µs per row on the 2-core VM, against 5 µs mapped: 200 random rows
- * of a 1M-row table p50 2.35 → 1.07 ms (bench/search-scale.bench.ts measures it end to end). The
- * map costs address space, not memory: its pages are the OS's file cache, counted in RSS once touched.
- * Caveat (SQLite's docs): an I/O error under the map is a SIGBUS, not an error code; the data
- * directory is local storage.
- */
-export const MMAP_BYTES = 2 ** 31 - 2 ** 16;
-
 /** How long a write waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -46,7 +34,6 @@ export function openDatabase(file: string): Database {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!inMemory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    if (!inMemory) db.pragma(`mmap_size = ${MMAP_BYTES}`);
     migrate(db, file);
     return db;
   } catch (cause) {

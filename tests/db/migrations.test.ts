@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import BetterSqlite3 from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MMAP_BYTES, openDatabase } from '../../db/connection.ts';
+import { openDatabase } from '../../db/connection.ts';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../db/migrations/index.ts';
 import { FoleyError } from '../../base/errors.ts';
 import { addRoot, listRoots } from '../../db/roots.ts';
 import { tempDir } from './helpers.ts';
 
-test('an empty file is migrated to the current schema with WAL, foreign keys and the memory map on', () => {
+test('an empty file is migrated to the current schema with WAL and foreign keys on', () => {
   const file = path.join(tempDir(), 'nested', 'dir', 'foley.db');
   const db = openDatabase(file);
   assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
@@ -18,8 +18,6 @@ test('an empty file is migrated to the current schema with WAL, foreign keys and
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
   assert.equal(db.pragma('synchronous', { simple: true }), 1); // NORMAL
-  // Reads go through a memory map (the re-rank's random rows): as large as this SQLite build allows.
-  assert.equal(db.pragma('mmap_size', { simple: true }), MMAP_BYTES);
   const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
   assert.deepEqual(tables, [
     'class_logits', 'class_logits_runs', 'class_logits_versions', 'embedding_runs', 'embeddings', 'evaluations', 'files', 'jobs', 'labels', 'model_classes', 'models', 'predictions', 'roots',
