@@ -3,9 +3,9 @@
 // method, then answers each query with the exact re-rank. A process of its own because the bench's
 // process is nothing like the app's: gigabytes of bench rows, a database it has just written.
 // argv: database file, model id, queries file (float32 rows of D), query count; env SCALE_MMAP: bytes of
-// the memory map (default: the product's). Prints one JSON line: load seconds, whether stored codes were
-// there to load, method, RSS after the searches
-// (a mapped page counts once touched), latencies, window ids found.
+// a memory map for SQLite's reads (default: none, as in the product). Prints one JSON line: load seconds,
+// whether stored codes were there to load, method, RSS after the searches (a mapped page counts once
+// touched), latencies, window ids found.
 import { readFileSync } from 'node:fs';
 import { openDatabase } from '../db/connection.ts';
 import { ModalityEngine } from '../core/search/engine.ts';
