@@ -11,6 +11,7 @@ import { labelWindow } from '../../base/window-plan.ts';
 import type { Modality } from '../../base/types.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import { ProjectedScan, SCAN_CANDIDATES } from './projected-scan.ts';
+import { rerankScanned, ScanErrorBound } from './scan-rerank.ts';
 import { dotRow, normaliseInPlace, scoreAll, topK } from './vectors.ts';
 
 /**
@@ -99,6 +100,11 @@ export class ModalityEngine {
   #scan: ProjectedScan | undefined;
   /** The scan declined this collection (its projection keeps too little): use a graph until restart. */
   #scanDeclined = false;
+  /** What the scan's approximations err by (scan-rerank.ts), learnt anew for each projection. */
+  #scanBound = new ScanErrorBound();
+  #boundProjection: unknown;
+  /** Stored vectors the last search read to re-rank (tests, benches). */
+  #lastReads = 0;
   // change detection
   #writeMark = '';
 
@@ -116,6 +122,11 @@ export class ModalityEngine {
 
   get method(): Method | undefined {
     return this.#method;
+  }
+
+  /** Stored vectors the last search read for its exact re-rank. */
+  get lastReads(): number {
+    return this.#lastReads;
   }
 
   /** Stored vectors in the collection. */
@@ -203,13 +214,21 @@ export class ModalityEngine {
     const size = this.size;
     let want = k;
     let ids: number[];
+    let approxOf: Map<number, number> | undefined;
     for (;;) {
       let proposed: number[];
       let ask: number;
       if (this.#method === 'scan') {
         // The scan's hits are proposals ranked on int8 projections: the re-rank picks the best k.
         ask = Math.max(want, SCAN_CANDIDATES);
-        proposed = this.#scan!.search(q, ask);
+        const scan = this.#scan!;
+        if (scan.projection !== this.#boundProjection) {
+          this.#scanBound = new ScanErrorBound();
+          this.#boundProjection = scan.projection;
+        }
+        const hits = scan.searchScored(q, ask);
+        proposed = hits.labels;
+        approxOf = new Map(hits.labels.map((l, i) => [l, hits.approx[i]!]));
       } else {
         const index = this.#index!;
         // A projected graph's hits are proposals too: ask for more of them.
@@ -221,8 +240,17 @@ export class ModalityEngine {
       if (ids.length >= k || proposed.length < ask || ask >= size) break;
       want = Math.min(size, want * 4);
     }
-    // Exact re-ranking with the stored vectors.
-    const exact = this.scoreIds(db, q, ids);
+    // Exact re-ranking with the stored vectors; the scan's candidates only as far as they can still matter.
+    let exact: Float32Array;
+    if (approxOf !== undefined) {
+      const approx = Float32Array.from(ids, (id) => approxOf.get(id)!);
+      const r = rerankScanned(ids, approx, k, this.#scanBound, (part) => this.scoreIds(db, q, part));
+      exact = r.exact;
+      this.#lastReads = r.read;
+    } else {
+      exact = this.scoreIds(db, q, ids);
+      this.#lastReads = ids.length;
+    }
     const order = topK(exact, k);
     return { ids: order.map((i) => ids[i]!), scores: order.map((i) => exact[i]!) };
   }

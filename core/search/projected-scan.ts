@@ -212,8 +212,14 @@ export class ProjectedScan {
 
   /** The k best labels for a normalised query: candidates, to re-rank exactly. */
   search(q: Float32Array, k: number): number[] {
-    if (this.#scanner === undefined) return [];
-    return Array.from(this.#scanner.search(q, k).labels);
+    return this.searchScored(q, k).labels;
+  }
+
+  /** search() with each candidate's approximate cosine (decreasing). */
+  searchScored(q: Float32Array, k: number): { labels: number[]; approx: Float32Array } {
+    if (this.#scanner === undefined) return { labels: [], approx: new Float32Array(0) };
+    const hits = this.#scanner.search(q, k);
+    return { labels: Array.from(hits.labels), approx: hits.scores };
   }
 
   close(): void {

@@ -20,7 +20,7 @@ export type ScanReply =
       readonly count: number;
       /** Bytes the codes and labels take (capacity, not just the live rows). */
       readonly bytes: number;
-      /** search: labels best first, with their integer scan scores. */
+      /** search: labels best first, with their scores (inner products of the int8-coded projections). */
       readonly labels?: Float64Array;
       readonly scores?: Float32Array;
       /** export: the live rows' codes (d each), row i for labels[i]. */

@@ -13,7 +13,7 @@ const CALL_TIMEOUT_MS = 120_000;
 export interface ScanHits {
   /** Labels, best first. */
   readonly labels: Float64Array;
-  /** The scan's integer scores (comparable within one query only). */
+  /** Approximate cosines: inner products of the int8-coded projections (the exact re-rank decides). */
   readonly scores: Float32Array;
 }
 

@@ -130,8 +130,13 @@ function compact(s: State): void {
   s.dead = 0;
 }
 
-/** The query in the codes' space: projected, each dimension scaled like the codes, then to int8. */
-function queryCode(s: State, q: Float32Array): Int8Array {
+/**
+ * The query in the codes' space: projected, each dimension scaled like the codes, then to int8. `unit`
+ * turns an integer scan score back into an inner product of the projections: the codes stand for
+ * projection ÷ step and the query's values for projection · step · 127 ÷ max, so the sum is the inner
+ * product · 127 ÷ max.
+ */
+function queryCode(s: State, q: Float32Array): { code: Int8Array; unit: number } {
   if (q.length !== s.dim) throw new Error(`query has ${q.length} numbers, the scan ${s.dim}`);
   const p = new Float32Array(s.d);
   let max = 0;
@@ -143,9 +148,9 @@ function queryCode(s: State, q: Float32Array): Int8Array {
     p[k] = a * s.scales[k]!;
     max = Math.max(max, Math.abs(p[k]!));
   }
-  const out = new Int8Array(s.d);
-  if (max > 0) for (let k = 0; k < s.d; k++) out[k] = Math.round((p[k]! / max) * 127);
-  return out;
+  const code = new Int8Array(s.d);
+  if (max > 0) for (let k = 0; k < s.d; k++) code[k] = Math.round((p[k]! / max) * 127);
+  return { code, unit: max / 127 };
 }
 
 async function search(r: Extract<ScanRequest, { op: 'search' }>): Promise<{ labels: Float64Array; scores: Float32Array }> {
@@ -155,9 +160,10 @@ async function search(r: Extract<ScanRequest, { op: 'search' }>): Promise<{ labe
   if (want <= 0) return { labels: new Float64Array(0), scores: new Float32Array(0) };
   // Removed rows still score: ask for enough that k live ones remain.
   const k = Math.min(s.rows, want + s.dead);
+  const query = queryCode(s, r.query);
   const out = await s.scan.run({
     codes: new ort.Tensor('uint8', s.codes.subarray(0, s.rows * s.d), [s.rows, s.d]),
-    query: new ort.Tensor('int8', queryCode(s, r.query), [s.d, 1]),
+    query: new ort.Tensor('int8', query.code, [s.d, 1]),
     k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
   });
   const rows = out.rows!.data as BigInt64Array;
@@ -169,7 +175,7 @@ async function search(r: Extract<ScanRequest, { op: 'search' }>): Promise<{ labe
     const label = s.labels[Number(rows[i]!)]!;
     if (Number.isNaN(label)) continue;
     labels[n] = label;
-    scores[n++] = values[i]!;
+    scores[n++] = values[i]! * query.unit;
   }
   return { labels: labels.subarray(0, n), scores: scores.subarray(0, n) };
 }

@@ -148,6 +148,43 @@ test('the scan behind the engine: the exact top-10 after the re-rank, filters fi
   }
 });
 
+test('after calibration the re-rank reads only the candidates that can still enter the top 10, with the same results', () => {
+  const { db, dir } = tempDatabase();
+  try {
+    const { model, run } = testModel(db, DIM);
+    const gen = latentVectors(DIM, 5, 24);
+    seedLibrary(db, run.id, gen, DIM, 20, 100); // 2,000 windows
+    const exact = new ModalityEngine(model.id, 'audio', DIM);
+    exact.refresh(db, { method: 'exact' });
+    const scan = new ModalityEngine(model.id, 'audio', DIM);
+    scan.refresh(db, SCAN);
+    const queries = normaliseInPlace(gen(50), DIM);
+    const q = (i: number): Float32Array => queries.subarray(i * DIM, (i + 1) * DIM);
+    // The scan's scores approximate cosines (the projection keeps nearly all of this data's energy).
+    const direct = new ProjectedScan({ modelId: model.id, modality: 'audio' }, DIM, 128);
+    direct.load(db);
+    const hits = direct.searchScored(q(0), 5);
+    const truth = exact.scoreIds(db, q(0), hits.labels);
+    hits.labels.forEach((_, i) => assert.ok(Math.abs(hits.approx[i]! - truth[i]!) < 0.05, `approx ${hits.approx[i]} exact ${truth[i]}`));
+    direct.close();
+    const reads: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const a = exact.search(db, q(i), 10);
+      const b = scan.search(db, q(i), 10);
+      reads.push(scan.lastReads);
+      assert.deepEqual(b.ids, a.ids);
+      b.scores.forEach((s, j) => assert.ok(Math.abs(s - a.scores[j]!) < 1e-6));
+    }
+    // The first 20 searches calibrate (every candidate read); then far fewer reads.
+    assert.deepEqual(reads.slice(0, 20), new Array(20).fill(200));
+    const after = reads.slice(20);
+    assert.ok(after.reduce((x, y) => x + y, 0) / after.length < 100, `reads after calibration: ${after.join(' ')}`);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('stored codes: a later process starts from them and catches up; many changes store them again; a corrupt or outgrown store is built afresh', () => {
   const { db, dir, file } = tempDatabase();
   const other = openDatabase(file);
