@@ -5,7 +5,7 @@
 // argv: database file, model id, queries file (float32 rows of D), query count; env SCALE_MMAP: bytes of
 // a memory map for SQLite's reads (default: none, as in the product). Prints one JSON line: load seconds,
 // whether stored codes were there to load, method, RSS after the searches (a mapped page counts once
-// touched), latencies, window ids found.
+// touched), latencies, stored vectors each search read to re-rank, window ids found.
 import { readFileSync } from 'node:fs';
 import { openDatabase } from '../db/connection.ts';
 import { ModalityEngine } from '../core/search/engine.ts';
@@ -25,14 +25,16 @@ const t = performance.now();
 e.refresh(db);
 const loadS = (performance.now() - t) / 1000;
 const latMs: number[] = [];
+const reads: number[] = [];
 const found: number[][] = [];
 for (let i = 0; i < Number(count); i++) {
   const q = queries.slice(i * D, (i + 1) * D);
   const t1 = performance.now();
   const r = e.search(db, q, K);
   latMs.push(performance.now() - t1);
+  reads.push(e.lastReads);
   found.push(r.ids);
 }
-console.log(JSON.stringify({ loadS, stored, method: e.method, mmapBytes: db.pragma('mmap_size', { simple: true }), rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), latMs, found }));
+console.log(JSON.stringify({ loadS, stored, method: e.method, mmapBytes: db.pragma('mmap_size', { simple: true }), rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), latMs, reads, found }));
 db.close();
 process.exit(0);

@@ -29,6 +29,7 @@ import { scoreAll, topK } from '../core/search/vectors.ts';
 import { fitProjection } from '../db/projection.ts';
 import { Int8Scanner } from '../native-models/int8-scan/scanner.ts';
 import { SCAN_THREADS, scanSteps } from '../core/search/projected-scan.ts';
+import { CALIBRATION } from '../core/search/scan-rerank.ts';
 import { cpuS, pct } from './stats.ts';
 import { cachedRows, D, exactTruth, int8Dot, K, project, projectAll, quantise, quantiseQuery, rerankF16, rerankF32, rerankInt8, toF16 } from './scale-kernels.ts';
 import { rerankSqlite, sqliteStore } from './scale-sqlite.ts';
@@ -64,11 +65,15 @@ function productEngine(sql: SqliteStore, n: number, nq: number, qrows: Float32Ar
     maxBuffer: 64 * 2 ** 20,
   });
   if (child.status !== 0) throw new Error(`scale-product.ts failed: ${child.stderr.toString()}`);
-  const r = JSON.parse(child.stdout.toString()) as { loadS: number; stored: boolean; method: string; mmapBytes: number; rssMiB: number; latMs: number[]; found: number[][] };
+  const r = JSON.parse(child.stdout.toString()) as { loadS: number; stored: boolean; method: string; mmapBytes: number; rssMiB: number; latMs: number[]; reads: number[]; found: number[][] };
   const rowOf = new Map<number, number>();
   sql.windowOf.forEach((w, row) => rowOf.set(w, row));
   console.log(JSON.stringify({ n, productMethod: r.method, productLoadS: r3(r.loadS), fromStored: r.stored, mmapBytes: r.mmapBytes }));
   const lat = r.latMs;
+  // The re-rank reads every candidate while it learns the scan's error (core/search/scan-rerank.ts), fewer after.
+  const after = r.reads.slice(CALIBRATION);
+  const late = lat.slice(CALIBRATION);
+  console.log(JSON.stringify({ n, readsCalibrating: r.reads[0], readsAfterMean: r3(after.reduce((a, b) => a + b, 0) / Math.max(1, after.length)), p50AfterMs: pct(late, 0.5), p99AfterMs: pct(late, 0.99) }));
   return {
     design: `product-engine-${r.method}${r.stored ? '-stored' : '-built'}${r.mmapBytes > 0 ? '-mmap' : ''}`,
     recallAt10: recall(r.found.map((ids) => ids.map((w) => rowOf.get(w)!))),
