@@ -24,8 +24,8 @@ import { Int8Scanner } from '../../native-models/int8-scan/scanner.ts';
 
 /**
  * Candidates handed to the exact re-rank. At 1M latent128 rows 100 and 200 both gave recall@10 1.000
- * (bench/search-scale.bench.ts); 200 leaves room for real embeddings, whose spectra are unmeasured, at
- * ≈2 ms more of re-rank reads.
+ * (bench/search-scale.bench.ts); 200 leaves room for real embeddings, whose spectra are unmeasured. The
+ * re-rank reads only those that can still enter the top k (scan-rerank.ts): 50 of them on that data.
  */
 export const SCAN_CANDIDATES = 200;
 /** Sample rows that set each dimension's int8 step (their largest |value|, with headroom). */
