@@ -18,7 +18,7 @@ export interface StatusCounts {
     readonly dim: number;
     readonly audioVectors: number;
     readonly visualVectors: number;
-    /** Stored HNSW graphs (pairs that are only tracked, with no chunks yet, are left out). */
+    /** Stored search structures, HNSW graphs or int8 scan codes (pairs only tracked, with no chunks yet, are left out). */
     readonly indexes: ReadonlyArray<{
       readonly modality: string;
       readonly vectors: number;
