@@ -6,12 +6,14 @@
 // data_version + this connection's total_changes), then by a signature or the HNSW change log.
 import type { Database } from '../../db/connection.ts';
 import { writeMark } from '../../db/connection.ts';
-import { countVectors, embeddingsOfFrameLabels, embeddingsOfWindows, embeddingsSignature, readAllEmbeddings } from '../../db/embeddings.ts';
+import { countVectors, embeddingsSignature, readAllEmbeddings } from '../../db/embeddings.ts';
+import type { IndexKey } from '../../db/graph-chunks.ts';
 import { labelWindow } from '../../base/window-plan.ts';
 import type { Modality } from '../../base/types.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import { ProjectedScan, SCAN_CANDIDATES } from './projected-scan.ts';
-import { rerankScanned, ScanErrorBound } from './scan-rerank.ts';
+import { rerankScanned } from './scan-rerank.ts';
+import { storedCosines, storedVectorsOf } from './stored-vectors.ts';
 import { dotRow, normaliseInPlace, scoreAll, topK } from './vectors.ts';
 
 /**
@@ -87,6 +89,7 @@ export class ModalityEngine {
   readonly dim: number;
   /** Entries are frames (labels windowId·16 + frame), not windows. */
   readonly frameLevel: boolean;
+  readonly #key: IndexKey;
   #method: Method | undefined;
   #count = 0;
   // exact
@@ -100,9 +103,6 @@ export class ModalityEngine {
   #scan: ProjectedScan | undefined;
   /** The scan declined this collection (its projection keeps too little): use a graph until restart. */
   #scanDeclined = false;
-  /** What the scan's approximations err by (scan-rerank.ts), learnt anew for each projection. */
-  #scanBound = new ScanErrorBound();
-  #boundProjection: unknown;
   /** Stored vectors the last search read to re-rank (tests, benches). */
   #lastReads = 0;
   // change detection
@@ -113,6 +113,7 @@ export class ModalityEngine {
     this.modality = modality;
     this.dim = dim;
     this.frameLevel = frameLevel;
+    this.#key = { modelId, modality };
   }
 
   /** The window a label belongs to. */
@@ -221,12 +222,7 @@ export class ModalityEngine {
       if (this.#method === 'scan') {
         // The scan's hits are proposals ranked on int8 projections: the re-rank picks the best k.
         ask = Math.max(want, SCAN_CANDIDATES);
-        const scan = this.#scan!;
-        if (scan.projection !== this.#boundProjection) {
-          this.#scanBound = new ScanErrorBound();
-          this.#boundProjection = scan.projection;
-        }
-        const hits = scan.searchScored(q, ask);
+        const hits = this.#scan!.searchScored(q, ask);
         proposed = hits.labels;
         approxOf = new Map(hits.labels.map((l, i) => [l, hits.approx[i]!]));
       } else {
@@ -244,7 +240,8 @@ export class ModalityEngine {
     let exact: Float32Array;
     if (approxOf !== undefined) {
       const approx = Float32Array.from(ids, (id) => approxOf.get(id)!);
-      const r = rerankScanned(ids, approx, k, this.#scanBound, (part) => this.scoreIds(db, q, part));
+      // The bound belongs to the scan's projection and codes: calibrated when they were built (or stored with them).
+      const r = rerankScanned(ids, approx, k, this.#scan!.bound, (part) => this.scoreIds(db, q, part));
       exact = r.exact;
       this.#lastReads = r.read;
     } else {
@@ -266,11 +263,7 @@ export class ModalityEngine {
       });
       return out;
     }
-    const { vectors, found } = this.vectorsOf(db, ids);
-    ids.forEach((_, i) => {
-      if (found[i]) out[i] = dotRow(vectors, i, q);
-    });
-    return out;
+    return storedCosines(db, this.#key, this.frameLevel, q, ids);
   }
 
   /** Stored vectors (normalised) of the given labels, row i for ids[i]; `found[i]` false where none is stored. */
@@ -287,13 +280,7 @@ export class ModalityEngine {
       });
       return { vectors, found };
     }
-    const stored = this.frameLevel
-      ? embeddingsOfFrameLabels(db, this.modelId, this.modality, ids, this.dim)
-      : embeddingsOfWindows(db, this.modelId, this.modality, ids, this.dim);
-    stored.found.forEach((f, i) => {
-      if (f) normaliseInPlace(stored.vectors.subarray(i * this.dim, (i + 1) * this.dim));
-    });
-    return stored;
+    return storedVectorsOf(db, this.#key, this.dim, this.frameLevel, ids);
   }
 
   /** Every label of the collection (for exact combination of both modalities). */

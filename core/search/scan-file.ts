@@ -1,8 +1,10 @@
 // The int8 scan's stored form (core/search/projected-scan.ts), kept as the pair's chunks in SQLite
 // (db/graph-chunks.ts, meta m = 0), so a process starts searching a large collection from its stored codes
 // instead of fitting the projection and coding every row again (at 1M rows: two passes over 1.5 GB).
-// Layout, little-endian: magic "FOLEYSC1", u32 dim, u32 d, u32 rows, u32 fitCount, f32 energy, then the
-// basis (d × dim f32), the steps (d f32), the labels (rows f64) and the codes (rows × d u8).
+// Layout, little-endian: magic "FOLEYSC2", u32 dim, u32 d, u32 rows, u32 fitCount, f32 energy, f32 error
+// (the re-rank's learnt bound, scan-rerank.ts; NaN when none), then the basis (d × dim f32), the steps
+// (d f32), the labels (rows f64) and the codes (rows × d u8). "FOLEYSC1" (stop 26) is the same without
+// the error, and still read.
 import type { Projection } from '../../db/projection.ts';
 
 export interface ScanSnapshot {
@@ -15,10 +17,14 @@ export interface ScanSnapshot {
   readonly labels: Float64Array;
   /** rows × d codes (value + 128). */
   readonly codes: Uint8Array;
+  /** The largest |exact − approximate| cosine the re-rank has learnt for these codes, if any. */
+  readonly error?: number;
 }
 
-const MAGIC = Buffer.from('FOLEYSC1');
-const HEADER = MAGIC.length + 5 * 4;
+const MAGIC = Buffer.from('FOLEYSC2');
+const MAGIC_V1 = Buffer.from('FOLEYSC1');
+const HEADER = MAGIC.length + 6 * 4;
+const HEADER_V1 = MAGIC_V1.length + 5 * 4;
 
 export function encodeScan(s: ScanSnapshot): Buffer {
   const { dim, d, basis, energy } = s.projection;
@@ -32,19 +38,24 @@ export function encodeScan(s: ScanSnapshot): Buffer {
     o += 4;
   }
   head.writeFloatLE(energy, o);
+  head.writeFloatLE(s.error ?? Number.NaN, o + 4);
   return Buffer.concat([head, ...parts]);
 }
 
 /** The snapshot in `bytes`, or what is wrong with them (then the caller builds the scan afresh). */
 export function decodeScan(bytes: Buffer, dim: number, d: number): ScanSnapshot | string {
-  if (bytes.length < HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return 'not an int8 scan';
+  const magic = bytes.subarray(0, MAGIC.length);
+  const v1 = magic.equals(MAGIC_V1);
+  const header = v1 ? HEADER_V1 : HEADER;
+  if (bytes.length < header || !(v1 || magic.equals(MAGIC))) return 'not an int8 scan';
   let o = MAGIC.length;
   const [storedDim, storedD, rows, fitCount] = [0, 1, 2, 3].map((i) => bytes.readUInt32LE(o + 4 * i)) as [number, number, number, number];
   o += 16;
   const energy = bytes.readFloatLE(o);
-  o += 4;
+  const stored = v1 ? Number.NaN : bytes.readFloatLE(o + 4);
+  o = header;
   if (storedDim !== dim || storedD !== d) return `stored for ${storedDim} → ${storedD} dims, not ${dim} → ${d}`;
-  const size = HEADER + 4 * d * dim + 4 * d + 8 * rows + rows * d;
+  const size = header + 4 * d * dim + 4 * d + 8 * rows + rows * d;
   if (bytes.length !== size) return `${bytes.length} bytes, expected ${size} for ${rows} rows`;
   // Copies: the typed arrays need aligned, owned buffers.
   const take = (n: number): ArrayBuffer => {
@@ -56,5 +67,6 @@ export function decodeScan(bytes: Buffer, dim: number, d: number): ScanSnapshot 
   const steps = new Float32Array(take(4 * d));
   const labels = new Float64Array(take(8 * rows));
   const codes = new Uint8Array(take(rows * d));
-  return { projection: { dim, d, basis, energy }, steps, fitCount, labels, codes };
+  const error = Number.isFinite(stored) && stored >= 0 ? stored : undefined;
+  return { projection: { dim, d, basis, energy }, steps, fitCount, labels, codes, ...(error !== undefined ? { error } : {}) };
 }

@@ -2,11 +2,13 @@
 // ranks candidates by an approximate cosine (the inner product of int8-coded projections); a candidate
 // whose approximation, plus the largest error seen between approximation and exact cosine, stays under
 // the k-th best exact cosine found so far cannot enter the top k — and neither can any after it, as they
-// come in decreasing approximation. The error is learnt from this collection's own searches: the first
-// CALIBRATION searches read every candidate and record it. Reads are most of a search's cost at 1M rows
-// (random rows of the embeddings table, bench/search-scale.bench.ts), so fewer reads is lower latency.
-// The bound is empirical: a pair erring more than SAFETY × the largest error seen so far could be missed;
-// every read pair keeps widening it.
+// come in decreasing approximation. The error is learnt when the scan's codes are built (projected-scan.ts
+// searches a sample of the collection's own vectors and of the paired modality's, reading every candidate)
+// and stored with the codes, so no user search pays for it; codes stored without one (before stop 27) learn
+// it from their first CALIBRATION searches instead, which read every candidate. Reads are most of a search's
+// cost at 1M rows (random rows of the embeddings table, bench/search-scale.bench.ts), so fewer reads is lower
+// latency. The bound is empirical: a pair erring more than SAFETY × the largest error seen so far could be
+// missed; every read pair keeps widening it.
 
 /** Searches that read every candidate before the bound is used. */
 export const CALIBRATION = 20;
@@ -19,6 +21,20 @@ const BLOCK = 25;
 export class ScanErrorBound {
   #max = 0;
   #searches = 0;
+  #pairs = 0;
+
+  /** `learnt`: the largest error a calibration found (then the bound is ready at once). */
+  constructor(learnt?: number) {
+    if (learnt !== undefined && Number.isFinite(learnt) && learnt >= 0) {
+      this.#max = learnt;
+      this.#searches = CALIBRATION;
+    }
+  }
+
+  /** The largest |exact − approximate| seen, or undefined while calibrating. */
+  get learnt(): number | undefined {
+    return this.ready ? this.#max : undefined;
+  }
 
   get ready(): boolean {
     return this.#searches >= CALIBRATION;
@@ -29,8 +45,15 @@ export class ScanErrorBound {
     return this.#max * SAFETY;
   }
 
+  /** Pairs (query, candidate) compared in this process. */
+  get observed(): number {
+    return this.#pairs;
+  }
+
   observe(approx: number, exact: number): void {
-    if (!Number.isNaN(exact)) this.#max = Math.max(this.#max, Math.abs(exact - approx));
+    if (Number.isNaN(exact)) return;
+    this.#max = Math.max(this.#max, Math.abs(exact - approx));
+    this.#pairs++;
   }
 
   searched(): void {
@@ -72,4 +95,25 @@ function kthLargest(values: Float32Array, k: number): number | undefined {
   if (kept.length < k) return undefined;
   kept.sort((a, b) => b - a);
   return kept[k - 1];
+}
+
+/**
+ * Calibrates `bound` off the search path: every candidate of each query read and compared with its
+ * approximation. Marks the bound ready once at least one query had candidates.
+ */
+export function calibrateBound(
+  bound: ScanErrorBound,
+  queries: readonly Float32Array[],
+  search: (q: Float32Array) => { labels: readonly number[]; approx: Float32Array },
+  exact: (q: Float32Array, ids: readonly number[]) => Float32Array,
+): void {
+  let searched = 0;
+  for (const q of queries) {
+    const hits = search(q);
+    if (hits.labels.length === 0) continue;
+    const e = exact(q, hits.labels);
+    hits.labels.forEach((_, i) => bound.observe(hits.approx[i]!, e[i]!));
+    searched++;
+  }
+  if (searched > 0) while (!bound.ready) bound.searched();
 }

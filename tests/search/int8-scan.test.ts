@@ -12,10 +12,11 @@ import { ProjectedScan } from '../../core/search/projected-scan.ts';
 import { normaliseInPlace } from '../../core/search/vectors.ts';
 import { openDatabase } from '../../db/connection.ts';
 import { putEmbeddings } from '../../db/embeddings.ts';
-import { deleteFile } from '../../db/files.ts';
 import { fitProjection } from '../../db/projection.ts';
 import { readIndexMeta } from '../../db/graph-chunks.ts';
-import { latentVectors, rng, seedLibrary, tempDatabase, testModel } from '../db/helpers.ts';
+import { latentVectors, rng, row, seedLibrary, tempDatabase, testModel } from '../db/helpers.ts';
+import { addFile, deleteFile } from '../../db/files.ts';
+import { replaceFileWindows } from '../../db/windows.ts';
 
 const DIM = 192; // > PROJECT_DIMS (128): the scan projects
 /** Scan from the first vector (the defaults would search these small collections exactly). */
@@ -148,7 +149,7 @@ test('the scan behind the engine: the exact top-10 after the re-rank, filters fi
   }
 });
 
-test('after calibration the re-rank reads only the candidates that can still enter the top 10, with the same results', () => {
+test('calibrated when built, the re-rank reads only the candidates that can still enter the top 10 from the first search, with the same results', () => {
   const { db, dir } = tempDatabase();
   try {
     const { model, run } = testModel(db, DIM);
@@ -175,14 +176,72 @@ test('after calibration the re-rank reads only the candidates that can still ent
       assert.deepEqual(b.ids, a.ids);
       b.scores.forEach((s, j) => assert.ok(Math.abs(s - a.scores[j]!) < 1e-6));
     }
-    // The first 20 searches calibrate (every candidate read); then far fewer reads.
-    assert.deepEqual(reads.slice(0, 20), new Array(20).fill(200));
-    const after = reads.slice(20);
-    assert.ok(after.reduce((x, y) => x + y, 0) / after.length < 100, `reads after calibration: ${after.join(' ')}`);
+    // The bound was learnt when the codes were built (own and paired-modality queries): no search reads all 200.
+    assert.ok(Math.max(...reads) < 200, `reads: ${reads.join(' ')}`);
+    assert.ok(reads.reduce((x, y) => x + y, 0) / reads.length < 100, `reads: ${reads.join(' ')}`);
+    // A later process gets the bound with the stored codes, and reads as little from its first search.
+    const later = new ProjectedScan({ modelId: model.id, modality: 'audio' }, DIM, 128);
+    try {
+      assert.deepEqual(later.load(db), { loaded: true, count: 2000, from: 'stored' });
+      const learnt = later.bound.learnt!;
+      assert.ok(learnt > 0 && learnt < 0.05, `learnt ${learnt}`);
+    } finally {
+      later.close();
+    }
+    const fresh = new ModalityEngine(model.id, 'audio', DIM);
+    fresh.refresh(db, SCAN);
+    assert.deepEqual(fresh.search(db, q(0), 10).ids, exact.search(db, q(0), 10).ids);
+    assert.ok(fresh.lastReads < 200, `first search of a later process read ${fresh.lastReads}`);
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the bound is calibrated with the paired modality too, and cross-modal searches stay exact', () => {
+  const seed = (withVisual: boolean): { db: ReturnType<typeof tempDatabase>['db']; dir: string; modelId: number; visual: Float32Array } => {
+    const { db, dir } = tempDatabase();
+    const { model, run } = testModel(db, DIM);
+    const audio = latentVectors(DIM, 5, 24)(2000);
+    // The other modality: another latent space, so its vectors ask the audio codes something new.
+    const visual = latentVectors(DIM, 8, 24)(2000);
+    for (let f = 0; f < 20; f++) {
+      const file = addFile(db, { path: `/media/clip-${f}.mp4`, size: 1000 + f, mtimeMs: 1_700_000_000_000 + f, fingerprint: `fp-${f}` });
+      const windows = Array.from({ length: 100 }, (_, w) => ({
+        startS: w * 10,
+        endS: w * 10 + 10,
+        hasAudio: true,
+        hasVisual: withVisual,
+        embeddings: { audio: row(audio, DIM, f * 100 + w), ...(withVisual ? { visual: row(visual, DIM, f * 100 + w) } : {}) },
+      }));
+      replaceFileWindows(db, file.id, run.id, windows);
+    }
+    return { db, dir, modelId: model.id, visual: normaliseInPlace(visual, DIM) };
+  };
+  const observed: number[] = [];
+  for (const withVisual of [false, true]) {
+    const { db, dir, modelId, visual } = seed(withVisual);
+    try {
+      const scan = new ProjectedScan({ modelId, modality: 'audio' }, DIM, 128);
+      assert.deepEqual(scan.load(db), { loaded: true, count: 2000, from: 'built' });
+      observed.push(scan.bound.observed);
+      scan.close();
+      if (!withVisual) continue;
+      const exact = new ModalityEngine(modelId, 'audio', DIM);
+      exact.refresh(db, { method: 'exact' });
+      const engine = new ModalityEngine(modelId, 'audio', DIM);
+      engine.refresh(db, SCAN);
+      for (const i of [3, 500, 1999]) {
+        const q = visual.subarray(i * DIM, (i + 1) * DIM);
+        assert.deepEqual(engine.search(db, q, 10).ids, exact.search(db, q, 10).ids);
+      }
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  // 16 own queries × 200 candidates; with the paired modality 16 more.
+  assert.deepEqual(observed, [3200, 6400]);
 });
 
 test('stored codes: a later process starts from them and catches up; many changes store them again; a corrupt or outgrown store is built afresh', () => {
