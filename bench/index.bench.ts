@@ -21,6 +21,7 @@ import { importModel } from '../core/models/store.ts';
 import type { InstalledModel } from '../core/models/store.ts';
 import type { Precision } from '../base/types.ts';
 import { randomStateDict, writeSafetensors } from './random-checkpoint.ts';
+import { childrenCpuMs } from './stats.ts';
 
 const CORPUS = path.join(os.tmpdir(), 'foley-bench-index');
 
@@ -68,6 +69,8 @@ interface RunResult {
   realtime: number;
   inferenceBusy: number;
   cpuCoresOfThisProcess: number;
+  /** CPU per window: this process (inference, fbank, pictures, SQLite) and its ffmpeg/ffprobe children. */
+  cpuMsPerWindow: { process: number; ffmpeg: number };
   stagesMs: IndexStats;
   dbMiBPerIndexedHour: number;
 }
@@ -82,11 +85,13 @@ async function indexOnce(base: string, model: InstalledModel, files: string[], t
   const library = openLibrary(dataDir);
   const stats = emptyStats();
   const cpu0 = process.cpuUsage();
+  const children0 = childrenCpuMs() ?? Number.NaN;
   const t = performance.now();
   // Thumbnails off: the bench measures indexing as it was first measured (embeddings only).
   const summary = await runIndex({ library, model, roots: [root], provider: 'cpu', stats, thumbnails: false });
   const wallS = (performance.now() - t) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const childrenMs = (childrenCpuMs() ?? Number.NaN) - children0;
   library.close();
   await releaseEncoders();
   return {
@@ -96,6 +101,7 @@ async function indexOnce(base: string, model: InstalledModel, files: string[], t
     realtime: stats.mediaSeconds / wallS,
     inferenceBusy: stats.inferenceMs / 1000 / wallS,
     cpuCoresOfThisProcess: (cpu.user + cpu.system) / 1e6 / wallS,
+    cpuMsPerWindow: { process: (cpu.user + cpu.system) / 1e3 / summary.windows, ffmpeg: childrenMs / summary.windows },
     stagesMs: stats,
     dbMiBPerIndexedHour: dbBytes(dataDir) / 2 ** 20 / (stats.mediaSeconds / 3600),
   };
@@ -133,7 +139,8 @@ export async function benchIndex(): Promise<Record<string, unknown>> {
         console.log(
           `${c.name.padEnd(8)} ${p.padEnd(5)} ${r.windows} windows in ${r.wallSeconds.toFixed(1)} s: ${r.windowsPerSecond.toFixed(2)} windows/s, ${r.realtime.toFixed(1)}× realtime; ` +
             `inference busy ${(r.inferenceBusy * 100).toFixed(0)} % of the wall; per window ms: decode wait ${(s.decodeMs / r.windows).toFixed(0)}, features ${(s.featuresMs / r.windows).toFixed(0)}, ` +
-            `inference ${(s.inferenceMs / r.windows).toFixed(0)}, probe ${(s.probeMs / r.windows).toFixed(0)}, store ${(s.storeMs / r.windows).toFixed(0)}; this process ${r.cpuCoresOfThisProcess.toFixed(2)} cores`,
+            `inference ${(s.inferenceMs / r.windows).toFixed(0)}, probe ${(s.probeMs / r.windows).toFixed(0)}, store ${(s.storeMs / r.windows).toFixed(0)}; this process ${r.cpuCoresOfThisProcess.toFixed(2)} cores; ` +
+            `CPU ms per window: this process ${r.cpuMsPerWindow.process.toFixed(0)}, ffmpeg ${r.cpuMsPerWindow.ffmpeg.toFixed(0)}`,
         );
       }
       const fp32 = runs[c.name]!.fp32;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { benchDamageWatch } from './damage-watch.bench.ts';
 import { benchDecodeThreads } from './decode-threads.bench.ts';
 import { benchFewShot } from './few-shot.bench.ts';
+import { benchFfmpegEnv } from './ffmpeg-env.bench.ts';
 import { benchFrames } from './frames.bench.ts';
 import { benchHnswParams } from './hnsw-params.bench.ts';
 import { benchSearchScale } from './search-scale.bench.ts';
@@ -22,7 +23,7 @@ import { benchTagging } from './tagging.bench.ts';
 import { benchTextSearch } from './text-search.bench.ts';
 import { benchTraining } from './training.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'search-scale': benchSearchScale, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing, soak: benchSoak, 'damage-watch': benchDamageWatch, 'few-shot': benchFewShot, tagging: benchTagging, 'text-search': benchTextSearch };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { model: benchModel, media: benchMedia, store: benchStore, search: benchSearch, index: benchIndex, training: benchTraining, localisation: benchLocalisation, frames: benchFrames, sync: benchSync, precision: benchPrecision, 'hnsw-params': benchHnswParams, 'search-scale': benchSearchScale, 'decode-threads': benchDecodeThreads, 'search-while-indexing': benchSearchWhileIndexing, soak: benchSoak, 'damage-watch': benchDamageWatch, 'few-shot': benchFewShot, tagging: benchTagging, 'text-search': benchTextSearch, 'ffmpeg-env': benchFfmpegEnv };
 const only = process.argv.slice(2);
 const outDir = path.join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });

@@ -13,7 +13,7 @@
 // every frame of the group to decodeFrameRgb, which judges each frame alone (damaged files are rare).
 import { spawn } from 'node:child_process';
 import { MediaError } from '../base/errors.ts';
-import { findTool } from './ffmpeg-binaries.ts';
+import { findTool, toolEnv } from './ffmpeg-binaries.ts';
 import { decodeFrameRgb, frameDecodeThreads, parsePpm } from './image.ts';
 import type { DecodeImageOptions, RgbFrame } from './image.ts';
 import { assertReadableFile } from './probe.ts';
@@ -72,7 +72,7 @@ function runGroup(file: string, times: readonly number[], options: DecodeImageOp
   });
   const what = `decoding ${times.length} frames`;
   return new Promise<{ outputs: Buffer[]; damaged: boolean }>((resolve, reject) => {
-    const child = spawn(findTool('ffmpeg'), args, { stdio: ['ignore', 'ignore', 'pipe', ...times.map(() => 'pipe' as const)], windowsHide: true });
+    const child = spawn(findTool('ffmpeg'), args, { stdio: ['ignore', 'ignore', 'pipe', ...times.map(() => 'pipe' as const)], windowsHide: true, env: toolEnv() });
     const chunks: Buffer[][] = times.map(() => []);
     times.forEach((_, i) => {
       const pipe = child.stdio[3 + i];

@@ -3,6 +3,7 @@
 // collected or streamed with backpressure. Every failure is a MediaError naming the media file.
 import { spawn } from 'node:child_process';
 import { MediaError } from '../base/errors.ts';
+import { toolEnv } from './ffmpeg-binaries.ts';
 
 const STDERR_KEEP = 4096;
 
@@ -62,7 +63,7 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
       reject(new MediaError(file, `${what} was cancelled`));
       return;
     }
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, env: toolEnv() });
     const chunks: Buffer[] = [];
     let stderr = '';
     let failure: MediaError | undefined;

@@ -1,7 +1,7 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MediaError } from '../../base/errors.ts';
-import { findTool, resetToolCache } from '../../media/ffmpeg-binaries.ts';
+import { findTool, resetToolCache, toolEnv } from '../../media/ffmpeg-binaries.ts';
 import { lastErrorLine, runTool } from '../../media/spawn.ts';
 
 const savedPath = process.env['PATH'];
@@ -71,4 +71,29 @@ void test('an aborted signal cancels', async () => {
   });
   setTimeout(() => ac.abort(), 100);
   await assert.rejects(p, (e: unknown) => e instanceof MediaError && /cancelled/.test(e.message));
+});
+
+void test('ffmpeg runs with glibc malloc on huge pages; a tunable the user set is kept; FOLEY_FFMPEG_HUGEPAGES=0 turns it off', async (t) => {
+  if (process.platform !== 'linux') {
+    t.skip('glibc tunables are Linux only');
+    return;
+  }
+  assert.equal(toolEnv({}).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1');
+  assert.equal(toolEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES, 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+  assert.equal(toolEnv({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=0');
+  assert.equal(toolEnv({ FOLEY_FFMPEG_HUGEPAGES: '0' }).GLIBC_TUNABLES, undefined);
+  // What a spawned tool really gets (env(1) prints it), through the same runTool ffmpeg and ffprobe use.
+  const seen = async (): Promise<string | undefined> =>
+    (await runTool('/usr/bin/env', [], { file: 'env', what: 'printing the environment' })).stdout
+      .toString()
+      .split('\n')
+      .find((l) => l.startsWith('GLIBC_TUNABLES='));
+  assert.match((await seen()) ?? '', /^GLIBC_TUNABLES=(.+:)?glibc\.malloc\.hugetlb=/);
+  process.env['FOLEY_FFMPEG_HUGEPAGES'] = '0';
+  try {
+    const own = process.env['GLIBC_TUNABLES'];
+    assert.equal(await seen(), own === undefined ? undefined : `GLIBC_TUNABLES=${own}`);
+  } finally {
+    delete process.env['FOLEY_FFMPEG_HUGEPAGES'];
+  }
 });
