@@ -5,7 +5,7 @@
 // does for users); the one-off runtime measurement (core/embedding/tune.ts) runs before the timing and
 // is reported apart. Reports windows/s, × realtime, time per stage (inference = ONNX Runtime busy time
 // on the inference thread; decode = waiting for ffmpeg), the inference thread's busy share of the wall,
-// and database size per indexed hour. Env: BENCH_INDEX_FILES, BENCH_INDEX_SECONDS (640×360 corpus),
+// and database size per indexed hour; with BENCH_INDEX_ONE_LANE=1 also stop 26's single inference lane. Env: BENCH_INDEX_FILES, BENCH_INDEX_SECONDS (640×360 corpus),
 // BENCH_INDEX_HD_FILES, BENCH_INDEX_HD_SECONDS (1080p; 0 files skips it), BENCH_INDEX_PRECISIONS.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -75,7 +75,8 @@ interface RunResult {
   dbMiBPerIndexedHour: number;
 }
 
-async function indexOnce(base: string, model: InstalledModel, files: string[], tag: string): Promise<RunResult> {
+/** `layout`: threads and batch as asked (one inference lane), else the measured tuning. */
+async function indexOnce(base: string, model: InstalledModel, files: string[], tag: string, layout?: { threads: number; batchSize: number }): Promise<RunResult> {
   const dataDir = path.join(base, `data-${tag}`);
   const root = path.join(base, `videos-${tag}`);
   mkdirSync(root);
@@ -88,7 +89,7 @@ async function indexOnce(base: string, model: InstalledModel, files: string[], t
   const children0 = childrenCpuMs() ?? Number.NaN;
   const t = performance.now();
   // Thumbnails off: the bench measures indexing as it was first measured (embeddings only).
-  const summary = await runIndex({ library, model, roots: [root], provider: 'cpu', stats, thumbnails: false });
+  const summary = await runIndex({ library, model, roots: [root], provider: 'cpu', stats, thumbnails: false, ...layout });
   const wallS = (performance.now() - t) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const childrenMs = (childrenCpuMs() ?? Number.NaN) - children0;
@@ -124,24 +125,32 @@ export async function benchIndex(): Promise<Record<string, unknown>> {
       const importS = (performance.now() - t1) / 1000;
       const t2 = performance.now();
       const tuning = await runtimeTuning(model, 'cpu');
-      prep[p] = { importSeconds: importS, tuningSeconds: (performance.now() - t2) / 1000, threads: tuning.threads, batchSize: tuning.batchSize, tuning: tuning.measured };
-      console.log(`${p}: imported in ${importS.toFixed(1)} s; runtime measured in ${((performance.now() - t2) / 1000).toFixed(1)} s → ${tuning.threads} threads, batch ${tuning.batchSize}`);
+      prep[p] = { importSeconds: importS, tuningSeconds: (performance.now() - t2) / 1000, lanes: tuning.lanes, threads: tuning.threads, batchSize: tuning.batchSize, tuning: tuning.measured };
+      console.log(`${p}: imported in ${importS.toFixed(1)} s; runtime measured in ${((performance.now() - t2) / 1000).toFixed(1)} s → ${tuning.lanes} lane(s) × ${tuning.threads} threads, batch ${tuning.batchSize}`);
       models.set(p, model);
     }
     rmSync(ckpt);
     const runs: Record<string, Record<string, RunResult>> = {};
     for (const { c, files } of corpora) {
       runs[c.name] = {};
-      for (const p of precisions) {
-        const r = await indexOnce(base, models.get(p)!, files, `${c.name}-${p}`);
-        runs[c.name]![p] = r;
+      // With BENCH_INDEX_ONE_LANE=1 each precision also runs as stop 26 ran it: one inference lane with
+      // every core as its threads, batch 4 (the tuning's choice on this machine then), after the tuned run.
+      const layouts: { key: string; layout?: { threads: number; batchSize: number } }[] = [{ key: '' }];
+      if (process.env.BENCH_INDEX_ONE_LANE === '1') layouts.push({ key: '-one-lane', layout: { threads: os.availableParallelism(), batchSize: 4 } });
+      for (const p of precisions) for (const { key, layout } of layouts) {
+        const r = await indexOnce(base, models.get(p)!, files, `${c.name}-${p}${key}`, layout);
+        runs[c.name]![`${p}${key}`] = r;
         const s = r.stagesMs;
         console.log(
-          `${c.name.padEnd(8)} ${p.padEnd(5)} ${r.windows} windows in ${r.wallSeconds.toFixed(1)} s: ${r.windowsPerSecond.toFixed(2)} windows/s, ${r.realtime.toFixed(1)}× realtime; ` +
-            `inference busy ${(r.inferenceBusy * 100).toFixed(0)} % of the wall; per window ms: decode wait ${(s.decodeMs / r.windows).toFixed(0)}, features ${(s.featuresMs / r.windows).toFixed(0)}, ` +
+          `${c.name.padEnd(8)} ${`${p}${key}`.padEnd(5)} ${r.windows} windows in ${r.wallSeconds.toFixed(1)} s: ${r.windowsPerSecond.toFixed(2)} windows/s, ${r.realtime.toFixed(1)}× realtime; ` +
+            `inference busy ${(r.inferenceBusy * 100).toFixed(0)} % of the wall (lanes summed); per window ms: decode wait ${(s.decodeMs / r.windows).toFixed(0)}, features ${(s.featuresMs / r.windows).toFixed(0)}, ` +
             `inference ${(s.inferenceMs / r.windows).toFixed(0)}, probe ${(s.probeMs / r.windows).toFixed(0)}, store ${(s.storeMs / r.windows).toFixed(0)}; this process ${r.cpuCoresOfThisProcess.toFixed(2)} cores; ` +
             `CPU ms per window: this process ${r.cpuMsPerWindow.process.toFixed(0)}, ffmpeg ${r.cpuMsPerWindow.ffmpeg.toFixed(0)}`,
         );
+      }
+      for (const p of precisions) {
+        const one = runs[c.name]![`${p}-one-lane`];
+        if (one !== undefined) console.log(`${c.name.padEnd(8)} ${p} tuned ÷ one lane: ${(runs[c.name]![p]!.windowsPerSecond / one.windowsPerSecond).toFixed(2)}× the windows/s`);
       }
       const fp32 = runs[c.name]!.fp32;
       for (const p of precisions) {

@@ -2,11 +2,11 @@
 // the encoder in one call, and each caller gets back its own item's vector. A batch is handed to the
 // encoder without waiting for it, so preparing the next inputs (decoding, fbank) overlaps inference
 // (when the encoder runs on an inference thread: Encoder's `thread` option); `add` waits only once
-// MAX_IN_FLIGHT batches per modality are queued or running.
+// MAX_IN_FLIGHT batches per modality and inference lane are queued or running.
 import type { Encoder } from '../../native-models/runtime/encoder.ts';
 import type { Modality } from '../../base/types.ts';
 
-/** Batches per modality that may run while more inputs are prepared. */
+/** Batches per modality and lane (Encoder's `lanes`) that may run while more inputs are prepared. */
 export const MAX_IN_FLIGHT = 2;
 
 export interface BatchEmbedderOptions {
@@ -47,7 +47,7 @@ export class BatchEmbedder {
     this.throwIfFailed();
     this.#queued[modality].push({ input, onVector });
     if (this.#queued[modality].length >= this.#options.batchSize) this.#flush(modality);
-    while (this.#inFlight.length > MAX_IN_FLIGHT * 2) await this.#inFlight.shift();
+    while (this.#inFlight.length > MAX_IN_FLIGHT * 2 * this.#encoder.lanes) await this.#inFlight.shift();
   }
 
   /** Sends what is queued, waits for every batch, and rethrows the first failure. */

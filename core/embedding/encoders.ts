@@ -7,7 +7,7 @@ import type { InstalledModel } from '../models/store.ts';
 const encoders = new Map<string, Encoder>();
 
 export function encoderFor(model: InstalledModel, options: EncoderOptions = {}): Encoder {
-  const key = `${model.dir}|${options.provider ?? 'auto'}|${options.threads ?? ''}|${options.thread === true ? 'thread' : ''}|${options.background === true ? 'background' : ''}|${options.spinning === false ? 'nospin' : ''}`;
+  const key = `${model.dir}|${options.provider ?? 'auto'}|${options.threads ?? ''}|${options.thread === true ? 'thread' : ''}|${options.background === true ? 'background' : ''}|${options.spinning === false ? 'nospin' : ''}|${options.lanes ?? 1}`;
   let e = encoders.get(key);
   if (e === undefined) {
     e = new Encoder(model.dir, model.manifest.config, options);

@@ -228,6 +228,7 @@ interface Runtime {
   readonly encoder: Encoder;
   /** What the sessions run on (chooseProvider's answer, which they are created with). */
   readonly provider: ProviderName;
+  /** Inference threads in all (lanes × intra-op threads). */
   readonly threads: number;
   readonly batchSize: number;
 }
@@ -242,11 +243,14 @@ async function setUpRuntime(options: IndexOptions): Promise<Runtime> {
   const provider = (await chooseProvider(options.provider ?? 'auto').catch(() => undefined))?.provider ?? 'cpu';
   let threads = options.threads;
   let batchSize = options.batchSize;
+  let lanes = 1;
   if (options.background === true) {
     threads ??= 1;
     batchSize ??= defaultBatchSize(provider);
   } else if (threads === undefined || batchSize === undefined) {
     const tuned = await runtimeTuning(options.model, provider);
+    // Lanes come with the measured threads: a thread count asked for runs as one lane.
+    if (threads === undefined) lanes = tuned.lanes;
     threads ??= tuned.threads;
     batchSize ??= tuned.batchSize;
   }
@@ -254,11 +258,12 @@ async function setUpRuntime(options: IndexOptions): Promise<Runtime> {
   // that sleep instead of spinning between parallel sections leave the cores to ffmpeg and the fbank:
   // 3.44 against 3.28 windows/s on a quiet machine, 1.56–1.60 against 1.21 with other work on it
   // (full-size int8, 2 × 5 min of 640×360, alternating runs).
-  const encoder = encoderFor(options.model, { thread: true, background: true, spinning: false, provider, threads });
+  const encoder = encoderFor(options.model, { thread: true, background: true, spinning: false, provider, threads, lanes });
   // Both sessions are created on the inference thread while the first windows decode (seconds for a
   // full-size graph); a failure shows again, with its message, at the first batch.
   for (const m of MODALITIES) encoder.provider(m).catch(() => undefined);
-  return { encoder, provider, threads, batchSize };
+  // Recorded on the run: all the inference threads, lanes included.
+  return { encoder, provider, threads: threads * lanes, batchSize };
 }
 
 /**

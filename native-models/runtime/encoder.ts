@@ -24,6 +24,15 @@ export interface EncoderOptions extends SessionOptions {
    * thread while base/interactive.ts counts interactive work running.
    */
   readonly background?: boolean;
+  /**
+   * With `thread`: this many inference threads, each with its own sessions (and `threads` intra-op
+   * threads), each call going to the one with the fewest calls queued. Why: on a busy machine an intra-op
+   * pool's caller spins while it waits for a preempted pool thread, so with ffmpeg and the fbank on the
+   * same 2 cores two single-threaded lanes did the work of one two-threaded session in ≈0.75× the CPU
+   * (370 against 480–500 ms per pair, full-size int8 beside one busy core: 1.3–1.4× the pairs/s). The
+   * cost: each lane holds its own weights and activations (core/embedding/tune.ts chooses by measurement).
+   */
+  readonly lanes?: number;
 }
 
 export interface EncoderOutput {
@@ -46,15 +55,30 @@ export class Encoder {
   private readonly dir: string;
   private readonly options: SessionOptions;
   private readonly sessions = new Map<string, Promise<LoadedSession>>();
-  private thread: WorkerSessions | undefined;
+  /** The inference threads (none without `thread`). */
+  private threads: WorkerSessions[] = [];
 
   constructor(dir: string, config: ModelConfig, options: EncoderOptions = {}) {
     this.dir = dir;
     this.config = config;
     this.family = familyOfConfig(config);
-    const { thread, background, ...session } = options;
+    const { thread, background, lanes, ...session } = options;
     this.options = session;
-    if (thread === true) this.thread = new WorkerSessions(session, background === true ? interactiveCounter() : undefined);
+    if (lanes !== undefined && !(Number.isInteger(lanes) && lanes >= 1)) throw new RangeError(`lanes must be a positive integer, not ${lanes}`);
+    if (thread === true) {
+      const yieldTo = background === true ? interactiveCounter() : undefined;
+      this.threads = Array.from({ length: lanes ?? 1 }, () => new WorkerSessions(session, yieldTo));
+    }
+  }
+
+  /** Inference threads that run calls side by side (1 on the caller's thread). */
+  get lanes(): number {
+    return Math.max(1, this.threads.length);
+  }
+
+  /** The inference thread with the fewest calls queued or running (the first of equals). */
+  private lane(): WorkerSessions | undefined {
+    return this.threads.reduce<WorkerSessions | undefined>((best, t) => (best === undefined || t.pending < best.pending ? t : best), undefined);
   }
 
   private graphFile(graph: string): string {
@@ -74,7 +98,8 @@ export class Encoder {
   }
 
   async provider(stream: Modality): Promise<ProviderName> {
-    if (this.thread !== undefined) return this.thread.open(this.graphFile(stream));
+    // Every lane opens its session (in parallel, on its own thread); they run on the same provider.
+    if (this.threads.length > 0) return (await Promise.all(this.threads.map((t) => t.open(this.graphFile(stream)))))[0]!;
     return (await this.session(stream)).provider;
   }
 
@@ -121,9 +146,10 @@ export class Encoder {
     const dims = [count, ...this.family.inputShape(stream, this.config)];
     let get: (name: string) => Float32Array;
     let runMs: number;
-    if (this.thread !== undefined) {
+    const lane = this.lane();
+    if (lane !== undefined) {
       // A copy travels (transferred), so the caller's array stays usable.
-      const ran = await this.thread.run(this.graphFile(stream), { [io.input[stream]]: { data: batch.slice(), dims } }, fetches);
+      const ran = await lane.run(this.graphFile(stream), { [io.input[stream]]: { data: batch.slice(), dims } }, fetches);
       get = (name) => ran.outputs[name]!.data;
       runMs = ran.runMs;
     } else {
@@ -139,9 +165,9 @@ export class Encoder {
   }
 
   async release(): Promise<void> {
-    const thread = this.thread;
-    this.thread = undefined;
-    await thread?.close();
+    const threads = this.threads;
+    this.threads = [];
+    await Promise.all(threads.map((t) => t.close()));
     const all = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of all) await (await s).session.release();

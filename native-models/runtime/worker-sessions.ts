@@ -20,6 +20,11 @@ export class WorkerSessions {
     this.#data = { options, ...(yieldTo !== undefined ? { yieldTo } : {}) };
   }
 
+  /** Calls sent and not yet answered. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /** The thread, started on first use (an encoder that is never asked costs nothing). */
   #thread(): Worker {
     if (this.#worker !== undefined) return this.#worker;

@@ -15,6 +15,7 @@ function fakeEncoder(failOnBatch?: number) {
   let peak = 0;
   const encoder = {
     config: { embedDim: D },
+    lanes: 1,
     encode(modality: Modality, batch: Float32Array): Promise<{ embeddings: Float32Array }> {
       const n = calls.push({ modality, count: batch.length / 3 }) - 1;
       running++;

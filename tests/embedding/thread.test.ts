@@ -2,12 +2,13 @@
 // runtime measurement (core/embedding/tune.ts), on a small CAV-MAE checkpoint in the official layout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { importModel } from '../../core/models/store.ts';
 import type { InstalledModel } from '../../core/models/store.ts';
-import { batchCandidates, runtimeTuning, threadCandidates } from '../../core/embedding/tune.ts';
+import { batchCandidates, chooseSetting, laneCandidates, runtimeTuning } from '../../core/embedding/tune.ts';
+import type { TunedSetting } from '../../core/embedding/tune.ts';
 import { Encoder } from '../../native-models/runtime/encoder.ts';
 import { calibrationInputs } from '../../native-models/precision/calibrate.ts';
 import { MODALITIES } from '../../base/types.ts';
@@ -75,21 +76,58 @@ test('a failing graph rejects with its message, and the thread serves the next c
   }
 });
 
-test('threads and batch size are measured once per model, provider and core count, and remembered', async () => {
-  const tuning = await runtimeTuning(model, 'cpu');
-  const cpus = os.availableParallelism();
-  assert.equal(tuning.cpus, cpus);
-  assert.ok(threadCandidates(cpus).includes(tuning.threads));
-  assert.ok(batchCandidates('cpu').includes(tuning.batchSize));
-  // Every thread count at the first batch size, then the other batch sizes at the best count.
-  assert.equal(tuning.measured.length, threadCandidates(cpus).length + batchCandidates('cpu').length - 1);
-  assert.ok(tuning.measured.every((s) => s.pairsPerSecond > 0));
-  const best = tuning.measured.reduce((a, b) => (b.pairsPerSecond > a.pairsPerSecond ? b : a));
-  assert.deepEqual([tuning.threads, tuning.batchSize], [best.threads, best.batchSize]);
+test('lanes: calls spread over several inference threads, each with its own sessions, with the same embeddings', async () => {
+  const one = new Encoder(model.dir, model.manifest.config, { provider: 'cpu', threads: 1, thread: true });
+  const two = new Encoder(model.dir, model.manifest.config, { provider: 'cpu', threads: 1, thread: true, lanes: 2 });
+  try {
+    assert.deepEqual([one.lanes, two.lanes], [1, 2]);
+    assert.throws(() => new Encoder(model.dir, model.manifest.config, { thread: true, lanes: 0 }), /lanes must be a positive integer/);
+    const inputs = calibrationInputs(one.family, one.config);
+    const size = one.inputSize('audio');
+    const batches = [0, 1, 2, 3].map((i) => inputs.audio.slice(i * 4 * size, (i + 1) * 4 * size));
+    const a = await Promise.all(batches.map((b) => one.encode('audio', b)));
+    const b = await Promise.all(batches.map((x) => two.encode('audio', x)));
+    b.forEach((r, i) => assert.deepEqual(r.embeddings, a[i]!.embeddings, `batch ${i}`));
+    // Each lane holds its own session: both opened one (the worker threads run side by side).
+    assert.equal(await two.provider('visual'), 'cpu');
+  } finally {
+    await one.release();
+    await two.release();
+  }
+});
+
+test('chooseSetting: the fastest layout, and a bigger batch only when it is 5 % faster', () => {
+  const s = (lanes: number, threads: number, batchSize: number, pairsPerSecond: number): TunedSetting => ({ lanes, threads, batchSize, pairsPerSecond });
+  const measured = [s(1, 2, 1, 5.4), s(1, 1, 1, 3.3), s(2, 1, 1, 5.8), s(2, 1, 2, 6.27), s(2, 1, 4, 6.31)];
+  assert.deepEqual(chooseSetting(measured), s(2, 1, 2, 6.27));
+  assert.deepEqual(chooseSetting([...measured.slice(0, 4), s(2, 1, 4, 6.6)]), s(2, 1, 4, 6.6));
+  assert.deepEqual(chooseSetting([s(1, 2, 1, 5.4), s(1, 2, 4, 5.6)]), s(1, 2, 1, 5.4));
+  assert.deepEqual(laneCandidates(2), [{ lanes: 1, threads: 2 }, { lanes: 1, threads: 1 }, { lanes: 2, threads: 1 }]);
+  assert.deepEqual(laneCandidates(1), [{ lanes: 1, threads: 1 }]);
+});
+
+test('lanes, threads and batch size are measured once per model, provider and core count, and remembered', async () => {
   const file = path.join(model.dir, 'runtime-tuning.json');
+  const cpus = os.availableParallelism();
+  // A tuning remembered before lanes existed is measured again.
+  writeFileSync(file, JSON.stringify([{ provider: 'cpu', cpus, threads: 1, batchSize: 4, measured: [] }]));
+  let measured = false;
+  const tuning = await runtimeTuning(model, 'cpu', () => (measured = true));
+  assert.equal(measured, true);
+  assert.equal(tuning.cpus, cpus);
+  assert.ok(laneCandidates(cpus).some((l) => l.lanes === tuning.lanes && l.threads === tuning.threads));
+  assert.ok(batchCandidates('cpu').includes(tuning.batchSize));
+  // Every layout at the first batch size, then the other batch sizes with the fastest layout.
+  assert.equal(tuning.measured.length, laneCandidates(cpus).length + batchCandidates('cpu').length - 1);
+  assert.ok(tuning.measured.every((s) => s.pairsPerSecond > 0));
+  assert.deepEqual(tuning, { ...tuning, ...pick(chooseSetting(tuning.measured)) });
   assert.ok(existsSync(file));
   assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), [tuning]);
   let measuredAgain = false;
   assert.deepEqual(await runtimeTuning(model, 'cpu', () => (measuredAgain = true)), tuning);
   assert.equal(measuredAgain, false);
 });
+
+function pick(s: TunedSetting): { lanes: number; threads: number; batchSize: number } {
+  return { lanes: s.lanes, threads: s.threads, batchSize: s.batchSize };
+}
