@@ -258,9 +258,14 @@ export class ProjectedScan {
     });
     const search = (q: Float32Array): { labels: number[]; approx: Float32Array } => this.searchScored(q, SCAN_CANDIDATES);
     const exact = (q: Float32Array, ids: readonly number[]): Float32Array => storedCosines(db, this.key, this.frameLevel, q, ids);
-    calibrateBound(this.#bound, own, search, exact);
     // Each own query's best hit is (nearly always) its own row: the other modality of that window asks across.
-    const windows = own.map((q) => search(q).labels[0]).filter((l) => l !== undefined).map((l) => (this.frameLevel ? labelWindow(l) : l));
+    const best: number[] = [];
+    calibrateBound(this.#bound, own, (q) => {
+      const hits = search(q);
+      if (hits.labels[0] !== undefined) best.push(hits.labels[0]);
+      return hits;
+    }, exact);
+    const windows = best.map((l) => (this.frameLevel ? labelWindow(l) : l));
     const other: IndexKey = { modelId: this.key.modelId, modality: this.key.modality === 'audio' ? 'visual' : 'audio' };
     const paired = storedVectorsOf(db, other, this.dim, false, windows);
     const across = windows.map((_, i) => paired.vectors.subarray(i * this.dim, (i + 1) * this.dim)).filter((_, i) => paired.found[i]);
