@@ -11,7 +11,6 @@
 // group process fails, so one bad seek never fails its neighbours. With `rejectDamaged` the group runs
 // at `-v warning`; stderr cannot say which input a decoder line is about, so any damage line sends
 // every frame of the group to decodeFrameRgb, which judges each frame alone (damaged files are rare).
-import { spawn } from 'node:child_process';
 import { MediaError } from '../base/errors.ts';
 import { findTool, toolEnv } from './ffmpeg-binaries.ts';
 import { decodeFrameRgb, frameDecodeThreads, parsePpm } from './image.ts';
@@ -19,6 +18,7 @@ import type { DecodeImageOptions, RgbFrame } from './image.ts';
 import { assertReadableFile } from './probe.ts';
 import { lastErrorLine } from './spawn.ts';
 import { isDecoderDamageLine } from './damage.ts';
+import { spawnTool } from './spawner/spawn-tool.ts';
 
 export type GroupFrame = { readonly frame: RgbFrame } | { readonly error: MediaError };
 
@@ -72,10 +72,10 @@ function runGroup(file: string, times: readonly number[], options: DecodeImageOp
   });
   const what = `decoding ${times.length} frames`;
   return new Promise<{ outputs: Buffer[]; damaged: boolean }>((resolve, reject) => {
-    const child = spawn(findTool('ffmpeg'), args, { stdio: ['ignore', 'ignore', 'pipe', ...times.map(() => 'pipe' as const)], windowsHide: true, env: toolEnv() });
+    const child = spawnTool(findTool('ffmpeg'), args, ['ignore', 'pipe', ...times.map(() => 'pipe' as const)], toolEnv());
     const chunks: Buffer[][] = times.map(() => []);
     times.forEach((_, i) => {
-      const pipe = child.stdio[3 + i];
+      const pipe = child.output(3 + i);
       pipe?.on('data', (c: Buffer) => chunks[i]!.push(c));
       // A pipe error (the process died) shows up as the exit status below.
       pipe?.on('error', () => undefined);
@@ -84,8 +84,9 @@ function runGroup(file: string, times: readonly number[], options: DecodeImageOp
     // Read line by line, so a damage line is seen however much stderr follows it.
     let partial = '';
     let damaged = false;
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (s: string) => {
+    const stderrStream = child.output(2)!;
+    stderrStream.setEncoding('utf8');
+    stderrStream.on('data', (s: string) => {
       const lines = (partial + s).split(/\r?\n/);
       partial = lines.pop() ?? '';
       if (!damaged) damaged = lines.some(isDecoderDamageLine);

@@ -1,9 +1,9 @@
-// A small typed wrapper around child_process.spawn for ffmpeg/ffprobe: argument arrays only (no shell),
+// A small typed wrapper around spawnTool (media/spawner/) for ffmpeg/ffprobe: argument arrays only (no shell),
 // a hard timeout (SIGKILL), the last few KB of stderr kept for the error message, stdout either
 // collected or streamed with backpressure. Every failure is a MediaError naming the media file.
-import { spawn } from 'node:child_process';
 import { MediaError } from '../base/errors.ts';
 import { toolEnv } from './ffmpeg-binaries.ts';
+import { spawnTool } from './spawner/spawn-tool.ts';
 
 const STDERR_KEEP = 4096;
 
@@ -63,7 +63,9 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
       reject(new MediaError(file, `${what} was cancelled`));
       return;
     }
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, env: toolEnv() });
+    const child = spawnTool(bin, args, ['pipe', 'pipe'], toolEnv());
+    const stdout = child.output(1)!;
+    const stderrStream = child.output(2)!;
     const chunks: Buffer[] = [];
     let stderr = '';
     let failure: MediaError | undefined;
@@ -99,7 +101,7 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
     const onAbort = (): void => fail(new MediaError(file, `${what} was cancelled`));
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.on('data', (chunk: Buffer) => {
+    stdout.on('data', (chunk: Buffer) => {
       if (failure !== undefined) return;
       if (onStdout === undefined) {
         armIdle();
@@ -110,7 +112,7 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
       // pause() alone does not stop a 'data' event already on its way, so callbacks are chained to run
       // strictly one after another; the pause only provides backpressure while the chain is busy.
       queued++;
-      child.stdout.pause();
+      stdout.pause();
       inFlight = inFlight
         .then(async () => {
           if (failure === undefined) await onStdout(chunk);
@@ -119,7 +121,7 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
           () => {
             if (--queued === 0) {
               armIdle();
-              child.stdout.resume();
+              stdout.resume();
             }
           },
           (err: unknown) => {
@@ -128,8 +130,8 @@ export function runTool(bin: string, args: readonly string[], options: RunOption
           },
         );
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
+    stderrStream.setEncoding('utf8');
+    stderrStream.on('data', (text: string) => {
       if (onStderrLine !== undefined) {
         const lines = (partialLine + text).split(/\r?\n/);
         partialLine = lines.pop() ?? '';
