@@ -5,7 +5,8 @@
 // does for users); the one-off runtime measurement (core/embedding/tune.ts) runs before the timing and
 // is reported apart. Reports windows/s, × realtime, time per stage (inference = ONNX Runtime busy time
 // on the inference thread; decode = waiting for ffmpeg), the inference thread's busy share of the wall,
-// and database size per indexed hour; with BENCH_INDEX_ONE_LANE=1 also stop 26's single inference lane. Env: BENCH_INDEX_FILES, BENCH_INDEX_SECONDS (640×360 corpus),
+// and database size per indexed hour; with BENCH_INDEX_ONE_LANE=1 also stop 26's single inference lane, with
+// BENCH_INDEX_DIRECT_SPAWN=1 also ffmpeg spawned by the indexing process itself (stop 27). Env: BENCH_INDEX_FILES, BENCH_INDEX_SECONDS (640×360 corpus),
 // BENCH_INDEX_HD_FILES, BENCH_INDEX_HD_SECONDS (1080p; 0 files skips it), BENCH_INDEX_PRECISIONS.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -135,22 +136,32 @@ export async function benchIndex(): Promise<Record<string, unknown>> {
       runs[c.name] = {};
       // With BENCH_INDEX_ONE_LANE=1 each precision also runs as stop 26 ran it: one inference lane with
       // every core as its threads, batch 4 (the tuning's choice on this machine then), after the tuned run.
-      const layouts: { key: string; layout?: { threads: number; batchSize: number } }[] = [{ key: '' }];
+      // With BENCH_INDEX_DIRECT_SPAWN=1, also the tuned layout with ffmpeg started by this process itself
+      // (FOLEY_SPAWNER=0), as before stop 28, rather than by the spawner helper (media/spawner/).
+      const layouts: { key: string; layout?: { threads: number; batchSize: number }; direct?: boolean }[] = [{ key: '' }];
       if (process.env.BENCH_INDEX_ONE_LANE === '1') layouts.push({ key: '-one-lane', layout: { threads: os.availableParallelism(), batchSize: 4 } });
-      for (const p of precisions) for (const { key, layout } of layouts) {
-        const r = await indexOnce(base, models.get(p)!, files, `${c.name}-${p}${key}`, layout);
+      if (process.env.BENCH_INDEX_DIRECT_SPAWN === '1') layouts.push({ key: '-direct-spawn', direct: true });
+      for (const p of precisions) for (const { key, layout, direct } of layouts) {
+        const spawner = process.env.FOLEY_SPAWNER;
+        if (direct === true) process.env.FOLEY_SPAWNER = '0';
+        const r = await indexOnce(base, models.get(p)!, files, `${c.name}-${p}${key}`, layout).finally(() => {
+          if (spawner === undefined) delete process.env.FOLEY_SPAWNER;
+          else process.env.FOLEY_SPAWNER = spawner;
+        });
         runs[c.name]![`${p}${key}`] = r;
         const s = r.stagesMs;
         console.log(
           `${c.name.padEnd(8)} ${`${p}${key}`.padEnd(5)} ${r.windows} windows in ${r.wallSeconds.toFixed(1)} s: ${r.windowsPerSecond.toFixed(2)} windows/s, ${r.realtime.toFixed(1)}× realtime; ` +
             `inference busy ${(r.inferenceBusy * 100).toFixed(0)} % of the wall (lanes summed); per window ms: decode wait ${(s.decodeMs / r.windows).toFixed(0)}, features ${(s.featuresMs / r.windows).toFixed(0)}, ` +
             `inference ${(s.inferenceMs / r.windows).toFixed(0)}, probe ${(s.probeMs / r.windows).toFixed(0)}, store ${(s.storeMs / r.windows).toFixed(0)}; this process ${r.cpuCoresOfThisProcess.toFixed(2)} cores; ` +
-            `CPU ms per window: this process ${r.cpuMsPerWindow.process.toFixed(0)}, ffmpeg ${r.cpuMsPerWindow.ffmpeg.toFixed(0)}`,
+            `CPU ms per window: this process ${r.cpuMsPerWindow.process.toFixed(0)}, ffmpeg (+ spawner) ${r.cpuMsPerWindow.ffmpeg.toFixed(0)}`,
         );
       }
       for (const p of precisions) {
         const one = runs[c.name]![`${p}-one-lane`];
         if (one !== undefined) console.log(`${c.name.padEnd(8)} ${p} tuned ÷ one lane: ${(runs[c.name]![p]!.windowsPerSecond / one.windowsPerSecond).toFixed(2)}× the windows/s`);
+        const direct = runs[c.name]![`${p}-direct-spawn`];
+        if (direct !== undefined) console.log(`${c.name.padEnd(8)} ${p} spawner ÷ direct spawn: ${(runs[c.name]![p]!.windowsPerSecond / direct.windowsPerSecond).toFixed(2)}× the windows/s`);
       }
       const fp32 = runs[c.name]!.fp32;
       for (const p of precisions) {
