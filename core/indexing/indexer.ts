@@ -17,6 +17,7 @@ import { putEmbeddings } from '../../db/embeddings.ts';
 import type { EmbeddingInput } from '../../db/embeddings.ts';
 import { VectorIndex } from '../../db/vector-index.ts';
 import { probeMedia } from '../../media/probe.ts';
+import { startSpawner } from '../../media/spawner/spawn-tool.ts';
 import type { MediaInfo } from '../../media/probe.ts';
 import { mediaDuration, planMediaWindows } from '../../media/decode-windows.ts';
 import { chooseProvider } from '../../native-models/runtime/providers.ts';
@@ -145,6 +146,7 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   const run: Run = { options, job, modelId: modelRow.id, window, hop, frames, runtime: undefined, thumbnails: thumbnailWriter(library.dataDir, options.onNotice), control, tracker, runId: null };
 
   try {
+    startSpawner();
     tracker.report('scanning');
     const todo = await planRun(db, roots, tracker, {
       modelId: modelRow.id,

@@ -59,6 +59,14 @@ export function spawnTool(bin: string, args: readonly string[], stdio: readonly 
   return run;
 }
 
+/**
+ * Start the helper now if it will be wanted: before a run loads its sessions, the one fork the helper
+ * costs is a small process's.
+ */
+export function startSpawner(): void {
+  if (spawnerWanted() && client === undefined) void helper();
+}
+
 /** Stop this process's helper (tests; the helper also exits by itself when this process does). */
 export function closeSpawner(): void {
   client?.close();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { closeSpawner, spawnTool, spawnerPid } from '../../media/spawner/spawn-tool.ts';
+import { closeSpawner, spawnTool, spawnerPid, startSpawner } from '../../media/spawner/spawn-tool.ts';
 import type { ToolProcess, ToolStdio } from '../../media/spawner/spawn-tool.ts';
 import { runTool } from '../../media/spawn.ts';
 import { findTool } from '../../media/ffmpeg-binaries.ts';
@@ -105,7 +105,7 @@ void test('a large output arrives whole and in order through a paused, slow read
   assert.ok(pauses > 50);
 });
 
-void test('kill stops a running tool, and one killed before it started never runs', async () => {
+void test('kill stops a running tool, and one killed as soon as it is asked for', async () => {
   const t0 = performance.now();
   const tool = spawnTool('sleep', ['30'], ['pipe', 'pipe'], process.env);
   setTimeout(() => tool.kill('SIGKILL'), 200);
@@ -114,7 +114,8 @@ void test('kill stops a running tool, and one killed before it started never run
   assert.ok(performance.now() - t0 < 10_000);
   assert.equal(tool.kill(), false, 'nothing left to kill');
 
-  const early = spawnTool('sh', ['-c', 'echo ran'], ['pipe', 'pipe'], process.env);
+  // Killed at once: the helper either never starts it or kills it in its sleep; it never prints.
+  const early = spawnTool('sh', ['-c', 'sleep 5; echo ran'], ['pipe', 'pipe'], process.env);
   early.kill('SIGKILL');
   const e = await finish(early, ['pipe', 'pipe']);
   assert.equal(e.outputs[0]!.toString(), '');
@@ -137,6 +138,16 @@ void test('ffmpeg through the helper gives the bytes it gives directly', async (
   const b = await runTool(findTool('ffmpeg'), args, { file: 'sine', what: 'decoding' });
   assert.equal(a.stdout.length, 3 * 16000 * 4);
   assert.ok(a.stdout.equals(b.stdout));
+});
+
+void test('startSpawner starts the helper before any tool is asked for (runIndex calls it before loading sessions)', { skip: !linux }, async () => {
+  closeSpawner();
+  assert.equal(spawnerPid(), undefined);
+  startSpawner();
+  const t0 = performance.now();
+  while (spawnerPid() === undefined && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(spawnerPid() !== undefined);
+  assert.equal(parentOf(spawnerPid()!), process.pid);
 });
 
 void test('when the helper dies, its running tools fail with the reason and later ones start directly', { skip: !linux }, async () => {
