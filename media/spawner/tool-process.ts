@@ -44,7 +44,8 @@ export class ToolRun extends EventEmitter implements ToolProcess {
     for (const out of this.#outputs) {
       if (out === null) continue;
       this.#closesNeeded++;
-      out.once('end', () => this.#closed());
+      // 'close' follows 'end' once the output has been read to the end (or destroyed by its reader).
+      out.once('close', () => this.#closed());
     }
   }
 
