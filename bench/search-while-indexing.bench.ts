@@ -2,7 +2,8 @@
 // the app call, in one process as they run it: the full-size model (random weights, int8) indexes a
 // generated folder while a 3-s sound is searched every 300 ms. Reports the search p50/p90 while
 // indexing as a ratio to idle p50 (measured in the same run, same library) and the indexing rate with
-// searches as a ratio to the rate without (two halves of the same corpus, 3 × 2 min 640×360 each).
+// searches as a ratio to the rate without (two halves of the same corpus, 3 × 2 min 640×360 each). On Linux
+// the idle searches alternate with searches whose ffmpeg is spawned directly, not by the spawner helper.
 // Env: BENCH_SWI_QUERIES (default 15), BENCH_SWI_PRECISION (int8).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { createApi } from '../core/api/handlers.ts';
 import type { FoleyApi } from '../core/api/handlers.ts';
 import { importModel } from '../core/models/store.ts';
 import { runtimeTuning } from '../core/embedding/tune.ts';
+import { spawnerWanted } from '../media/spawner/spawn-tool.ts';
 import type { Precision } from '../base/types.ts';
 import { randomStateDict, writeSafetensors } from './random-checkpoint.ts';
 
@@ -82,9 +84,22 @@ export async function benchSearchWhileIndexing(): Promise<Record<string, unknown
       };
       await searchOnce();
       await searchOnce();
+      // Idle searches alternate with the same search spawning its ffmpeg and ffprobe directly from this
+      // process (FOLEY_SPAWNER=0, as before stop 28), which holds the sessions: the spawner's baseline.
       const idle: number[] = [];
+      const idleDirect: number[] = [];
+      const saved = process.env.FOLEY_SPAWNER;
       for (let i = 0; i < queries; i++) {
         idle.push(await searchOnce());
+        await sleep(300);
+        if (!spawnerWanted()) continue;
+        process.env.FOLEY_SPAWNER = '0';
+        try {
+          idleDirect.push(await searchOnce());
+        } finally {
+          if (saved === undefined) delete process.env.FOLEY_SPAWNER;
+          else process.env.FOLEY_SPAWNER = saved;
+        }
         await sleep(300);
       }
       // Indexing alone (first half), then with searches (second half).
@@ -109,12 +124,16 @@ export async function benchSearchWhileIndexing(): Promise<Record<string, unknown
         precision,
         queries: { idle: idle.length, whileIndexing: busy.length },
         idleMs: { p50: pct(idle, 0.5), p90: pct(idle, 0.9) },
+        ...(idleDirect.length > 0 ? { idleDirectSpawnMs: { p50: pct(idleDirect, 0.5), p90: pct(idleDirect, 0.9) }, spawnerRatio: pct(idle, 0.5) / pct(idleDirect, 0.5) } : {}),
         whileIndexingMs: { p50: pct(busy, 0.5), p90: pct(busy, 0.9) },
         p50Ratio: pct(busy, 0.5) / pct(idle, 0.5),
         indexing: { aloneWindowsPerSecond: alone.windows / alone.seconds, withSearchesWindowsPerSecond: withQueries.windows / withQueries.seconds },
         indexingRatio: withQueries.windows / withQueries.seconds / (alone.windows / alone.seconds),
       };
       console.log(`search (3-s sound, top 10, ${precision} full-size): idle p50 ${result.idleMs.p50.toFixed(0)} ms, p90 ${result.idleMs.p90.toFixed(0)} ms; while indexing p50 ${result.whileIndexingMs.p50.toFixed(0)} ms, p90 ${result.whileIndexingMs.p90.toFixed(0)} ms (${busy.length} searches): ${result.p50Ratio.toFixed(2)}× idle p50`);
+      if (result.idleDirectSpawnMs !== undefined) {
+        console.log(`idle search spawning ffmpeg directly (alternating with the above): p50 ${result.idleDirectSpawnMs.p50.toFixed(0)} ms, p90 ${result.idleDirectSpawnMs.p90.toFixed(0)} ms; spawner ÷ direct p50 ${result.spawnerRatio!.toFixed(2)}×`);
+      }
       console.log(`indexing: ${result.indexing.aloneWindowsPerSecond.toFixed(2)} windows/s alone, ${result.indexing.withSearchesWindowsPerSecond.toFixed(2)} with a search every 300 ms: ${result.indexingRatio.toFixed(2)}×`);
       return result;
     } finally {
