@@ -102,13 +102,15 @@ export class SpawnerClient {
     const id = this.#nextId++;
     this.#runs.set(id, run);
     this.#busy();
-    run.killWith((signal) => this.#send({ type: 'kill', id, signal }));
     run.once('close', () => {
       this.#runs.delete(id);
       this.#pids.delete(id);
       if (this.#runs.size === 0) this.#idle();
     });
     this.#send({ type: 'spawn', id, bin, args, stdio: run.stdio, env });
+    // After the spawn request: a kill asked for while the helper was starting is sent now, and the
+    // helper must know the id by then.
+    run.killWith((signal) => this.#send({ type: 'kill', id, signal }));
   }
 
   /** Stop the helper (its tools are killed) and forget it. */

@@ -122,6 +122,17 @@ void test('kill stops a running tool, and one killed as soon as it is asked for'
   assert.equal(e.signal, 'SIGKILL');
 });
 
+void test('a kill asked for while the helper is still starting reaches the tool', { skip: !linux }, async () => {
+  closeSpawner();
+  const t0 = performance.now();
+  const tool = spawnTool('sleep', ['30'], ['pipe', 'pipe'], process.env);
+  assert.equal(spawnerPid(), undefined, 'the helper is not up yet');
+  assert.equal(tool.kill('SIGKILL'), true);
+  const r = await finish(tool, ['pipe', 'pipe']);
+  assert.equal(r.signal, 'SIGKILL');
+  assert.ok(performance.now() - t0 < 10_000);
+});
+
 void test('a tool that cannot start is an error naming why, and runTool says which tool', async () => {
   const r = await run('/nonexistent/ffmpeg', ['-version']);
   assert.equal(r.error?.code, 'ENOENT');
