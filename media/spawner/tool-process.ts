@@ -93,7 +93,7 @@ export class ToolRun extends EventEmitter implements ToolProcess {
   }
 
   /** Outputs that no source will feed (the tool never started). */
-  endUnfed(): void {
+  #endUnfed(): void {
     this.#outputs.forEach((out, i) => {
       if (out !== null && !out.writableEnded && !this.#fed.has(i + 1)) out.end();
     });
@@ -115,7 +115,7 @@ export class ToolRun extends EventEmitter implements ToolProcess {
   failed(err: NodeJS.ErrnoException): void {
     if (this.#exited) return;
     this.emit('error', err);
-    this.endUnfed();
+    this.#endUnfed();
     this.exited(null, null);
   }
 
